@@ -1,0 +1,65 @@
+# skillcert — two commands on a fresh machine: `make run` and `make test`.
+# Needs only python3 (3.11) and make; uv is bootstrapped into .tools/ when it is not on PATH.
+
+SHELL := /bin/bash
+PY_SYS ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run install migrate demo serve test test-e2e lint fmt bench messages check-deploy totp clean
+
+$(UV):
+	@echo "==> bootstrapping uv into .tools/"
+	$(PY_SYS) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	@echo "==> installing dependencies (uv sync --frozen)"
+	$(UV) sync --frozen --python $(PY_SYS)
+	@touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+serve: install
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+run: demo serve
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-e2e: install
+	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+
+fmt: install
+	$(VENV)/bin/ruff check --fix src tests bench
+
+bench: install
+	$(PY) bench/run.py
+
+messages: install
+	cd src/skillcert && ../../$(PY) ../../manage.py makemessages -l en --no-location --no-obsolete
+	cd src/skillcert && ../../$(PY) ../../manage.py compilemessages -l en
+
+check-deploy: install
+	SKILLCERT_DEBUG=0 SKILLCERT_SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(64))') \
+	SKILLCERT_ALLOWED_HOSTS=skillcert.example.org $(PY) manage.py check --deploy --fail-level WARNING
+
+totp: install
+	@$(PY) manage.py totp_code $(USER)
+
+clean:
+	rm -rf .venv .tools var/static .pytest_cache

@@ -1,0 +1,5 @@
+"""skillcert — vocational skill level certification, end to end."""
+
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)

@@ -1,0 +1,19 @@
+from django.conf import settings
+
+from . import rules
+from .selectors import site_body
+
+
+def site(request):
+    """What every layout needs: the development banner, the body's name, the navigation."""
+    user = getattr(request, "user", None)
+    return {
+        "DEBUG_BANNER": settings.DEBUG,
+        "site_body": site_body(),
+        "nav": {
+            "administer": rules.can_administer(user),
+            "audit": rules.can_view_audit(user),
+            "catalog": rules.can_view_catalog(user),
+            "staff": rules.is_staff_member(user),
+        } if user is not None and user.is_authenticated else {},
+    }

@@ -1,0 +1,28 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label=_("用户名"), max_length=150,
+                               widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
+    password = forms.CharField(label=_("密码"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(label=_("动态口令或恢复码"), max_length=16,
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                                         "autofocus": True}))
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(label=_("当前密码"), strip=False, widget=forms.PasswordInput)
+    new_password = forms.CharField(label=_("新密码"), strip=False, widget=forms.PasswordInput,
+                                   help_text=_("至少12个字符，不能是常见密码，不能与用户名、姓名等相似。"))
+    new_password2 = forms.CharField(label=_("再次输入新密码"), strip=False, widget=forms.PasswordInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password") and data.get("new_password") != data.get("new_password2"):
+            self.add_error("new_password2", _("两次输入的新密码不一致。"))
+        return data

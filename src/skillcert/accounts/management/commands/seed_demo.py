@@ -1,0 +1,37 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from skillcert.accounts.demo import DEMO_PASSWORD, seed_foundation
+
+STAGES = ["foundation"]  # later issues add stages: registration, scheduling, bank, papers, exam, ...
+
+
+class Command(BaseCommand):
+    help = "Load realistic demo data up to a stage (development only; idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--stage", choices=STAGES, default=STAGES[-1],
+                            help="build the demo world up to this stage (default: the latest)")
+        parser.add_argument("--quiet", action="store_true", help="do not print the demo logins")
+
+    def handle(self, *args, stage: str, quiet: bool, **options):
+        if not settings.DEBUG:
+            raise CommandError("seed_demo is refused in production mode (SKILLCERT_DEBUG=0).")
+        seeded = seed_foundation()
+        if quiet:
+            return
+        w = self.stdout.write
+        w(self.style.SUCCESS(f"Demo data ready (stage: {stage})."))
+        w("")
+        w("  Open http://127.0.0.1:8000/  — staff login: http://127.0.0.1:8000/accounts/login/")
+        w(f"  Every demo user's password:  {DEMO_PASSWORD}")
+        w("  Users marked * need a TOTP code: add the secret to an authenticator app, or run")
+        w("      make totp USER=<username>      (prints the current 6-digit code)")
+        w("")
+        for s in seeded:
+            mark = "*" if s.totp_secret else " "
+            line = f"  {mark} {s.username:<26} {s.role_label}（{s.full_name}）"
+            if s.totp_secret:
+                line += f"  TOTP secret: {s.totp_secret}"
+            w(line)
+        w("")

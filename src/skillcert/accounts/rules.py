@@ -1,0 +1,138 @@
+"""Permission predicates (§10.9 访问应当按照权限控制，不应进行越权操作). Default deny.
+
+Role assignments are scoped: an assignment in organisation X covers X and every
+organisation below it. The active assignments and the organisation tree are loaded once
+per user object (one request) and reused by every predicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.utils import timezone
+
+from .enums import STAFF_ROLES, TOTP_REQUIRED_ROLES, Role
+from .models import Organisation, RoleAssignment, TOTPDevice
+
+ADMIN_ROLES = (Role.PLATFORM_ADMIN, Role.BODY_ADMIN)
+AUDIT_VIEWER_ROLES = (Role.PLATFORM_ADMIN, Role.BODY_ADMIN, Role.QUALITY_SUPERVISOR)
+
+
+def _memo(user, name, compute):
+    if not hasattr(user, name):
+        setattr(user, name, compute())
+    return getattr(user, name)
+
+
+def active_assignments(user) -> list[RoleAssignment]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    return _memo(user, "_sc_assignments", lambda: list(
+        RoleAssignment.objects.active(timezone.now()).filter(user=user).select_related("organisation")
+    ))
+
+
+def org_parents(user) -> dict[int, int | None]:
+    """id → parent id for every organisation (hundreds at most: one cheap query)."""
+    return _memo(user, "_sc_org_parents", lambda: dict(Organisation.objects.values_list("id", "parent_id")))
+
+
+def ancestors_and_self(user, org_id: int) -> list[int]:
+    parents, chain, seen = org_parents(user), [], set()
+    current: int | None = org_id
+    while current is not None and current not in seen:
+        chain.append(current)
+        seen.add(current)
+        current = parents.get(current)
+    return chain
+
+
+def subtree_ids(user, root_ids: Iterable[int]) -> set[int]:
+    children: dict[int | None, list[int]] = {}
+    for oid, parent in org_parents(user).items():
+        children.setdefault(parent, []).append(oid)
+    result, stack = set(), list(root_ids)
+    while stack:
+        oid = stack.pop()
+        if oid not in result:
+            result.add(oid)
+            stack.extend(children.get(oid, ()))
+    return result
+
+
+def roles_of(user) -> set[str]:
+    return {a.role for a in active_assignments(user)}
+
+
+def has_role(user, *roles: str, org: Organisation | int | None = None) -> bool:
+    """True if the user holds one of ``roles`` — and, when ``org`` is given, in a scope covering it."""
+    org_id = org.pk if isinstance(org, Organisation) else org
+    chain = ancestors_and_self(user, org_id) if org_id is not None else None
+    for a in active_assignments(user):
+        if a.role not in roles:
+            continue
+        if chain is None or a.role == Role.PLATFORM_ADMIN or a.organisation_id in chain:
+            return True
+    return False
+
+
+def scope_org_ids(user, *roles: str) -> set[int]:
+    """Every organisation the user reaches through ``roles`` (their scopes and below)."""
+    roots = [a.organisation_id for a in active_assignments(user) if a.role in roles and a.organisation_id]
+    return subtree_ids(user, roots)
+
+
+def is_platform_admin(user) -> bool:
+    return has_role(user, Role.PLATFORM_ADMIN)
+
+
+def is_staff_member(user) -> bool:
+    return bool(roles_of(user) & STAFF_ROLES)
+
+
+def is_candidate(user) -> bool:
+    return has_role(user, Role.CANDIDATE)
+
+
+def can_administer(user) -> bool:
+    """Sees the organisation and user management pages at all."""
+    return has_role(user, *ADMIN_ROLES)
+
+
+def can_manage_organisation(user, org: Organisation) -> bool:
+    return has_role(user, Role.PLATFORM_ADMIN) or has_role(user, Role.BODY_ADMIN, org=org)
+
+
+def can_manage_user(user, target) -> bool:
+    if is_platform_admin(user):
+        return True
+    if target.organisation_id is None:
+        return False
+    return has_role(user, Role.BODY_ADMIN, org=target.organisation_id)
+
+
+def can_grant_role(user, role: str, org: Organisation | None) -> bool:
+    if is_platform_admin(user):
+        return True
+    if role in (Role.PLATFORM_ADMIN, Role.CANDIDATE) or org is None:
+        return False
+    return has_role(user, Role.BODY_ADMIN, org=org)
+
+
+def can_view_audit(user) -> bool:
+    return has_role(user, *AUDIT_VIEWER_ROLES)
+
+
+def can_view_catalog(user) -> bool:
+    return is_staff_member(user)
+
+
+def can_edit_catalog(user) -> bool:
+    return is_platform_admin(user)
+
+
+def totp_required(user) -> bool:
+    """Privileged roles must use a second factor; anyone who enrolled uses it too."""
+    if roles_of(user) & TOTP_REQUIRED_ROLES:
+        return True
+    return TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()

@@ -1,0 +1,93 @@
+"""Reads with rules. Every guarded object is fetched here and answers 404 — whether it is
+absent or merely outside the user's scope — so a page never reveals what exists elsewhere."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from skillcert.core.models import AuditEntry
+
+from . import rules
+from .enums import OrgKind, Role
+from .models import Organisation, RoleAssignment, User
+
+
+def organisation_list_for_user(user) -> QuerySet[Organisation]:
+    qs = Organisation.objects.select_related("parent")
+    if rules.is_platform_admin(user):
+        return qs
+    return qs.filter(pk__in=rules.scope_org_ids(user, Role.BODY_ADMIN))
+
+
+def organisation_get_for_user(user, pk: int) -> Organisation:
+    org = organisation_list_for_user(user).filter(pk=pk).first()
+    if org is None:
+        raise Http404
+    return org
+
+
+def user_list_for_user(user) -> QuerySet[User]:
+    qs = User.objects.select_related("organisation").prefetch_related(
+        Prefetch("role_assignments", queryset=RoleAssignment.objects.active().select_related("organisation"),
+                 to_attr="active_roles")
+    )
+    if rules.is_platform_admin(user):
+        return qs
+    return qs.filter(organisation_id__in=rules.scope_org_ids(user, Role.BODY_ADMIN))
+
+
+def user_get_for_user(user, pk: int) -> User:
+    target = user_list_for_user(user).filter(pk=pk).first()
+    if target is None:
+        raise Http404
+    return target
+
+
+def assignment_get_for_user(user, pk: int) -> RoleAssignment:
+    qs = RoleAssignment.objects.select_related("user", "organisation")
+    if not rules.is_platform_admin(user):
+        visible = rules.scope_org_ids(user, Role.BODY_ADMIN)
+        qs = qs.filter(user__organisation_id__in=visible)
+    assignment = qs.filter(pk=pk).first()
+    if assignment is None:
+        raise Http404
+    return assignment
+
+
+def audit_entries_for_user(user, *, action: str = "", actor: str = "", target_type: str = "",
+                           target_id: str = "", outcome: str = "", date_from=None, date_to=None
+                           ) -> QuerySet[AuditEntry]:
+    """Platform admins see the whole log; body admins and quality supervisors see the entries
+    recorded against organisations in their scope (§6.7.1, §11.2 c)."""
+    qs = AuditEntry.objects.all()
+    if not rules.is_platform_admin(user):
+        qs = qs.filter(org_id__in=rules.scope_org_ids(user, Role.BODY_ADMIN, Role.QUALITY_SUPERVISOR))
+    if action:
+        qs = qs.filter(action__startswith=action)
+    if actor:
+        qs = qs.filter(actor_label__icontains=actor)
+    if target_type:
+        qs = qs.filter(target_type=target_type)
+    if target_id:
+        qs = qs.filter(target_id=target_id)
+    if outcome:
+        qs = qs.filter(outcome=outcome)
+    if date_from:
+        qs = qs.filter(at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(at__date__lte=date_to)
+    return qs
+
+
+def body_list() -> QuerySet[Organisation]:
+    return Organisation.objects.filter(kind=OrgKind.BODY, is_active=True)
+
+
+def site_body() -> Organisation | None:
+    """The certification body this installation presents on its public pages (the first one)."""
+    return body_list().order_by("pk").first()
+
+
+def user_find_for_login(login: str) -> User | None:
+    return User.objects.filter(Q(username__iexact=login)).first()

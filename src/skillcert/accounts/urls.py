@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("login/verify/", views.login_verify, name="login_verify"),
+    path("login/enrol/", views.login_enrol, name="login_enrol"),
+    path("logout/", views.logout_view, name="logout"),
+    path("security/", views.security_view, name="security"),
+    path("security/totp/", views.security_totp, name="security_totp"),
+    path("security/recovery-codes/", views.security_recovery_codes, name="security_recovery_codes"),
+    path("security/password/", views.security_password, name="security_password"),
+]

@@ -1,0 +1,185 @@
+"""Staff login with lockout and a TOTP second factor; the user's own security settings."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from skillcert.core.context import get_client_ip
+from skillcert.core.forms import run_service
+from skillcert.core.qr import qr_svg
+
+from . import authentication as auth
+from . import rules, services
+from .forms import CodeForm, LoginForm, PasswordChangeForm
+from .models import TOTPDevice, User
+
+PENDING = "_sc_pending_login"
+PENDING_MAX_AGE = 300  # seconds between the password and the second factor
+
+
+def _safe_next(request: HttpRequest, candidate: str | None) -> str:
+    if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
+        return candidate
+    return "/console/"
+
+
+def _pending_user(request: HttpRequest) -> User | None:
+    pending = request.session.get(PENDING)
+    if not pending or time.time() - pending["at"] > PENDING_MAX_AGE:
+        request.session.pop(PENDING, None)
+        return None
+    return User.objects.filter(pk=pending["uid"], is_active=True).first()
+
+
+def _finish(request: HttpRequest, user: User, method: str) -> HttpResponse:
+    next_url = request.session.get(PENDING, {}).get("next")
+    auth.complete_login(user, method=method)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # new session key
+    request.session.pop(PENDING, None)
+    return redirect(_safe_next(request, next_url))
+
+
+@sensitive_post_parameters("password")
+@never_cache
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(_safe_next(request, request.GET.get("next")))
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = auth.password_login(username=form.cleaned_data["username"],
+                                     password=form.cleaned_data["password"], ip=get_client_ip())
+        if not result.ok:
+            form.add_error(None, result.error)
+        else:
+            user = result.user
+            if rules.totp_required(user):
+                request.session.cycle_key()
+                request.session[PENDING] = {"uid": user.pk, "at": time.time(),
+                                            "next": request.POST.get("next") or request.GET.get("next")}
+                has_device = TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
+                return redirect("accounts:login_verify" if has_device else "accounts:login_enrol")
+            request.session[PENDING] = {"uid": user.pk, "at": time.time(), "next": request.POST.get("next")}
+            return _finish(request, user, "none")
+    return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@never_cache
+def login_verify(request: HttpRequest) -> HttpResponse:
+    user = _pending_user(request)
+    if user is None:
+        messages.warning(request, _("登录已超时，请重新输入用户名和密码。"))
+        return redirect("accounts:login")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = auth.second_factor_verify(user=user, code=form.cleaned_data["code"], ip=get_client_ip())
+        if result.ok:
+            return _finish(request, user, "totp")
+        form.add_error("code", result.error)
+    return render(request, "accounts/login_verify.html", {"form": form, "pending_user": user})
+
+
+def _enrolment_context(user: User, device: TOTPDevice, form: CodeForm) -> dict:
+    secret = device.secret
+    return {
+        "form": form,
+        "pending_user": user,
+        "qr": qr_svg(auth.provisioning_uri(user, device)),
+        "secret_groups": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
+    }
+
+
+@never_cache
+def login_enrol(request: HttpRequest) -> HttpResponse:
+    """Privileged users without an authenticator enrol one before they get in."""
+    user = _pending_user(request)
+    if user is None:
+        messages.warning(request, _("登录已超时，请重新输入用户名和密码。"))
+        return redirect("accounts:login")
+    device = auth.totp_begin_enrolment(user=user) if request.method == "GET" else TOTPDevice.objects.get(user=user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = auth.totp_confirm_enrolment(user=user, code=form.cleaned_data["code"])
+        if codes is not None:
+            response = _finish(request, user, "totp_enrolled")
+            return render(request, "accounts/recovery_codes.html", {"codes": codes, "continue_url": response.url})
+        form.add_error("code", _("动态口令不正确，请核对手机时间后输入验证器上的最新6位数字。"))
+    return render(request, "accounts/login_enrol.html", _enrolment_context(user, device, form))
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        auth.record_logout(request.user, reason="logout")
+    logout(request)
+    messages.success(request, _("您已安全退出。"))
+    return redirect("accounts:login")
+
+
+@login_required
+@never_cache
+def security_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    device = TOTPDevice.objects.filter(user=user).first()
+    return render(request, "accounts/security.html", {
+        "device": device if device and device.confirmed_at else None,
+        "totp_required": rules.totp_required(user),
+        "recovery_left": user.recovery_codes.filter(used_at__isnull=True).count(),
+    })
+
+
+@login_required
+@never_cache
+def security_totp(request: HttpRequest) -> HttpResponse:
+    """Voluntary enrolment for staff whose role does not require it (or re-enrolment after reset)."""
+    user = request.user
+    if TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).exists():
+        return redirect("accounts:security")
+    device = auth.totp_begin_enrolment(user=user) if request.method == "GET" else TOTPDevice.objects.get(user=user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = auth.totp_confirm_enrolment(user=user, code=form.cleaned_data["code"])
+        if codes is not None:
+            return render(request, "accounts/recovery_codes.html", {"codes": codes, "continue_url": "/accounts/security/"})
+        form.add_error("code", _("动态口令不正确，请核对手机时间后输入验证器上的最新6位数字。"))
+    return render(request, "accounts/security_totp.html", _enrolment_context(user, device, form))
+
+
+@login_required
+@require_POST
+def security_recovery_codes(request: HttpRequest) -> HttpResponse:
+    if not TOTPDevice.objects.filter(user=request.user, confirmed_at__isnull=False).exists():
+        return redirect("accounts:security")
+    codes = auth.recovery_codes_regenerate(user=request.user)
+    return render(request, "accounts/recovery_codes.html", {"codes": codes, "continue_url": "/accounts/security/"})
+
+
+@login_required
+@sensitive_post_parameters()
+@never_cache
+def security_password(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not request.user.check_password(form.cleaned_data["old_password"]):
+            form.add_error("old_password", _("当前密码不正确。"))
+        elif run_service(form, services.user_set_password, actor=request.user, user_id=request.user.pk,
+                         password=form.cleaned_data["new_password"]) is not None:
+            from django.contrib.auth import update_session_auth_hash
+
+            update_session_auth_hash(request, User.objects.get(pk=request.user.pk))
+            messages.success(request, _("密码已修改。"))
+            return redirect("accounts:security")
+    return render(request, "accounts/security_password.html", {"form": form})
+
+

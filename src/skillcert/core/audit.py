@@ -1,0 +1,156 @@
+"""Writing and verifying the hash-chained audit log.
+
+``record()`` is called by services inside the transaction of the change it records::
+
+    audit.record(actor, "certificates.certificate.revoked", target=cert, data={"reason": reason})
+
+If the transaction rolls back, the entry goes with it; if the entry cannot be written, the
+change does not happen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+
+from .context import get_client_ip
+from .models import GENESIS_HASH, AuditChainHead, AuditEntry, AuditOutcome
+
+CANONICAL_FIELDS = (
+    "seq", "at", "actor_id", "actor_label", "org_id", "action", "target_type", "target_id",
+    "target_label", "data", "ip", "outcome", "prev_hash",
+)
+
+
+def normalise_data(data: Any) -> Any:
+    """JSON round-trip so that what is hashed is exactly what the database gives back."""
+    return json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder, ensure_ascii=False))
+
+
+def _format_at(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_bytes(values: dict[str, Any]) -> bytes:
+    payload = [values[f] if f != "at" else _format_at(values[f]) for f in CANONICAL_FIELDS]
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def compute_hash(values: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_bytes(values)).hexdigest()
+
+
+def entry_values(entry: AuditEntry) -> dict[str, Any]:
+    return {f: getattr(entry, f) for f in CANONICAL_FIELDS}
+
+
+def changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{field: {"old": .., "new": ..}}`` for the fields whose value differs."""
+    return {k: {"old": old.get(k), "new": new.get(k)} for k in new if old.get(k) != new.get(k)}
+
+
+def _describe_target(target: Any) -> tuple[str, str, str, int | None]:
+    if target is None:
+        return "", "", "", None
+    meta = getattr(target, "_meta", None)
+    ttype = f"{meta.app_label}.{meta.model_name}" if meta else type(target).__name__.lower()
+    org_id = getattr(target, "audit_org_id", None)
+    return ttype, str(getattr(target, "pk", "")), str(target)[:200], org_id
+
+
+def _lock_head() -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        try:
+            with transaction.atomic():
+                AuditChainHead.objects.create(pk=1)
+        except IntegrityError:
+            pass  # created by a concurrent writer
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+def record(actor: Any, action: str, *, target: Any = None, data: dict | None = None,
+           outcome: str = AuditOutcome.SUCCESS, org_id: int | None = None, ip: str | None = None,
+           actor_label: str | None = None) -> AuditEntry:
+    """Append one entry to the chain, in the caller's transaction."""
+    from django.utils import timezone
+
+    ttype, tid, tlabel, target_org = _describe_target(target)
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    if org_id is None:
+        org_id = target_org if target_org is not None else (getattr(actor, "organisation_id", None) if is_user else None)
+    with transaction.atomic():
+        head = _lock_head()
+        values = {
+            "seq": head.seq + 1,
+            "at": timezone.now().astimezone(dt.UTC),
+            "actor_id": actor.pk if is_user else None,
+            "actor_label": (actor_label if actor_label is not None else (actor.get_username() if is_user else ""))[:150],
+            "org_id": org_id,
+            "action": action,
+            "target_type": ttype,
+            "target_id": tid,
+            "target_label": tlabel,
+            "data": normalise_data(data),
+            "ip": ip if ip is not None else get_client_ip(),
+            "outcome": str(outcome),
+            "prev_hash": head.hash,
+        }
+        digest = compute_hash(values)
+        entry = AuditEntry.objects.create(hash=digest, **values)
+        head.seq, head.hash = values["seq"], digest
+        head.save(update_fields=["seq", "hash"])
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    checked: int
+    head_seq: int
+    head_hash: str
+    broken_seq: int | None = None
+    reason: str = ""
+
+
+def _entries(chunk: int = 2000) -> Iterator[AuditEntry]:
+    last = 0
+    while True:
+        rows = list(AuditEntry.objects.filter(seq__gt=last).order_by("seq")[:chunk])
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+
+
+def verify_chain() -> ChainReport:
+    """Walk the chain from the first row; report the first row where it breaks."""
+    head = AuditChainHead.objects.filter(pk=1).first()
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
+
+    def broken(seq: int, reason: str) -> ChainReport:
+        return ChainReport(False, checked, head_seq, head_hash, seq, reason)
+
+    for entry in _entries():
+        if entry.seq != expected_seq:
+            return broken(expected_seq, f"row {expected_seq} is missing (next row found is {entry.seq})")
+        if entry.prev_hash != prev_hash:
+            return broken(entry.seq, "prev_hash does not match the hash of the row before it")
+        if compute_hash(entry_values(entry)) != entry.hash:
+            return broken(entry.seq, "content does not match its hash (row altered)")
+        prev_hash = entry.hash
+        expected_seq += 1
+        checked += 1
+    if checked != head_seq or prev_hash != head_hash:
+        return broken(min(checked, head_seq) + 1 if checked != head_seq else checked,
+                      f"chain ends at row {checked} but the head records row {head_seq}")
+    return ChainReport(True, checked, head_seq, head_hash)

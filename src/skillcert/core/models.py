@@ -1,0 +1,58 @@
+"""The audit log (§6.7.1 责任可追溯、可倒查, §7.3.3 工作台账, §10.9).
+
+One append-only table. Every row carries the hash of the row before it and its own hash
+over a canonical encoding of its content, so changing, deleting or inserting a row breaks
+the chain. ``AuditChainHead`` holds the last sequence number and hash: writers lock it, so
+concurrent writers cannot fork the chain, and it reveals rows cut from the end.
+
+Actor, organisation and target are stored as plain values, never foreign keys: a cascade
+or SET NULL would rewrite history and break the chain.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditOutcome(models.TextChoices):
+    SUCCESS = "success", _("成功")
+    DENIED = "denied", _("拒绝")
+    FAILED = "failed", _("失败")
+
+
+class AuditChainHead(models.Model):
+    """Singleton (pk=1): the tip of the chain. Locked by every writer."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        verbose_name = _("审计链头")
+
+
+class AuditEntry(models.Model):
+    seq = models.BigIntegerField(_("序号"), unique=True)
+    at = models.DateTimeField(_("时间"), db_index=True)
+    actor_id = models.BigIntegerField(_("操作人ID"), null=True, blank=True, db_index=True)
+    actor_label = models.CharField(_("操作人"), max_length=150, blank=True)
+    org_id = models.BigIntegerField(_("机构ID"), null=True, blank=True, db_index=True)
+    action = models.CharField(_("动作"), max_length=120, db_index=True)
+    target_type = models.CharField(_("对象类型"), max_length=80, blank=True)
+    target_id = models.CharField(_("对象ID"), max_length=64, blank=True)
+    target_label = models.CharField(_("对象"), max_length=200, blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
+    outcome = models.CharField(_("结果"), max_length=10, choices=AuditOutcome.choices,
+                               default=AuditOutcome.SUCCESS)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action}"

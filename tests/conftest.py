@@ -1,0 +1,42 @@
+"""Shared fixtures.
+
+Tests that need PostgreSQL, Redis or chromium skip with a reason when those are absent.
+CI sets SKILLCERT_REQUIRE_SERVICES=1, which turns every such skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+
+REQUIRE_SERVICES = os.environ.get("SKILLCERT_REQUIRE_SERVICES") == "1"
+
+
+def need(condition: bool, reason: str) -> None:
+    if condition:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required in CI but missing: {reason}")
+    pytest.skip(reason)
+
+
+def need_postgres() -> None:
+    need(connection.vendor == "postgresql",
+         "needs PostgreSQL: run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings, request):
+    """Argon2 is the configured hasher (tested in test_settings); tests hash with MD5 for speed."""
+    if "argon2" not in request.keywords:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(db):
+    """A body with two venues, a second unrelated body, the catalogue, and a platform admin."""
+    from tests.factories import build_world
+
+    return build_world()
