@@ -123,7 +123,8 @@ def test_verify_catches_a_row_appended_behind_the_heads_back():
         "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (forged["seq"], forged["at"], forged["actor_id"], forged["actor_label"], forged["org_id"],
          forged["action"], forged["target_type"], forged["target_id"], forged["target_label"],
-         '{"i": 1, "名称": "碳排放"}', forged["ip"], forged["outcome"], forged["prev_hash"], audit.compute_hash(forged)),
+         '{"i": 1, "名称": "碳排放"}', forged["ip"], forged["outcome"], forged["prev_hash"],
+         audit.compute_hash(forged)),
     )
     report = audit.verify_chain()
     assert not report.ok

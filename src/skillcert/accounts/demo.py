@@ -18,7 +18,7 @@ from . import services
 from .enums import TOTP_REQUIRED_ROLES, OrgKind, Role
 from .models import Organisation, RoleAssignment, TOTPDevice, User
 
-DEMO_PASSWORD = "Skillcert-Demo-2026!"
+DEMO_PASSWORD = "Skillcert-Demo-2026!"  # noqa: S105 - printed demo login, refused in production
 
 AUTHORITY = {"kind": OrgKind.AUTHORITY, "name": "青岛市职业技能鉴定指导中心（演示）", "region_code": "370200",
              "address": "青岛市市南区", "contact_phone": "0532-00000000"}

@@ -210,6 +210,9 @@ class LoginFailure(models.Model):
     class Meta:
         indexes = [models.Index(fields=["ip", "at"]), models.Index(fields=["user", "at"])]
 
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.ip} ({self.reason})"
+
 
 class TOTPDevice(models.Model):
     """An RFC 6238 authenticator bound to one user."""
@@ -220,6 +223,9 @@ class TOTPDevice(models.Model):
     last_used_step = models.BigIntegerField(default=0)  # refuses replay of a code already used
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"TOTP for user {self.user_id}"
+
 
 class RecoveryCode(models.Model):
     """One-time codes for when the authenticator is lost; only a keyed hash is stored."""
@@ -227,3 +233,6 @@ class RecoveryCode(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
     code_hash = models.CharField(max_length=64, unique=True)
     used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"recovery code of user {self.user_id}"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -127,6 +127,11 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:login")
 
 
+def _show_recovery_codes(request: HttpRequest, codes: list[str]) -> HttpResponse:
+    context = {"codes": codes, "continue_url": reverse("accounts:security")}
+    return render(request, "accounts/recovery_codes.html", context)
+
+
 @login_required
 @never_cache
 def security_view(request: HttpRequest) -> HttpResponse:
@@ -151,7 +156,7 @@ def security_totp(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         codes = auth.totp_confirm_enrolment(user=user, code=form.cleaned_data["code"])
         if codes is not None:
-            return render(request, "accounts/recovery_codes.html", {"codes": codes, "continue_url": "/accounts/security/"})
+            return _show_recovery_codes(request, codes)
         form.add_error("code", _("动态口令不正确，请核对手机时间后输入验证器上的最新6位数字。"))
     return render(request, "accounts/security_totp.html", _enrolment_context(user, device, form))
 
@@ -162,7 +167,7 @@ def security_recovery_codes(request: HttpRequest) -> HttpResponse:
     if not TOTPDevice.objects.filter(user=request.user, confirmed_at__isnull=False).exists():
         return redirect("accounts:security")
     codes = auth.recovery_codes_regenerate(user=request.user)
-    return render(request, "accounts/recovery_codes.html", {"codes": codes, "continue_url": "/accounts/security/"})
+    return _show_recovery_codes(request, codes)
 
 
 @login_required

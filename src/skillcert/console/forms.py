@@ -114,6 +114,6 @@ class AuditFilterForm(forms.Form):
     target_type = forms.CharField(label=_("对象类型"), required=False)
     target_id = forms.CharField(label=_("对象ID"), required=False)
     outcome = forms.ChoiceField(label=_("结果"), required=False,
-                                choices=[("", _("全部"))] + list(AuditOutcome.choices))
+                                choices=[("", _("全部")), *AuditOutcome.choices])
     date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

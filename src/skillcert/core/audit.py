@@ -86,14 +86,16 @@ def record(actor: Any, action: str, *, target: Any = None, data: dict | None = N
     ttype, tid, tlabel, target_org = _describe_target(target)
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     if org_id is None:
-        org_id = target_org if target_org is not None else (getattr(actor, "organisation_id", None) if is_user else None)
+        org_id = target_org if target_org is not None else getattr(actor, "organisation_id", None) if is_user else None
+    if actor_label is None:
+        actor_label = actor.get_username() if is_user else ""
     with transaction.atomic():
         head = _lock_head()
         values = {
             "seq": head.seq + 1,
             "at": timezone.now().astimezone(dt.UTC),
             "actor_id": actor.pk if is_user else None,
-            "actor_label": (actor_label if actor_label is not None else (actor.get_username() if is_user else ""))[:150],
+            "actor_label": actor_label[:150],
             "org_id": org_id,
             "action": action,
             "target_type": ttype,

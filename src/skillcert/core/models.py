@@ -30,6 +30,9 @@ class AuditChainHead(models.Model):
     class Meta:
         verbose_name = _("审计链头")
 
+    def __str__(self) -> str:
+        return f"head #{self.seq}"
+
 
 class AuditEntry(models.Model):
     seq = models.BigIntegerField(_("序号"), unique=True)

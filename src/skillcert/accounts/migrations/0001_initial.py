@@ -3,9 +3,10 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import skillcert.accounts.models
 from django.conf import settings
 from django.db import migrations, models
+
+import skillcert.accounts.models
 
 
 class Migration(migrations.Migration):

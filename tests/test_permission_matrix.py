@@ -1,0 +1,131 @@
+"""Every URL pattern × every role (and anonymous) → expected status (§10.9 按照权限控制，不应越权).
+
+A URL pattern missing from MATRIX fails ``test_matrix_covers_every_url_pattern``: every page
+a later issue adds must be entered here with who may see it.
+
+Statuses: 200 shown; 302 anonymous sent to login (or a flow redirect); 403 signed in without
+the right; 404 object outside the user's scope; 405 GET on a POST-only action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from skillcert.accounts.enums import Role
+from tests.factories import user_with_role
+
+ANON = "anonymous"
+OTHER_BODY_ADMIN = "other_body_admin"  # a body admin of a different body: scoped objects must 404
+PRINCIPALS = [ANON, *Role.values, OTHER_BODY_ADMIN]
+STAFF = [r for r in Role.values if r != Role.CANDIDATE] + [OTHER_BODY_ADMIN]
+ADMINS = [Role.PLATFORM_ADMIN, Role.BODY_ADMIN, OTHER_BODY_ADMIN]
+AUDITORS = [Role.PLATFORM_ADMIN, Role.BODY_ADMIN, Role.QUALITY_SUPERVISOR, OTHER_BODY_ADMIN]
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(PRINCIPALS, status)
+
+
+def signed_in(status: int) -> dict[str, int]:
+    return {**everyone(status), ANON: 302}
+
+
+def allowed(roles, *, ok: int = 200, out_of_scope: int | None = None) -> dict[str, int]:
+    """Anonymous → login; listed roles → ok; every other signed-in principal → 403."""
+    expected = {**everyone(403), ANON: 302}
+    expected.update(dict.fromkeys(roles, ok))
+    if out_of_scope is not None:
+        expected[OTHER_BODY_ADMIN] = out_of_scope
+    return expected
+
+
+# url name → (kwargs from the fixture objects, expected status per principal)
+MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
+    "set_language": (lambda o: {}, everyone(302)),  # GET changes nothing and goes back
+    "public:home": (lambda o: {}, everyone(200)),
+    "public:healthz": (lambda o: {}, everyone(200)),
+    "portal:home": (lambda o: {}, everyone(200)),
+    "accounts:login": (lambda o: {}, {**everyone(302), ANON: 200}),
+    "accounts:login_verify": (lambda o: {}, everyone(302)),
+    "accounts:login_enrol": (lambda o: {}, everyone(302)),
+    "accounts:logout": (lambda o: {}, everyone(405)),
+    "accounts:security": (lambda o: {}, signed_in(200)),
+    "accounts:security_totp": (lambda o: {}, signed_in(200)),
+    "accounts:security_recovery_codes": (lambda o: {}, signed_in(405)),
+    "accounts:security_password": (lambda o: {}, signed_in(200)),
+    "console:home": (lambda o: {}, allowed(STAFF)),
+    "console:organisation_list": (lambda o: {}, allowed(ADMINS)),
+    "console:organisation_create": (lambda o: {}, allowed(ADMINS)),
+    "console:organisation_detail": (lambda o: {"pk": o["venue"].pk}, allowed(ADMINS, out_of_scope=404)),
+    "console:organisation_scope": (lambda o: {"pk": o["body"].pk}, allowed([Role.PLATFORM_ADMIN])),
+    "console:user_list": (lambda o: {}, allowed(ADMINS)),
+    "console:user_create": (lambda o: {}, allowed(ADMINS)),
+    "console:user_detail": (lambda o: {"pk": o["member"].pk}, allowed(ADMINS, out_of_scope=404)),
+    "console:user_unlock": (lambda o: {"pk": o["member"].pk}, allowed(ADMINS, ok=405)),
+    "console:user_reset_totp": (lambda o: {"pk": o["member"].pk}, allowed(ADMINS, ok=405)),
+    "console:role_assign": (lambda o: {"pk": o["member"].pk}, allowed(ADMINS, out_of_scope=404)),
+    "console:role_revoke": (lambda o: {"pk": o["assignment"].pk}, allowed(ADMINS, ok=405)),
+    "console:audit_list": (lambda o: {}, allowed(AUDITORS)),
+    "console:audit_export": (lambda o: {}, allowed(AUDITORS)),
+    "console:catalog_list": (lambda o: {}, allowed(STAFF)),
+    "console:occupation_create": (lambda o: {}, allowed([Role.PLATFORM_ADMIN])),
+    "console:occupation_edit": (lambda o: {"pk": o["occupation"].pk}, allowed([Role.PLATFORM_ADMIN])),
+    "console:trade_create": (lambda o: {"occupation_pk": o["occupation"].pk}, allowed([Role.PLATFORM_ADMIN])),
+    "console:trade_edit": (lambda o: {"occupation_pk": o["occupation"].pk, "pk": o["trade"].pk},
+                           allowed([Role.PLATFORM_ADMIN])),
+}
+
+
+def _all_url_names(resolver=None, namespace: str = "") -> list[str]:
+    resolver = resolver or get_resolver()
+    names = []
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            names.extend(_all_url_names(p, ns))
+        elif isinstance(p, URLPattern):
+            names.append(f"{namespace}{p.name}" if p.name else f"<unnamed {p.pattern}>")
+    return names
+
+
+def test_matrix_covers_every_url_pattern():
+    names = _all_url_names()
+    assert len(names) == len(set(names)), "two URL patterns share a name"
+    missing = sorted(set(names) - set(MATRIX))
+    stale = sorted(set(MATRIX) - set(names))
+    assert missing == [], f"URL patterns with no row in the permission matrix: {missing}"
+    assert stale == [], f"matrix rows for URLs that no longer exist: {stale}"
+
+
+def _principal_for(role: str, world):
+    venue_roles = {Role.CHIEF_EXAMINER, Role.DEPUTY_CHIEF, Role.PROCTOR, Role.EXAMINER, Role.EXAMINER_LEADER}
+    if role == OTHER_BODY_ADMIN:
+        return user_with_role(Role.BODY_ADMIN, world.other_body, username="other_badmin")
+    if role in (Role.PLATFORM_ADMIN, Role.CANDIDATE):
+        return world.platform_admin if role == Role.PLATFORM_ADMIN else user_with_role(role, None)
+    return user_with_role(role, world.venue if role in venue_roles else world.body, username=f"m_{role}")
+
+
+@pytest.mark.django_db
+def test_every_url_answers_every_role_as_the_matrix_says(client, world):
+    member = user_with_role(Role.PROCTOR, world.venue, username="matrix_member")
+    objects = {
+        "body": world.body, "venue": world.venue, "member": member,
+        "assignment": member.role_assignments.get(), "occupation": world.occupation,
+        "trade": world.occupation.trades.first(),
+    }
+    principals = {p: (None if p == ANON else _principal_for(p, world)) for p in PRINCIPALS}
+    failures = []
+    for name, (kwargs_for, expected) in MATRIX.items():
+        url = reverse(name, kwargs=kwargs_for(objects))
+        for principal, user in principals.items():
+            client.logout()
+            if user is not None:
+                client.force_login(user)
+            status = client.get(url).status_code
+            if status != expected[principal]:
+                failures.append(f"{name} as {principal}: got {status}, expected {expected[principal]}")
+    assert failures == []
