@@ -71,6 +71,19 @@ class World:
     platform_admin: User
 
 
+def ensure_catalogue() -> Occupation:
+    """The catalogue comes from a data migration; a transactional test's flush empties it, so reload it."""
+    occ = Occupation.objects.filter(code="4-09-07-04").first()
+    if occ is None:
+        from importlib import import_module
+
+        from django.apps import apps
+
+        import_module("skillcert.catalog.migrations.0002_carbon_emission_manager").load(apps, None)
+        occ = Occupation.objects.get(code="4-09-07-04")
+    return occ
+
+
 def build_world() -> World:
     body = OrganisationFactory(name="青岛测试评价机构")
     other = OrganisationFactory(name="烟台测试评价机构", region_code="370600")
@@ -80,6 +93,6 @@ def build_world() -> World:
         venue2=VenueFactory(parent=body, name="测试考点二"),
         other_body=other,
         other_venue=VenueFactory(parent=other, name="烟台考点"),
-        occupation=Occupation.objects.get(code="4-09-07-04"),
+        occupation=ensure_catalogue(),
         platform_admin=user_with_role(Role.PLATFORM_ADMIN, username="padmin"),
     )

@@ -161,7 +161,7 @@ def test_postgres_trigger_refuses_update_and_delete():
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_parallel_writers_cannot_fork_the_chain():
     need_postgres()
     actor = UserFactory()

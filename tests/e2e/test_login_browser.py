@@ -8,7 +8,7 @@ from skillcert.accounts.enums import Role
 from skillcert.accounts.models import TOTPDevice
 from tests.factories import PASSWORD, user_with_role
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_body_admin_logs_in_with_totp_and_sees_the_console(live_server, page, artifacts, world):

@@ -8,7 +8,7 @@ def site(request):
     """What every layout needs: the development banner, the body's name, the navigation."""
     user = getattr(request, "user", None)
     return {
-        "DEBUG_BANNER": settings.DEBUG,
+        "DEBUG_BANNER": not settings.PRODUCTION,
         "site_body": site_body(),
         "nav": {
             "administer": rules.can_administer(user),

@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true", help="do not print the demo logins")
 
     def handle(self, *args, stage: str, quiet: bool, **options):
-        if not settings.DEBUG:
+        if settings.PRODUCTION:
             raise CommandError("seed_demo is refused in production mode (SKILLCERT_DEBUG=0).")
         seeded = seed_foundation()
         if quiet:

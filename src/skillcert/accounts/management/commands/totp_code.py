@@ -12,7 +12,7 @@ class Command(BaseCommand):
         parser.add_argument("username")
 
     def handle(self, *args, username: str, **options):
-        if not settings.DEBUG:
+        if settings.PRODUCTION:
             raise CommandError("totp_code is refused in production mode (SKILLCERT_DEBUG=0).")
         user = User.objects.filter(username=username).first()
         if user is None:
