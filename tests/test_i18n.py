@@ -25,9 +25,13 @@ def test_every_english_message_is_translated():
     assert po.fuzzy_entries() == []
 
 
+def _pairs(entries) -> set:
+    return {(e.msgid, e.msgstr or tuple(sorted(e.msgstr_plural.items())))
+            for e in entries if e.msgid and not e.obsolete}
+
+
 def test_compiled_catalogue_matches_the_po_file():
-    po = {(e.msgid, e.msgstr or tuple(sorted(e.msgstr_plural.items()))) for e in polib.pofile(str(PO)) if not e.obsolete}
-    mo = {(e.msgid, e.msgstr or tuple(sorted(e.msgstr_plural.items()))) for e in polib.mofile(str(MO)) if e.msgid}
+    po, mo = _pairs(polib.pofile(str(PO))), _pairs(polib.mofile(str(MO)))
     assert po == mo, "run `make messages` to recompile django.mo"
 
 

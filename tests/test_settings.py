@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -23,7 +23,8 @@ def test_table_1_is_loaded_for_the_carbon_emission_manager():
 
 def test_five_national_levels_with_both_names():
     assert list(Level.objects.order_by("number").values_list("number", "name", "grade_name")) == [
-        (1, "高级技师", "一级"), (2, "技师", "二级"), (3, "高级工", "三级"), (4, "中级工", "四级"), (5, "初级工", "五级")]
+        (1, "高级技师", "一级"), (2, "技师", "二级"), (3, "高级工", "三级"),
+        (4, "中级工", "四级"), (5, "初级工", "五级")]
     assert Level.objects.get(number=2).requires_comprehensive_review
     assert not Level.objects.get(number=3).requires_comprehensive_review
 

@@ -65,15 +65,17 @@ def _describe_target(target: Any) -> tuple[str, str, str, int | None]:
     return ttype, str(getattr(target, "pk", "")), str(target)[:200], org_id
 
 
-def _lock_head() -> AuditChainHead:
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+def _lock_head() -> tuple[int, str]:
+    """Lock the chain head row (created on first use) and return its (seq, hash)."""
+    locked = AuditChainHead.objects.select_for_update().filter(pk=1).values_list("seq", "hash")
+    head = locked.first()
     if head is None:
         try:
             with transaction.atomic():
                 AuditChainHead.objects.create(pk=1)
         except IntegrityError:
             pass  # created by a concurrent writer
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
+        head = locked.get()
     return head
 
 
@@ -89,10 +91,11 @@ def record(actor: Any, action: str, *, target: Any = None, data: dict | None = N
         org_id = target_org if target_org is not None else getattr(actor, "organisation_id", None) if is_user else None
     if actor_label is None:
         actor_label = actor.get_username() if is_user else ""
-    with transaction.atomic():
-        head = _lock_head()
+    # No savepoint: if the entry cannot be written, the caller's whole transaction must fail.
+    with transaction.atomic(savepoint=False):
+        head_seq, head_hash = _lock_head()
         values = {
-            "seq": head.seq + 1,
+            "seq": head_seq + 1,
             "at": timezone.now().astimezone(dt.UTC),
             "actor_id": actor.pk if is_user else None,
             "actor_label": actor_label[:150],
@@ -104,12 +107,11 @@ def record(actor: Any, action: str, *, target: Any = None, data: dict | None = N
             "data": normalise_data(data),
             "ip": ip if ip is not None else get_client_ip(),
             "outcome": str(outcome),
-            "prev_hash": head.hash,
+            "prev_hash": head_hash,
         }
         digest = compute_hash(values)
         entry = AuditEntry.objects.create(hash=digest, **values)
-        head.seq, head.hash = values["seq"], digest
-        head.save(update_fields=["seq", "hash"])
+        AuditChainHead.objects.filter(pk=1).update(seq=values["seq"], hash=digest)
     return entry
 
 
@@ -123,14 +125,16 @@ class ChainReport:
     reason: str = ""
 
 
-def _entries(chunk: int = 2000) -> Iterator[AuditEntry]:
+def _rows(chunk: int = 5000) -> Iterator[dict[str, Any]]:
+    """The chain in seq order, as plain dicts (no model instances: verification reads every row)."""
     last = 0
+    fields = (*CANONICAL_FIELDS, "hash")
     while True:
-        rows = list(AuditEntry.objects.filter(seq__gt=last).order_by("seq")[:chunk])
+        rows = list(AuditEntry.objects.filter(seq__gt=last).order_by("seq").values(*fields)[:chunk])
         if not rows:
             return
         yield from rows
-        last = rows[-1].seq
+        last = rows[-1]["seq"]
 
 
 def verify_chain() -> ChainReport:
@@ -142,14 +146,14 @@ def verify_chain() -> ChainReport:
     def broken(seq: int, reason: str) -> ChainReport:
         return ChainReport(False, checked, head_seq, head_hash, seq, reason)
 
-    for entry in _entries():
-        if entry.seq != expected_seq:
-            return broken(expected_seq, f"row {expected_seq} is missing (next row found is {entry.seq})")
-        if entry.prev_hash != prev_hash:
-            return broken(entry.seq, "prev_hash does not match the hash of the row before it")
-        if compute_hash(entry_values(entry)) != entry.hash:
-            return broken(entry.seq, "content does not match its hash (row altered)")
-        prev_hash = entry.hash
+    for row in _rows():
+        if row["seq"] != expected_seq:
+            return broken(expected_seq, f"row {expected_seq} is missing (next row found is {row['seq']})")
+        if row["prev_hash"] != prev_hash:
+            return broken(row["seq"], "prev_hash does not match the hash of the row before it")
+        if compute_hash(row) != row["hash"]:
+            return broken(row["seq"], "content does not match its hash (row altered)")
+        prev_hash = row["hash"]
         expected_seq += 1
         checked += 1
     if checked != head_seq or prev_hash != head_hash:
