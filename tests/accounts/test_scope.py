@@ -209,3 +209,16 @@ def test_user_list_has_no_n_plus_one(client, world, badmin, django_assert_max_nu
         grant(user_with_role(Role.PROCTOR, world.venue), Role.EXAMINER, world.venue)
     with django_assert_max_num_queries(len(one.captured_queries)):
         client.get(reverse("console:user_list"))
+
+
+def test_body_admin_edits_their_bodys_contact_details_only(client, world, badmin):
+    client.force_login(badmin)
+    url = reverse("console:organisation_detail", args=[world.body.pk])
+    assert "institution_code" not in client.get(url).content.decode()
+    response = client.post(url, {"short_name": "青岛测试", "address": "崂山区 9 号", "contact_phone": "0532-1"})
+    assert response.status_code == 302
+    world.body.refresh_from_db()
+    assert (world.body.address, world.body.institution_code) == ("崂山区 9 号", world.body.institution_code)
+    with pytest.raises(ValidationError) as exc:
+        services.organisation_update(actor=badmin, organisation_id=world.body.pk, institution_code="0001")
+    assert "平台管理员维护" in exc.value.message_dict["institution_code"][0]

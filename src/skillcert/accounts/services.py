@@ -27,6 +27,8 @@ from .models import FiledScope, Organisation, RoleAssignment, TOTPDevice, User
 ORG_FIELDS = ("kind", "name", "short_name", "parent", "region_code", "address", "contact_phone",
               "cert_type_letter", "institution_code", "province_code", "institution_serial", "is_active")
 USER_FIELDS = ("full_name", "email", "phone", "organisation", "is_active")
+# What a body admin may change on their own body; name, codes, parent and kind are filed data.
+BODY_ADMIN_BODY_FIELDS = ("short_name", "address", "contact_phone")
 
 
 def _snapshot(obj, fields) -> dict[str, Any]:
@@ -84,7 +86,13 @@ def organisation_update(*, actor: User, organisation_id: int, **fields) -> Organ
             setattr(org, key, value)
     if before["kind"] != org.kind and org.children.exists():
         raise ValidationError({"kind": _("已有下级机构的机构不能更改类型。")})
-    _check_may_place(actor, org.kind, org.parent)
+    changed = set(audit.changes(before, _snapshot(org, ORG_FIELDS)))
+    if before["kind"] == OrgKind.BODY and not rules.is_platform_admin(actor):
+        filed = changed - set(BODY_ADMIN_BODY_FIELDS)
+        if filed:
+            raise ValidationError({f: _("评价机构的名称、代码和隶属关系由平台管理员维护。") for f in sorted(filed)})
+    else:
+        _check_may_place(actor, org.kind, org.parent)
     org.full_clean()
     _validate_org_structure(org)
     org.save()

@@ -23,6 +23,14 @@ class OrganisationForm(forms.ModelForm):
             self.fields["kind"].choices = [(k, OrgKind(k).label) for k in kinds]
 
 
+class BodyContactForm(forms.ModelForm):
+    """What a body admin edits on their own body (the rest is filed data, kept by the platform admin)."""
+
+    class Meta:
+        model = Organisation
+        fields = ["short_name", "address", "contact_phone"]
+
+
 class FiledScopeForm(forms.Form):
     scope = forms.MultipleChoiceField(label=_("备案范围"), required=False, widget=forms.CheckboxSelectMultiple)
 

@@ -83,10 +83,13 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
 @staff_required(rules.can_administer)
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.organisation_get_for_user(request.user, pk)
-    form = forms.OrganisationForm(request.POST or None, instance=Organisation.objects.get(pk=org.pk),
-                                  parents=_org_parents_for(request.user).exclude(pk=org.pk),
-                                  kinds=_org_kinds_for(request.user) if org.kind == OrgKind.VENUE
-                                  or rules.is_platform_admin(request.user) else [org.kind])
+    instance = Organisation.objects.get(pk=org.pk)
+    if org.kind == OrgKind.BODY and not rules.is_platform_admin(request.user):
+        form = forms.BodyContactForm(request.POST or None, instance=instance)
+    else:
+        form = forms.OrganisationForm(request.POST or None, instance=instance,
+                                      parents=_org_parents_for(request.user).exclude(pk=org.pk),
+                                      kinds=_org_kinds_for(request.user))
     if request.method == "POST" and form.is_valid():
         if run_service(form, services.organisation_update, actor=request.user, organisation_id=org.pk,
                        **form.cleaned_data):
@@ -229,7 +232,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
               _("IP地址"), _("数据"), _("哈希")]
     rows = (
         [e.seq, timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.actor_label, e.action, e.target_type,
-         e.target_id, e.target_label, e.get_outcome_display(), e.ip or "", str(e.data), e.hash]
+         e.target_id, e.target_label, e.get_outcome_display(), e.ip or "", e.data_text, e.hash]
         for e in entries.iterator(chunk_size=2000)
     )
     content = workbook_bytes(_("审计日志"), header, rows)

@@ -59,3 +59,17 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
+
+    @property
+    def data_text(self) -> str:
+        """The data as readable JSON (Chinese kept as is) for pages and exports."""
+        import json
+
+        return json.dumps(self.data, ensure_ascii=False, indent=1, sort_keys=True, default=str)
+
+    @property
+    def data_summary(self) -> str:
+        import json
+
+        text = json.dumps(self.data, ensure_ascii=False, sort_keys=True, default=str)
+        return text if len(text) <= 48 else text[:47] + "…"
