@@ -54,6 +54,11 @@ if PRODUCTION:
 else:
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 
+# Number of reverse proxies (load balancers) in front of the app that append to X-Forwarded-For.
+# 0: the client address is REMOTE_ADDR. Behind one load balancer set 1, or every client would
+# share the balancer's address for login throttling and the audit log.
+SKILLCERT_TRUSTED_PROXY_COUNT = int(os.environ.get("SKILLCERT_TRUSTED_PROXY_COUNT", "0"))
+
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("SKILLCERT_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
