@@ -96,9 +96,8 @@ def organisation_update(*, actor: User, organisation_id: int, **fields) -> Organ
     org.full_clean()
     _validate_org_structure(org)
     org.save()
-    diff = audit.changes(before, _snapshot(org, ORG_FIELDS))
-    if diff:
-        audit.record(actor, "accounts.organisation.updated", target=org, data={"changes": diff})
+    audit.record_changes(actor, "accounts.organisation.updated", target=org, before=before,
+                         after=_snapshot(org, ORG_FIELDS))
     return org
 
 
@@ -175,9 +174,7 @@ def user_update(*, actor: User, user_id: int, **fields) -> User:
         raise ValidationError({"organisation": _("只能把用户放在您管理的机构下。")})
     user.full_clean()
     user.save()
-    diff = audit.changes(before, _snapshot(user, USER_FIELDS))
-    if diff:
-        audit.record(actor, "accounts.user.updated", target=user, data={"changes": diff})
+    audit.record_changes(actor, "accounts.user.updated", target=user, before=before, after=_snapshot(user, USER_FIELDS))
     return user
 
 

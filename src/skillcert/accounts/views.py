@@ -100,6 +100,18 @@ def _enrolment_context(user: User, device: TOTPDevice, form: CodeForm) -> dict:
     }
 
 
+def _enrol(request: HttpRequest, user: User, template: str, on_confirmed) -> HttpResponse:
+    """Show a fresh secret as a QR code (GET); confirm it with a first code (POST)."""
+    device = auth.totp_begin_enrolment(user=user) if request.method == "GET" else TOTPDevice.objects.get(user=user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = auth.totp_confirm_enrolment(user=user, code=form.cleaned_data["code"])
+        if codes is not None:
+            return on_confirmed(codes)
+        form.add_error("code", _("动态口令不正确，请核对手机时间后输入验证器上的最新6位数字。"))
+    return render(request, template, _enrolment_context(user, device, form))
+
+
 @never_cache
 def login_enrol(request: HttpRequest) -> HttpResponse:
     """Privileged users without an authenticator enrol one before they get in."""
@@ -107,15 +119,12 @@ def login_enrol(request: HttpRequest) -> HttpResponse:
     if user is None:
         messages.warning(request, _("登录已超时，请重新输入用户名和密码。"))
         return redirect("accounts:login")
-    device = auth.totp_begin_enrolment(user=user) if request.method == "GET" else TOTPDevice.objects.get(user=user)
-    form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        codes = auth.totp_confirm_enrolment(user=user, code=form.cleaned_data["code"])
-        if codes is not None:
-            response = _finish(request, user, "totp_enrolled")
-            return render(request, "accounts/recovery_codes.html", {"codes": codes, "continue_url": response.url})
-        form.add_error("code", _("动态口令不正确，请核对手机时间后输入验证器上的最新6位数字。"))
-    return render(request, "accounts/login_enrol.html", _enrolment_context(user, device, form))
+
+    def logged_in(codes):
+        response = _finish(request, user, "totp_enrolled")
+        return render(request, "accounts/recovery_codes.html", {"codes": codes, "continue_url": response.url})
+
+    return _enrol(request, user, "accounts/login_enrol.html", logged_in)
 
 
 @require_POST
@@ -148,17 +157,10 @@ def security_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 def security_totp(request: HttpRequest) -> HttpResponse:
     """Voluntary enrolment for staff whose role does not require it (or re-enrolment after reset)."""
-    user = request.user
-    if TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).exists():
+    if TOTPDevice.objects.filter(user=request.user, confirmed_at__isnull=False).exists():
         return redirect("accounts:security")
-    device = auth.totp_begin_enrolment(user=user) if request.method == "GET" else TOTPDevice.objects.get(user=user)
-    form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        codes = auth.totp_confirm_enrolment(user=user, code=form.cleaned_data["code"])
-        if codes is not None:
-            return _show_recovery_codes(request, codes)
-        form.add_error("code", _("动态口令不正确，请核对手机时间后输入验证器上的最新6位数字。"))
-    return render(request, "accounts/security_totp.html", _enrolment_context(user, device, form))
+    return _enrol(request, request.user, "accounts/security_totp.html",
+                  lambda codes: _show_recovery_codes(request, codes))
 
 
 @login_required

@@ -40,11 +40,8 @@ def occupation_save(*, actor, occupation_id: int | None = None, levels: list[Lev
     after = _values(occ, OCCUPATION_FIELDS)
     after_levels = sorted(lv.number for lv in levels)
     if occupation_id:
-        diff = audit.changes(before, after)
-        if before_levels != after_levels:
-            diff["levels"] = {"old": before_levels, "new": after_levels}
-        if diff:
-            audit.record(actor, "catalog.occupation.updated", target=occ, data={"changes": diff})
+        levels = {"levels": {"old": before_levels, "new": after_levels}} if before_levels != after_levels else {}
+        audit.record_changes(actor, "catalog.occupation.updated", target=occ, before=before, after=after, extra=levels)
     else:
         audit.record(actor, "catalog.occupation.created", target=occ, data={"new": {**after, "levels": after_levels}})
     return occ
@@ -63,9 +60,7 @@ def trade_save(*, actor, occupation_id: int, trade_id: int | None = None, **fiel
     trade.save()
     after = _values(trade, TRADE_FIELDS)
     if trade_id:
-        diff = audit.changes(before, after)
-        if diff:
-            audit.record(actor, "catalog.trade.updated", target=trade, data={"changes": diff})
+        audit.record_changes(actor, "catalog.trade.updated", target=trade, before=before, after=after)
     else:
         audit.record(actor, "catalog.trade.created", target=trade, data={"new": after, "occupation": occ.code})
     return trade

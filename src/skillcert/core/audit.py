@@ -56,6 +56,13 @@ def changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[str, Any
     return {k: {"old": old.get(k), "new": new.get(k)} for k in new if old.get(k) != new.get(k)}
 
 
+def record_changes(actor: Any, action: str, *, target: Any, before: dict[str, Any], after: dict[str, Any],
+                   extra: dict[str, Any] | None = None) -> AuditEntry | None:
+    """Record ``{"changes": {field: {"old", "new"}}}`` — nothing when nothing changed."""
+    diff = {**changes(before, after), **(extra or {})}
+    return record(actor, action, target=target, data={"changes": diff}) if diff else None
+
+
 def _describe_target(target: Any) -> tuple[str, str, str, int | None]:
     if target is None:
         return "", "", "", None
