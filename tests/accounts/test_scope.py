@@ -222,3 +222,23 @@ def test_body_admin_edits_their_bodys_contact_details_only(client, world, badmin
     with pytest.raises(ValidationError) as exc:
         services.organisation_update(actor=badmin, organisation_id=world.body.pk, institution_code="0001")
     assert "平台管理员维护" in exc.value.message_dict["institution_code"][0]
+
+
+def test_body_admin_must_choose_an_organisation_for_a_new_user(client, world, badmin):
+    client.force_login(badmin)
+    response = client.post(reverse("console:user_create"), {
+        "username": "noorg", "full_name": "无机构", "password": PASSWORD})
+    assert response.status_code == 200
+    assert "请选择用户所属的机构" in response.content.decode()
+    assert not type(badmin).objects.filter(username="noorg").exists()
+
+
+def test_refusals_are_explained_in_chinese(client, world):
+    client.force_login(user_with_role(Role.PROCTOR, world.venue))
+    forbidden = client.get(reverse("console:user_list"))
+    assert forbidden.status_code == 403 and "无权访问" in forbidden.content.decode()
+    missing = client.get("/console/users/999999/")
+    assert missing.status_code == 403  # a proctor is refused before any lookup
+    client.force_login(user_with_role(Role.BODY_ADMIN, world.body))
+    missing = client.get("/console/users/999999/")
+    assert missing.status_code == 404 and "页面不存在" in missing.content.decode()

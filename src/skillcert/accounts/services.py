@@ -138,9 +138,11 @@ def _check_password(password: str, user: User) -> None:
 @transaction.atomic
 def user_create(*, actor: User, username: str, full_name: str, password: str,
                 organisation: Organisation | None = None, email: str = "", phone: str = "") -> User:
-    if not (rules.is_platform_admin(actor) or (organisation is not None
-                                               and rules.has_role(actor, Role.BODY_ADMIN, org=organisation))):
-        raise PermissionDenied(_("您无权在该机构下创建用户。"))
+    if not rules.is_platform_admin(actor):
+        if organisation is None:
+            raise ValidationError({"organisation": _("请选择用户所属的机构。")})
+        if not rules.has_role(actor, Role.BODY_ADMIN, org=organisation):
+            raise PermissionDenied(_("您无权在该机构下创建用户。"))
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("用户名“%(u)s”已被使用。") % {"u": username}})
     user = User(username=username, full_name=full_name, organisation=organisation, email=email, phone=phone)
