@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "skillcert.core",
     "skillcert.catalog",
     "skillcert.accounts",
+    "skillcert.registration",
     "skillcert.console",
     "skillcert.portal",
     "skillcert.public",
