@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "skillcert.catalog",
     "skillcert.accounts",
     "skillcert.registration",
+    "skillcert.integrity",
     "skillcert.console",
     "skillcert.portal",
     "skillcert.public",
