@@ -31,17 +31,21 @@ class Offer:
     fee_fen: int
 
 
-def _in_filed_scope(body: Organisation, offer: Offer) -> bool:
-    scope = FiledScope.objects.filter(organisation=body, occupation=offer.occupation, level=offer.level)
-    return scope.filter(trade__isnull=True).exists() or (
-        offer.trade is not None and scope.filter(trade=offer.trade).exists())
+def _filed_scope_keys(body: Organisation) -> set[tuple[int, int | None, int]]:
+    """(occupation, trade or None for every trade, level) rows of the body's filed scope, in one query."""
+    return set(FiledScope.objects.filter(organisation=body).values_list("occupation_id", "trade_id", "level_id"))
+
+
+def _in_filed_scope(scope: set[tuple[int, int | None, int]], offer: Offer) -> bool:
+    occ, level = offer.occupation.pk, offer.level.pk
+    return (occ, None, level) in scope or (offer.trade is not None and (occ, offer.trade.pk, level) in scope)
 
 
 def check_offers(body: Organisation, offers: list[Offer]) -> None:
     """§6.8.1 b: every offer inside the body's filed scope; each row's problem named."""
     if not offers:
         raise ValidationError({"offers": _("公告至少应包含一个认定职业、工种和等级。")})
-    errors, seen = [], set()
+    errors, seen, scope = [], set(), _filed_scope_keys(body)
     for i, o in enumerate(offers, start=1):
         label = f"{o.occupation.name} / {o.trade.name if o.trade else _('全部工种')} / {o.level}"
         key = (o.occupation.pk, o.trade.pk if o.trade else None, o.level.pk)
@@ -50,7 +54,7 @@ def check_offers(body: Organisation, offers: list[Offer]) -> None:
         seen.add(key)
         if o.trade is not None and o.trade.occupation_id != o.occupation.pk:
             errors.append(_("第%(i)d行：工种“%(t)s”不属于该职业。") % {"i": i, "t": o.trade.name})
-        elif not _in_filed_scope(body, o):
+        elif not _in_filed_scope(scope, o):
             errors.append(_("第%(i)d行（%(label)s）超出本机构的备案范围，不能在公告中提供（§6.8.1 b）。")
                           % {"i": i, "label": label})
         if o.fee_fen < 0:
