@@ -34,6 +34,12 @@ def _fast_hashing(settings, request):
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Uploaded documents and photos go to a per-test folder, never to var/."""
+    settings.MEDIA_ROOT = tmp_path / "protected"
+
+
 @pytest.fixture
 def world(db):
     """A body with two venues, a second unrelated body, the catalogue, and a platform admin."""

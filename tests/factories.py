@@ -96,3 +96,102 @@ def build_world() -> World:
         occupation=ensure_catalogue(),
         platform_admin=user_with_role(Role.PLATFORM_ADMIN, username="padmin"),
     )
+
+
+# --- Registration ---------------------------------------------------------------------------
+
+def resident_id(n: int, *, region: str = "370212", born: str = "19900101") -> str:
+    """A valid 18-digit resident ID (GB 11643) for test person ``n`` (0 ≤ n < 1000 per birth date)."""
+    import datetime as _dt
+
+    from skillcert.registration.idnumbers import check_char
+
+    day = _dt.date(int(born[:4]), int(born[4:6]), int(born[6:])) + _dt.timedelta(days=n // 1000)
+    first17 = f"{region}{day:%Y%m%d}{n % 1000:03d}"
+    return first17 + check_char(first17)
+
+
+def png_bytes(width: int = 300, height: int = 420, fmt: str = "PNG") -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 220, 255)).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def upload(name: str, data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data)
+
+
+@dataclass
+class Registration:
+    world: World
+    officer: User
+    announcement: object
+    offers: dict  # (trade name, level number) → AnnouncementOffer
+
+
+def build_registration(world: World, *, opens_in_days: int = -1, closes_in_days: int = 20) -> Registration:
+    """Filed scope (all trades at 中级 and 高级), an exam affairs officer, and a published announcement
+    offering 碳排放监测员 and 碳排放核算员 at 中级 and 高级."""
+    import datetime as _dt
+
+    from django.utils import timezone
+
+    from skillcert.accounts import services as accounts_services
+    from skillcert.catalog.models import Level
+    from skillcert.registration.enums import AnnouncementStatus
+    from skillcert.registration.models import Announcement
+    from skillcert.registration.services import Offer, announcement_create, announcement_transition
+
+    occ = world.occupation
+    lv = {n: Level.objects.get(number=n) for n in (4, 3)}
+    accounts_services.filed_scope_set(actor=world.platform_admin, organisation_id=world.body.pk,
+                                      rows=[(occ, None, lv[4]), (occ, None, lv[3])])
+    officer = user_with_role(Role.EXAM_AFFAIRS, world.body, username="officer")
+    trades = [occ.trades.get(name="碳排放监测员"), occ.trades.get(name="碳排放核算员")]
+    now = timezone.now()
+    ann = announcement_create(
+        actor=officer, body=world.body, title="2026年第四季度碳排放管理员职业技能等级认定公告",
+        eligibility="按国家职业技能标准", assessment_method="理论知识考试（机考）+ 实际操作考核",
+        registration_opens=now - _dt.timedelta(days=2), registration_closes=now + _dt.timedelta(days=closes_in_days),
+        offers=[Offer(occ, t, lv[n], 40000 if n == 4 else 60000) for t in trades for n in (4, 3)],
+        venues=[world.venue])
+    announcement_transition(actor=officer, announcement_id=ann.pk, target=AnnouncementStatus.PUBLISHED)
+    if opens_in_days >= 0:
+        Announcement.objects.filter(pk=ann.pk).update(registration_opens=now + _dt.timedelta(days=opens_in_days))
+    ann.refresh_from_db()
+    offers = {(o.trade.name, o.level.number): o for o in ann.offers.select_related("trade", "level")}
+    return Registration(world, officer, ann, offers)
+
+
+def make_candidate(n: int, *, full_name: str | None = None, education: int = 4, years: str = "3",
+                   photo: bool = True, email: str = "") -> User:
+    from decimal import Decimal
+
+    from skillcert.registration import candidates
+
+    user = candidates.candidate_signup(full_name=full_name or f"考生{n}", id_type="resident_id",
+                                       id_number=resident_id(n), phone=f"139{n:08d}", password=PASSWORD,
+                                       email=email)
+    candidates.profile_update(actor=user, education=education, employer="青岛某能源公司",
+                              years_in_occupation=Decimal(years))
+    if photo:
+        candidates.photo_set(actor=user, upload=upload("me.png", png_bytes()))
+    return user
+
+
+def submission(user: User, **overrides):
+    from skillcert.registration.applications import Submission
+    from skillcert.registration.enums import DECLARATIONS
+
+    args = dict(declarations=dict.fromkeys(DECLARATIONS, True), signature=user.full_name,
+                uploads={"id_card": upload("id.pdf", PDF_BYTES)}, verified_online=["diploma", "work_proof"])
+    return Submission(**(args | overrides))

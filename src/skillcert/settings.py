@@ -220,3 +220,24 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("SKILLCERT_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Mail (candidate notifications) ------------------------------------------------------
+# Development prints mail on the console; production sets an SMTP server.
+EMAIL_BACKEND = os.environ.get(
+    "SKILLCERT_EMAIL_BACKEND",
+    f"django.core.mail.backends.{'smtp' if PRODUCTION else 'console'}.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("SKILLCERT_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("SKILLCERT_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("SKILLCERT_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("SKILLCERT_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("SKILLCERT_EMAIL_TLS", "0") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("SKILLCERT_EMAIL_FROM", "skillcert@localhost")
+
+# --- Uploads (§6.1.3 materials, certificate photos) ----------------------------------------
+SKILLCERT_DOCUMENT_MAX_BYTES = int(os.environ.get("SKILLCERT_DOCUMENT_MAX_BYTES", str(5 * 1024 * 1024)))
+SKILLCERT_PHOTO_MAX_BYTES = int(os.environ.get("SKILLCERT_PHOTO_MAX_BYTES", str(500 * 1024)))
+SKILLCERT_IMPORT_MAX_BYTES = int(os.environ.get("SKILLCERT_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+# Public address of this installation, for links in e-mails.
+SKILLCERT_SITE_URL = os.environ.get("SKILLCERT_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

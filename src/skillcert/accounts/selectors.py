@@ -3,7 +3,7 @@ absent or merely outside the user's scope — so a page never reveals what exist
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from skillcert.core.models import AuditEntry
@@ -88,4 +88,16 @@ def site_body() -> Organisation | None:
 
 
 def user_find_for_login(login: str) -> User | None:
-    return User.objects.filter(Q(username__iexact=login)).first()
+    """Staff log in by user name; candidates also by ID number or phone (only when it names one account)."""
+    login = (login or "").strip()
+    if not login:
+        return None
+    user = User.objects.filter(username__iexact=login).first()
+    if user is not None:
+        return user
+    normalised = "".join(login.split()).upper()
+    for matches in (User.objects.filter(id_number=normalised), User.objects.filter(phone=login)):
+        found = list(matches[:2])
+        if len(found) == 1:
+            return found[0]
+    return None

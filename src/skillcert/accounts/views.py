@@ -29,10 +29,10 @@ PENDING = "_sc_pending_login"
 PENDING_MAX_AGE = 300  # seconds between the password and the second factor
 
 
-def _safe_next(request: HttpRequest, candidate: str | None) -> str:
+def _safe_next(request: HttpRequest, candidate: str | None, default: str = "/console/") -> str:
     if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
         return candidate
-    return "/console/"
+    return default
 
 
 def _pending_user(request: HttpRequest) -> User | None:
@@ -51,12 +51,12 @@ def _finish(request: HttpRequest, user: User, method: str) -> HttpResponse:
     return redirect(_safe_next(request, next_url))
 
 
-@sensitive_post_parameters("password")
-@never_cache
-def login_view(request: HttpRequest) -> HttpResponse:
+def login_flow(request: HttpRequest, *, template: str, default_next: str, form_class=LoginForm) -> HttpResponse:
+    """Password first, then the second factor when the user's roles (or own choice) require it.
+    Shared by the staff login and the candidate portal's login."""
     if request.user.is_authenticated:
-        return redirect(_safe_next(request, request.GET.get("next")))
-    form = LoginForm(request.POST or None)
+        return redirect(_safe_next(request, request.GET.get("next"), default_next))
+    form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         result = auth.password_login(username=form.cleaned_data["username"],
                                      password=form.cleaned_data["password"], ip=get_client_ip())
@@ -64,15 +64,21 @@ def login_view(request: HttpRequest) -> HttpResponse:
             form.add_error(None, result.error)
         else:
             user = result.user
+            next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"), default_next)
             if rules.totp_required(user):
                 request.session.cycle_key()
-                request.session[PENDING] = {"uid": user.pk, "at": time.time(),
-                                            "next": request.POST.get("next") or request.GET.get("next")}
+                request.session[PENDING] = {"uid": user.pk, "at": time.time(), "next": next_url}
                 has_device = TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
                 return redirect("accounts:login_verify" if has_device else "accounts:login_enrol")
-            request.session[PENDING] = {"uid": user.pk, "at": time.time(), "next": request.POST.get("next")}
+            request.session[PENDING] = {"uid": user.pk, "at": time.time(), "next": next_url}
             return _finish(request, user, "none")
-    return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
+    return render(request, template, {"form": form, "next": request.GET.get("next", "")})
+
+
+@sensitive_post_parameters("password")
+@never_cache
+def login_view(request: HttpRequest) -> HttpResponse:
+    return login_flow(request, template="accounts/login.html", default_next="/console/")
 
 
 @never_cache
@@ -129,11 +135,12 @@ def login_enrol(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    staff = rules.is_staff_member(request.user)
     if request.user.is_authenticated:
         auth.record_logout(request.user, reason="logout")
     logout(request)
     messages.success(request, _("您已安全退出。"))
-    return redirect("accounts:login")
+    return redirect("accounts:login" if staff else "portal:login")
 
 
 def _show_recovery_codes(request: HttpRequest, codes: list[str]) -> HttpResponse:

@@ -9,6 +9,7 @@ Actor, organisation and target are stored as plain values, never foreign keys: a
 or SET NULL would rewrite history and break the chain.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -73,3 +74,23 @@ class AuditEntry(models.Model):
 
         text = json.dumps(self.data, ensure_ascii=False, sort_keys=True, default=str)
         return text if len(text) <= 48 else text[:47] + "…"
+
+
+class Notification(models.Model):
+    """A message to one user, shown in the portal (and also sent by e-mail when they have an address)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    subject = models.CharField(_("标题"), max_length=120)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+
+    def __str__(self) -> str:
+        return self.subject

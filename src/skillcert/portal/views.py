@@ -1,12 +1,208 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Candidate portal (thin): sign-up, login by ID number or phone, profile, applications, notices."""
 
+from __future__ import annotations
+
+import functools
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from skillcert.accounts import rules
 from skillcert.accounts.selectors import site_body
+from skillcert.accounts.views import login_flow
 from skillcert.catalog.selectors import occupation_list
+from skillcert.core.forms import run_service
+from skillcert.core.models import Notification
+from skillcert.registration import applications, candidates, selectors
+from skillcert.registration.enums import ApplicationStatus
+from skillcert.registration.models import AnnouncementOffer, PriorCertificate
+
+from . import forms
+
+
+def candidate_required(view):
+    """Anonymous → the portal login; signed in without the candidate role → 403."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), login_url="portal:login")
+        if not rules.is_candidate(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Candidate portal entry: how certification works here, step by step (§5 图1, §6.1.3)."""
-    return render(request, "portal/home.html", {
-        "body": site_body(), "occupations": occupation_list(active_only=True),
-    })
+    """Candidate portal entry: how certification works here (§5 图1, §6.1.3), open announcements,
+    and for a signed-in candidate their applications and notices."""
+    context = {"body": site_body(), "occupations": occupation_list(active_only=True),
+               "open_announcements": selectors.open_announcements()[:10]}
+    if request.user.is_authenticated and rules.is_candidate(request.user):
+        context["applications"] = selectors.candidate_applications(request.user)
+        context["unread"] = Notification.objects.filter(user=request.user, read_at__isnull=True)[:5]
+    return render(request, "portal/home.html", context)
+
+
+@sensitive_post_parameters("password")
+@never_cache
+def login_view(request: HttpRequest) -> HttpResponse:
+    return login_flow(request, template="portal/login.html", default_next="/portal/",
+                      form_class=forms.CandidateLoginForm)
+
+
+@sensitive_post_parameters("password", "password2")
+@never_cache
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("portal:home")
+    form = forms.SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "password2"}
+        user = run_service(form, candidates.candidate_signup, **data)
+        if user:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("注册成功。请先完善个人资料并上传证件照，然后选择公告报名。"))
+            return redirect("portal:profile")
+    return render(request, "portal/signup.html", {"form": form})
+
+
+@candidate_required
+def profile(request: HttpRequest) -> HttpResponse:
+    prof = candidates.profile_of(request.user)
+    form = forms.ProfileForm(request.POST or None, instance=prof, prefix="p")
+    if request.method == "POST" and form.is_valid():
+        if run_service(form, candidates.profile_update, actor=request.user, **form.cleaned_data):
+            messages.success(request, _("个人资料已保存。"))
+            return redirect("portal:profile")
+    return render(request, "portal/profile.html", {
+        "form": form, "profile": prof, "photo_form": forms.PhotoForm(), "cert_form": forms.CertificateForm(),
+        "certificates": prof.certificates.select_related("occupation", "level")})
+
+
+@candidate_required
+@require_POST
+def photo_upload(request: HttpRequest) -> HttpResponse:
+    form = forms.PhotoForm(request.POST, request.FILES)
+    if form.is_valid() and run_service(form, candidates.photo_set, actor=request.user,
+                                       upload=form.cleaned_data["photo"]):
+        messages.success(request, _("证件照已上传。"))
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("portal:profile")
+
+
+@candidate_required
+def photo(request: HttpRequest) -> HttpResponse:
+    prof = candidates.profile_of(request.user)
+    if not prof.photo:
+        raise Http404
+    return _private_file(prof.photo, "image/png" if prof.photo.name.endswith(".png") else "image/jpeg",
+                         inline=True)
+
+
+@candidate_required
+@require_POST
+def certificate_add(request: HttpRequest) -> HttpResponse:
+    form = forms.CertificateForm(request.POST)
+    if form.is_valid() and run_service(form, candidates.certificate_add, actor=request.user, **form.cleaned_data):
+        messages.success(request, _("证书已添加。"))
+    else:
+        messages.error(request, " ".join(f"{form.fields[f].label if f in form.fields else ''} {e}"
+                                         for f, errs in form.errors.items() for e in errs))
+    return redirect("portal:profile")
+
+
+@candidate_required
+@require_POST
+def certificate_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    if not PriorCertificate.objects.filter(pk=pk, profile__user=request.user).exists():
+        raise Http404
+    candidates.certificate_delete(actor=request.user, certificate_id=pk)
+    messages.success(request, _("证书已删除。"))
+    return redirect("portal:profile")
+
+
+@candidate_required
+def apply(request: HttpRequest, pk: int) -> HttpResponse:
+    ann = selectors.public_announcement_get(pk)
+    offers = list(AnnouncementOffer.objects.filter(announcement=ann).select_related("occupation", "trade", "level"))
+    form = forms.ApplicationForm(request.POST or None, request.FILES or None, offers=offers,
+                                 initial={"offer": request.GET.get("offer")})
+    if request.method == "POST" and form.is_valid():
+        app = run_service(form, applications.application_submit, actor=request.user, announcement_id=ann.pk,
+                          offer_id=int(form.cleaned_data["offer"]), submission=form.submission(request.FILES))
+        if app:
+            messages.success(request, _("报名已提交，请等待资格审核。"))
+            return redirect("portal:application_detail", pk=app.pk)
+    prof = candidates.profile_of(request.user)
+    return render(request, "portal/apply.html", {
+        "announcement": ann, "form": form, "profile": prof,
+        "ready": bool(prof.photo) and prof.education is not None, "now": timezone.now()})
+
+
+@candidate_required
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    app = selectors.candidate_application_get(request.user, pk)
+    form = None
+    if app.status == ApplicationStatus.RETURNED:
+        form = forms.ApplicationForm(request.POST or None, request.FILES or None, resubmit=True)
+        for kind in ("id_card", "diploma", "work_proof"):
+            form.fields[f"doc_{kind}"].required = False
+        if request.method == "POST" and form.is_valid():
+            if run_service(form, applications.application_resubmit, actor=request.user, application_id=app.pk,
+                           submission=form.submission(request.FILES)):
+                messages.success(request, _("已重新提交，请等待审核。"))
+                return redirect("portal:application_detail", pk=app.pk)
+    elif request.method == "POST":
+        return redirect("portal:application_detail", pk=app.pk)
+    return render(request, "portal/application_detail.html", {
+        "app": app, "form": form, "documents": app.documents.all(),
+        "can_withdraw": app.status in (ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED,
+                                       ApplicationStatus.RESUBMITTED)})
+
+
+@candidate_required
+@require_POST
+def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    app = selectors.candidate_application_get(request.user, pk)
+    try:
+        applications.application_withdraw(actor=request.user, application_id=app.pk)
+        messages.success(request, _("报名已撤回。"))
+    except Exception as exc:  # IllegalTransition: shown, nothing changed
+        messages.error(request, str(exc))
+    return redirect("portal:application_detail", pk=app.pk)
+
+
+@candidate_required
+def document(request: HttpRequest, pk: int) -> HttpResponse:
+    doc = selectors.document_get_for_user(request.user, pk)
+    if doc.application.candidate_id != request.user.pk:
+        raise Http404
+    return _private_file(doc.file, doc.content_type, inline=False, name=doc.original_name)
+
+
+@candidate_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    notes = list(Notification.objects.filter(user=request.user)[:100])
+    Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    return render(request, "portal/notifications.html", {"notes": notes})
+
+
+def _private_file(field, content_type: str, *, inline: bool, name: str = "") -> FileResponse:
+    """Serve a file from private storage to someone a selector has already let through."""
+    response = FileResponse(field.open("rb"), content_type=content_type, as_attachment=not inline,
+                            filename=name or field.name.rsplit("/", 1)[-1])
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -21,35 +21,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from .enums import Education
 
-class Education(IntEnum):
-    JUNIOR = 1
-    SENIOR = 2
-    COLLEGE = 3
-    BACHELOR = 4
-    MASTER = 5
-    DOCTOR = 6
-
-    @property
-    def label(self) -> str:
-        return str(EDUCATION_LABELS[self])
-
-
-EDUCATION_LABELS = {
-    Education.JUNIOR: gettext_lazy("初中及以下"),
-    Education.SENIOR: gettext_lazy("高中、中专或技工学校"),
-    Education.COLLEGE: gettext_lazy("大专"),
-    Education.BACHELOR: gettext_lazy("本科"),
-    Education.MASTER: gettext_lazy("硕士研究生"),
-    Education.DOCTOR: gettext_lazy("博士研究生"),
-}
 LEVEL_NAMES = {5: "五级/初级工", 4: "四级/中级工", 3: "三级/高级工", 2: "二级/技师", 1: "一级/高级技师"}
 
 
@@ -112,12 +90,28 @@ def _fmt_years(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+def describe_condition(cond: dict[str, Any]) -> str:
+    """What a condition asks for, in words (used in verdicts and on the rule-set pages)."""
+    kind = cond["type"]
+    if kind == "certificate":
+        text = _("持有%(level)s或以上证书") % {"level": LEVEL_NAMES[cond["level"]]}
+        if cond.get("min_years"):
+            text += _("满%(y)s年") % {"y": _fmt_years(cond["min_years"])}
+        return text
+    if kind == "experience":
+        return _("累计从事本职业工作满%(y)s年") % {"y": _fmt_years(cond["min_years"])}
+    return _("%(edu)s及以上学历") % {"edu": str(Education[cond["min"].upper()].label)}
+
+
+def describe_rule_set(rule_set: list[list[dict[str, Any]]]) -> list[str]:
+    """One line per alternative: "条件一，且条件二"."""
+    return [_("，且").join(describe_condition(c) for c in alternative) for alternative in rule_set]
+
+
 def _certificate(cond: dict[str, Any], facts: Facts) -> ConditionResult:
     occupation = cond.get("occupation") or facts.occupation_code
     level, min_years = cond["level"], cond.get("min_years", 0)
-    want = _("持有%(level)s或以上证书") % {"level": LEVEL_NAMES[level]}
-    if min_years:
-        want += _("满%(y)s年") % {"y": _fmt_years(min_years)}
+    want = describe_condition(cond)
     held = [c for c in facts.certificates if c.occupation_code == occupation and c.level <= level]
     if not held:
         return ConditionResult(False, _("%(want)s：未持有") % {"want": want})
@@ -131,7 +125,7 @@ def _certificate(cond: dict[str, Any], facts: Facts) -> ConditionResult:
 
 def _experience(cond: dict[str, Any], facts: Facts) -> ConditionResult:
     need, have = cond["min_years"], facts.years_in_occupation
-    want = _("累计从事本职业工作满%(y)s年") % {"y": _fmt_years(need)}
+    want = describe_condition(cond)
     if have + 1e-9 < need:
         return ConditionResult(False, _("%(want)s：申报%(h)s年，不足") % {"want": want, "h": _fmt_years(have)})
     return ConditionResult(True, _("%(want)s：满足（申报%(h)s年）") % {"want": want, "h": _fmt_years(have)})
@@ -139,12 +133,13 @@ def _experience(cond: dict[str, Any], facts: Facts) -> ConditionResult:
 
 def _education(cond: dict[str, Any], facts: Facts) -> ConditionResult:
     need = Education[cond["min"].upper()]
-    want = _("%(edu)s及以上学历") % {"edu": need.label}
+    want = describe_condition(cond)
     if facts.education is None:
         return ConditionResult(False, _("%(want)s：未填写学历") % {"want": want})
+    have = str(Education(facts.education).label)
     if facts.education < need:
-        return ConditionResult(False, _("%(want)s：申报%(edu)s，不足") % {"want": want, "edu": facts.education.label})
-    return ConditionResult(True, _("%(want)s：满足（%(edu)s）") % {"want": want, "edu": facts.education.label})
+        return ConditionResult(False, _("%(want)s：申报%(edu)s，不足") % {"want": want, "edu": have})
+    return ConditionResult(True, _("%(want)s：满足（%(edu)s）") % {"want": want, "edu": have})
 
 
 EVALUATORS = {"certificate": _certificate, "experience": _experience, "education": _education}

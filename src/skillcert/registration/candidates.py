@@ -1,0 +1,157 @@
+"""Candidate accounts and profiles (issue #3 "Candidates"; §6.1.3 a).
+
+One account per identity document: the 18-digit resident ID (and the Hong Kong, Macao and
+Taiwan residence permit, which uses the same number) is checked against GB 11643. Candidates
+log in with the ID number or the phone number (see ``accounts.selectors.user_find_for_login``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from skillcert.accounts.enums import IdType, Role
+from skillcert.accounts.models import RoleAssignment, User
+from skillcert.catalog.models import Level, Occupation
+from skillcert.core import audit
+
+from .idnumbers import check_char, normalise, parse_resident_id
+from .models import CandidateProfile, PriorCertificate
+from .uploads import check_photo
+
+PHONE = re.compile(r"^1[3-9]\d{9}$")
+OTHER_ID = re.compile(r"^[A-Z0-9]{5,20}$")
+HMT_RESIDENCE_PREFIXES = ("81", "82", "83")  # 香港、澳门、台湾居民居住证 (GB 11643 layout, 8x0000)
+
+
+def clean_id(id_type: str, id_number: str, *, field: str = "id_number") -> str:
+    """Normalise and validate an identity document number; the error names ``field``."""
+    number = normalise(id_number)
+    if id_type not in IdType.values:
+        raise ValidationError({"id_type": _("证件类型无效。")})
+    if id_type == IdType.RESIDENT_ID:
+        try:
+            parse_resident_id(number)
+        except ValidationError as exc:
+            raise ValidationError({field: exc.messages}) from None
+    elif id_type == IdType.HMT_RESIDENCE:
+        if not (len(number) == 18 and number[:2] in HMT_RESIDENCE_PREFIXES):
+            raise ValidationError({field: _("港澳台居民居住证号码应为18位，以81、82或83开头。")})
+        if not number[:17].isdigit() or check_char(number[:17]) != number[17]:
+            raise ValidationError({field: _("港澳台居民居住证号码校验位不正确，请核对是否输错。")})
+    elif not OTHER_ID.match(number):
+        raise ValidationError({field: _("证件号码应为5至20位字母或数字。")})
+    return number
+
+
+def clean_phone(phone: str, *, field: str = "phone") -> str:
+    phone = re.sub(r"[\s-]", "", phone or "")
+    if not PHONE.match(phone):
+        raise ValidationError({field: _("手机号应为11位数字，以1开头。")})
+    return phone
+
+
+def candidate_username(id_type: str, number: str) -> str:
+    """Stable and unique: the document number, prefixed for documents other than the resident ID."""
+    return number if id_type == IdType.RESIDENT_ID else f"{id_type}.{number}"
+
+
+@transaction.atomic
+def candidate_signup(*, full_name: str, id_type: str, id_number: str, phone: str, password: str,
+                     email: str = "") -> User:
+    """Self sign-up. Anyone may call it; it never reveals more than "already registered"."""
+    full_name = (full_name or "").strip()
+    if not full_name:
+        raise ValidationError({"full_name": _("请填写姓名（与证件一致）。")})
+    number = clean_id(id_type, id_number)
+    phone = clean_phone(phone)
+    if User.objects.select_for_update().filter(id_number__iexact=number).exists():
+        raise ValidationError({"id_number": _("该证件号码已注册。请直接登录；忘记密码请联系评价机构。")})
+    if User.objects.filter(phone=phone).exists():
+        raise ValidationError({"phone": _("该手机号已被其他账户使用。")})
+    user = User(username=candidate_username(id_type, number), full_name=full_name, id_type=id_type,
+                id_number=number, phone=phone, email=(email or "").strip())
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    RoleAssignment.objects.create(user=user, role=Role.CANDIDATE)
+    CandidateProfile.objects.create(user=user)
+    audit.record(user, "registration.candidate.signed_up", target=user,
+                 data={"id_type": id_type, "id_number_tail": number[-4:], "phone_tail": phone[-4:]})
+    return user
+
+
+def profile_of(user: User) -> CandidateProfile:
+    profile, _created = CandidateProfile.objects.get_or_create(user=user)
+    return profile
+
+
+PROFILE_FIELDS = ("education", "school", "employer", "years_in_occupation", "work_history")
+
+
+@transaction.atomic
+def profile_update(*, actor: User, **fields) -> CandidateProfile:
+    """The candidate edits their own profile (nobody else does)."""
+    profile = CandidateProfile.objects.select_for_update().get(pk=profile_of(actor).pk)
+    before = {f: getattr(profile, f) for f in PROFILE_FIELDS}
+    for name in PROFILE_FIELDS:
+        if name in fields:
+            setattr(profile, name, fields[name])
+    profile.full_clean(exclude=["photo"])
+    profile.save()
+    audit.record_changes(actor, "registration.profile.updated", target=profile, before=before,
+                         after={f: getattr(profile, f) for f in PROFILE_FIELDS})
+    return profile
+
+
+@transaction.atomic
+def photo_set(*, actor: User, upload) -> CandidateProfile:
+    checked = check_photo(upload)
+    profile = CandidateProfile.objects.select_for_update().get(pk=profile_of(actor).pk)
+    old = profile.photo.name if profile.photo else ""
+    profile.photo.save(checked.content.name, checked.content, save=False)
+    profile.photo_sha256 = checked.sha256
+    profile.save(update_fields=["photo", "photo_sha256", "updated_at"])
+    if old:
+        transaction.on_commit(lambda: profile.photo.storage.delete(old))
+    audit.record(actor, "registration.profile.photo_set", target=profile,
+                 data={"sha256": checked.sha256, "size": checked.size})
+    return profile
+
+
+@transaction.atomic
+def certificate_add(*, actor: User, occupation: Occupation, level: Level, number: str,
+                    issued_on: dt.date) -> PriorCertificate:
+    profile = profile_of(actor)
+    number = (number or "").strip()
+    if issued_on > dt.date.today():
+        raise ValidationError({"issued_on": _("发证日期不能晚于今天。")})
+    if not number:
+        raise ValidationError({"number": _("请填写证书编号。")})
+    if profile.certificates.filter(number=number).exists():
+        raise ValidationError({"number": _("该证书已添加。")})
+    cert = PriorCertificate.objects.create(profile=profile, occupation=occupation, level=level, number=number,
+                                           issued_on=issued_on)
+    audit.record(actor, "registration.profile.certificate_added", target=profile, data={
+        "occupation": occupation.code, "level": level.number, "number": number, "issued_on": issued_on})
+    return cert
+
+
+@transaction.atomic
+def certificate_delete(*, actor: User, certificate_id: int) -> None:
+    cert = PriorCertificate.objects.select_related("profile", "occupation", "level").filter(
+        pk=certificate_id, profile__user=actor).first()
+    if cert is None:
+        raise PermissionDenied
+    audit.record(actor, "registration.profile.certificate_deleted", target=cert.profile, data={
+        "occupation": cert.occupation.code, "level": cert.level.number, "number": cert.number})
+    cert.delete()
