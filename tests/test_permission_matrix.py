@@ -23,6 +23,9 @@ PRINCIPALS = [ANON, *Role.values, OTHER_BODY_ADMIN]
 STAFF = [r for r in Role.values if r != Role.CANDIDATE] + [OTHER_BODY_ADMIN]
 ADMINS = [Role.PLATFORM_ADMIN, Role.BODY_ADMIN, OTHER_BODY_ADMIN]
 AUDITORS = [Role.PLATFORM_ADMIN, Role.BODY_ADMIN, Role.QUALITY_SUPERVISOR, OTHER_BODY_ADMIN]
+REG = [Role.BODY_ADMIN, Role.EXAM_AFFAIRS, OTHER_BODY_ADMIN]  # registration staff (§6.1)
+REG_READ = [*REG, Role.QUALITY_SUPERVISOR]
+CAND = [Role.CANDIDATE]
 
 
 def everyone(status: int) -> dict[str, int]:
@@ -76,6 +79,47 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "console:trade_create": (lambda o: {"occupation_pk": o["occupation"].pk}, allowed([Role.PLATFORM_ADMIN])),
     "console:trade_edit": (lambda o: {"occupation_pk": o["occupation"].pk, "pk": o["trade"].pk},
                            allowed([Role.PLATFORM_ADMIN])),
+    # Registration (§6.1)
+    "public:announcement_list": (lambda o: {}, everyone(200)),
+    "public:announcement_detail": (lambda o: {"pk": o["ann"].pk}, everyone(200)),
+    "public:announcement_print": (lambda o: {"pk": o["ann"].pk}, everyone(200)),
+    "portal:login": (lambda o: {}, {**everyone(302), ANON: 200}),
+    "portal:signup": (lambda o: {}, {**everyone(302), ANON: 200}),
+    "portal:profile": (lambda o: {}, allowed(CAND)),
+    "portal:photo": (lambda o: {}, allowed(CAND)),
+    "portal:photo_upload": (lambda o: {}, allowed(CAND, ok=405)),
+    "portal:certificate_add": (lambda o: {}, allowed(CAND, ok=405)),
+    "portal:certificate_delete": (lambda o: {"pk": o["certificate"].pk}, allowed(CAND, ok=405)),
+    "portal:apply": (lambda o: {"pk": o["ann"].pk}, allowed(CAND)),
+    "portal:application_detail": (lambda o: {"pk": o["app"].pk}, allowed(CAND)),
+    "portal:application_withdraw": (lambda o: {"pk": o["app"].pk}, allowed(CAND, ok=405)),
+    "portal:document": (lambda o: {"pk": o["document"].pk}, allowed(CAND)),
+    "portal:notifications": (lambda o: {}, allowed(CAND)),
+    "console:plan_list": (lambda o: {}, allowed(REG)),
+    "console:plan_detail": (lambda o: {"pk": o["plan"].pk}, allowed(REG, out_of_scope=404)),
+    "console:plan_export": (lambda o: {"pk": o["plan"].pk}, allowed(REG, out_of_scope=404)),
+    "console:plan_row_delete": (lambda o: {"pk": o["plan_row"].pk}, allowed(REG, ok=405)),
+    "console:announcement_list": (lambda o: {}, allowed(REG)),
+    "console:announcement_create": (lambda o: {}, allowed(REG)),
+    "console:announcement_detail": (lambda o: {"pk": o["ann"].pk}, allowed(REG, out_of_scope=404)),
+    "console:announcement_edit": (lambda o: {"pk": o["ann"].pk}, allowed(REG, ok=302, out_of_scope=404)),
+    "console:announcement_transition": (lambda o: {"pk": o["ann"].pk}, allowed(REG, ok=405)),
+    "console:registration_summary_export": (lambda o: {"pk": o["ann"].pk}, allowed(REG_READ, out_of_scope=404)),
+    "console:application_list": (lambda o: {"pk": o["ann"].pk}, allowed(REG_READ, out_of_scope=404)),
+    "console:application_bulk_approve": (lambda o: {"pk": o["ann"].pk}, allowed(REG, ok=405)),
+    "console:application_detail": (lambda o: {"pk": o["app"].pk}, allowed(REG_READ, out_of_scope=404)),
+    "console:application_photo": (lambda o: {"pk": o["app"].pk}, allowed(REG_READ, out_of_scope=404)),
+    "console:fee_record": (lambda o: {"pk": o["app"].pk}, allowed(REG, ok=405)),
+    "console:document": (lambda o: {"pk": o["document"].pk}, allowed(REG_READ, out_of_scope=404)),
+    "console:import_page": (lambda o: {"pk": o["ann"].pk}, allowed(REG, out_of_scope=404)),
+    "console:import_template": (lambda o: {"pk": o["ann"].pk}, allowed(REG, out_of_scope=404)),
+    "console:import_report": (lambda o: {"token": "0" * 32}, allowed(REG, ok=404)),
+    "console:rule_set_list": (lambda o: {}, allowed(REG)),
+    "console:rule_set_edit": (lambda o: {"occupation_pk": o["occupation"].pk, "level_pk": o["ann_level"].pk},
+                              allowed(REG)),
+    "api:approved_registrations": (lambda o: {"pk": o["ann"].pk}, {
+        **everyone(403), ANON: 401, Role.PLATFORM_ADMIN: 200, Role.BODY_ADMIN: 200, Role.EXAM_AFFAIRS: 200,
+        Role.QUALITY_SUPERVISOR: 200, OTHER_BODY_ADMIN: 404}),
 }
 
 
@@ -109,6 +153,30 @@ def _principal_for(role: str, world):
     return user_with_role(role, world.venue if role in venue_roles else world.body, username=f"m_{role}")
 
 
+def _registration_objects(world, candidate) -> dict:
+    """A published announcement, the candidate principal's application with a document, a plan."""
+    import datetime as dt
+
+    from skillcert.catalog.models import Level
+    from skillcert.registration import applications, candidates, services
+    from tests.factories import build_registration, png_bytes, resident_id, submission, upload
+
+    reg = build_registration(world)
+    candidate.full_name, candidate.id_type, candidate.id_number = "矩阵考生", "resident_id", resident_id(900)
+    candidate.save()
+    candidates.profile_update(actor=candidate, education=4, employer="某公司", years_in_occupation=3)
+    candidates.photo_set(actor=candidate, upload=upload("p.png", png_bytes()))
+    cert = candidates.certificate_add(actor=candidate, occupation=world.occupation, level=Level.objects.get(number=4),
+                                      number="S000000000000000000001", issued_on=dt.date(2020, 1, 1))
+    app = applications.application_submit(actor=candidate, announcement_id=reg.announcement.pk,
+                                          offer_id=reg.offers[("碳排放监测员", 4)].pk, submission=submission(candidate))
+    plan = services.plan_create(actor=reg.officer, body=world.body, year=2027)
+    row = services.plan_row_add(actor=reg.officer, plan_id=plan.pk, occupation=world.occupation, trade=None,
+                                level=Level.objects.get(number=4), month=3, planned_candidates=120)
+    return {"ann": reg.announcement, "app": app, "document": app.documents.get(kind="id_card"), "plan": plan,
+            "plan_row": row, "certificate": cert, "ann_level": Level.objects.get(number=4)}
+
+
 @pytest.mark.django_db
 def test_every_url_answers_every_role_as_the_matrix_says(client, world):
     member = user_with_role(Role.PROCTOR, world.venue, username="matrix_member")
@@ -118,6 +186,7 @@ def test_every_url_answers_every_role_as_the_matrix_says(client, world):
         "trade": world.occupation.trades.first(),
     }
     principals = {p: (None if p == ANON else _principal_for(p, world)) for p in PRINCIPALS}
+    objects.update(_registration_objects(world, principals[Role.CANDIDATE]))
     failures = []
     for name, (kwargs_for, expected) in MATRIX.items():
         url = reverse(name, kwargs=kwargs_for(objects))

@@ -6,5 +6,6 @@ urlpatterns = [
     path("accounts/", include("skillcert.accounts.urls")),
     path("console/", include("skillcert.console.urls")),
     path("portal/", include("skillcert.portal.urls")),
+    path("api/", include("skillcert.api.urls")),
     path("", include("skillcert.public.urls")),
 ]

@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from . import rules
+from .enums import Role
 from .selectors import site_body
 
 
@@ -15,5 +16,7 @@ def site(request):
             "audit": rules.can_view_audit(user),
             "catalog": rules.can_view_catalog(user),
             "staff": rules.is_staff_member(user),
+            "registration": rules.has_role(user, Role.BODY_ADMIN, Role.EXAM_AFFAIRS),
+            "candidate": rules.is_candidate(user),
         } if user is not None and user.is_authenticated else {},
     }

@@ -236,3 +236,22 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code of user {self.user_id}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for machine access (the supervising platform's exports, §6.1.1, §6.1.5).
+    Acts as its user, so the user's roles and scope apply; only a keyed hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("用途"), max_length=80)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user.username})"
+
+    @property
+    def audit_org_id(self) -> int | None:
+        return self.user.organisation_id

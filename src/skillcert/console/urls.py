@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import registration_views as reg
 from . import views
 
 app_name = "console"
@@ -23,4 +24,27 @@ urlpatterns = [
     path("catalog/<int:pk>/", views.occupation_edit, name="occupation_edit"),
     path("catalog/<int:occupation_pk>/trades/new/", views.trade_edit, name="trade_create"),
     path("catalog/<int:occupation_pk>/trades/<int:pk>/", views.trade_edit, name="trade_edit"),
+    # Registration (§6.1)
+    path("plans/", reg.plan_list, name="plan_list"),
+    path("plans/<int:pk>/", reg.plan_detail, name="plan_detail"),
+    path("plans/<int:pk>/export.xlsx", reg.plan_export, name="plan_export"),
+    path("plan-rows/<int:pk>/delete/", reg.plan_row_delete, name="plan_row_delete"),
+    path("announcements/", reg.announcement_list, name="announcement_list"),
+    path("announcements/new/", reg.announcement_create, name="announcement_create"),
+    path("announcements/<int:pk>/", reg.announcement_detail, name="announcement_detail"),
+    path("announcements/<int:pk>/edit/", reg.announcement_edit, name="announcement_edit"),
+    path("announcements/<int:pk>/transition/", reg.announcement_transition, name="announcement_transition"),
+    path("announcements/<int:pk>/summary.xlsx", reg.registration_summary_export, name="registration_summary_export"),
+    path("announcements/<int:pk>/applications/", reg.application_list, name="application_list"),
+    path("announcements/<int:pk>/applications/approve/", reg.application_bulk_approve,
+         name="application_bulk_approve"),
+    path("announcements/<int:pk>/import/", reg.import_page, name="import_page"),
+    path("announcements/<int:pk>/import/template.xlsx", reg.import_template, name="import_template"),
+    path("import-reports/<str:token>.xlsx", reg.import_report, name="import_report"),
+    path("rules/", reg.rule_set_list, name="rule_set_list"),
+    path("rules/<int:occupation_pk>/<int:level_pk>/", reg.rule_set_edit, name="rule_set_edit"),
+    path("applications/<int:pk>/", reg.application_detail, name="application_detail"),
+    path("applications/<int:pk>/photo/", reg.application_photo, name="application_photo"),
+    path("applications/<int:pk>/fees/", reg.fee_record, name="fee_record"),
+    path("documents/<int:pk>/", reg.document, name="document"),
 ]

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from skillcert.accounts import rules
 from skillcert.accounts.selectors import site_body
 from skillcert.accounts.views import login_flow
 from skillcert.catalog.selectors import occupation_list
+from skillcert.core.files import private_file_response
 from skillcert.core.forms import run_service
 from skillcert.core.models import Notification
 from skillcert.registration import applications, candidates, selectors
@@ -107,8 +108,8 @@ def photo(request: HttpRequest) -> HttpResponse:
     prof = candidates.profile_of(request.user)
     if not prof.photo:
         raise Http404
-    return _private_file(prof.photo, "image/png" if prof.photo.name.endswith(".png") else "image/jpeg",
-                         inline=True)
+    return private_file_response(prof.photo, "image/png" if prof.photo.name.endswith(".png") else "image/jpeg",
+                                 inline=True)
 
 
 @candidate_required
@@ -189,7 +190,7 @@ def document(request: HttpRequest, pk: int) -> HttpResponse:
     doc = selectors.document_get_for_user(request.user, pk)
     if doc.application.candidate_id != request.user.pk:
         raise Http404
-    return _private_file(doc.file, doc.content_type, inline=False, name=doc.original_name)
+    return private_file_response(doc.file, doc.content_type, inline=False, name=doc.original_name)
 
 
 @candidate_required
@@ -197,12 +198,3 @@ def notifications(request: HttpRequest) -> HttpResponse:
     notes = list(Notification.objects.filter(user=request.user)[:100])
     Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
     return render(request, "portal/notifications.html", {"notes": notes})
-
-
-def _private_file(field, content_type: str, *, inline: bool, name: str = "") -> FileResponse:
-    """Serve a file from private storage to someone a selector has already let through."""
-    response = FileResponse(field.open("rb"), content_type=content_type, as_attachment=not inline,
-                            filename=name or field.name.rsplit("/", 1)[-1])
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -5,5 +5,8 @@ from . import views
 app_name = "public"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("announcements/", views.announcement_list, name="announcement_list"),
+    path("announcements/<int:pk>/", views.announcement_detail, name="announcement_detail"),
+    path("announcements/<int:pk>/print.pdf", views.announcement_print, name="announcement_print"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -1,10 +1,14 @@
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from skillcert.accounts.selectors import site_body
 from skillcert.catalog.selectors import occupation_list
+from skillcert.registration import selectors as registration_selectors
+from skillcert.registration.pdf import announcement_pdf
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -13,7 +17,30 @@ def home(request: HttpRequest) -> HttpResponse:
     scope = body.filed_scope.select_related("occupation", "trade", "level") if body else []
     return render(request, "public/home.html", {
         "body": body, "occupations": occupation_list(active_only=True), "scope": scope,
+        "announcements": registration_selectors.public_announcements()[:5],
     })
+
+
+def announcement_list(request: HttpRequest) -> HttpResponse:
+    """Published announcements (§6.1.2), newest first."""
+    page = Paginator(registration_selectors.public_announcements(), 20).get_page(request.GET.get("page"))
+    return render(request, "public/announcement_list.html", {"page": page, "now": timezone.now()})
+
+
+def announcement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    ann = registration_selectors.public_announcement_get(pk)
+    now = timezone.now()
+    return render(request, "public/announcement_detail.html", {
+        "ann": ann, "offers": ann.offers.select_related("occupation", "trade", "level"),
+        "is_open": ann.status == "published" and ann.registration_opens <= now < ann.registration_closes,
+    })
+
+
+def announcement_print(request: HttpRequest, pk: int) -> HttpResponse:
+    ann = registration_selectors.public_announcement_get(pk)
+    response = HttpResponse(announcement_pdf(ann), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="announcement-{ann.pk}.pdf"'
+    return response
 
 
 @never_cache

@@ -70,12 +70,14 @@ def candidate_signup(*, full_name: str, id_type: str, id_number: str, phone: str
         raise ValidationError({"full_name": _("请填写姓名（与证件一致）。")})
     number = clean_id(id_type, id_number)
     phone = clean_phone(phone)
-    if User.objects.select_for_update().filter(id_number__iexact=number).exists():
+    existing = User.objects.select_for_update().filter(id_type=id_type, id_number=number).first()
+    if existing is not None and not _claimable(existing, full_name, phone):
         raise ValidationError({"id_number": _("该证件号码已注册。请直接登录；忘记密码请联系评价机构。")})
-    if User.objects.filter(phone=phone).exists():
+    if User.objects.filter(phone=phone).exclude(pk=getattr(existing, "pk", None)).exists():
         raise ValidationError({"phone": _("该手机号已被其他账户使用。")})
-    user = User(username=candidate_username(id_type, number), full_name=full_name, id_type=id_type,
-                id_number=number, phone=phone, email=(email or "").strip())
+    user = existing or User(username=candidate_username(id_type, number), full_name=full_name, id_type=id_type,
+                            id_number=number, phone=phone)
+    user.email = (email or "").strip() or user.email
     try:
         validate_password(password, user)
     except ValidationError as exc:
@@ -83,11 +85,19 @@ def candidate_signup(*, full_name: str, id_type: str, id_number: str, phone: str
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
-    RoleAssignment.objects.create(user=user, role=Role.CANDIDATE)
-    CandidateProfile.objects.create(user=user)
-    audit.record(user, "registration.candidate.signed_up", target=user,
+    if existing is None:
+        RoleAssignment.objects.create(user=user, role=Role.CANDIDATE)
+    CandidateProfile.objects.get_or_create(user=user)
+    action = "registration.candidate.claimed" if existing else "registration.candidate.signed_up"
+    audit.record(user, action, target=user,
                  data={"id_type": id_type, "id_number_tail": number[-4:], "phone_tail": phone[-4:]})
     return user
+
+
+def _claimable(user: User, full_name: str, phone: str) -> bool:
+    """An account created by an employer's bulk registration has no password yet; the candidate takes
+    it over by signing up with the same document, name and phone the employer reported."""
+    return not user.has_usable_password() and user.full_name == full_name and user.phone == phone
 
 
 def profile_of(user: User) -> CandidateProfile:

@@ -44,6 +44,10 @@ class AnnualPlan(models.Model):
         return f"{self.body.name} {self.year}"
 
     @property
+    def total_planned(self) -> int:
+        return sum(r.planned_candidates for r in self.rows.all())
+
+    @property
     def audit_org_id(self) -> int:
         return self.body_id
 
@@ -124,6 +128,10 @@ class AnnouncementOffer(models.Model):
     def __str__(self) -> str:
         trade = self.trade.name if self.trade else "——"
         return f"{self.occupation.name} / {trade} / {self.level}"
+
+    @property
+    def fee_yuan(self) -> str:
+        return f"{self.fee_fen / 100:.2f}"
 
 
 class EligibilityRuleSet(models.Model):
@@ -285,6 +293,10 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name} · {self.offer}"
+
+    @property
+    def fee_due_yuan(self) -> str:
+        return f"{self.fee_due_fen / 100:.2f}"
 
     @property
     def audit_org_id(self) -> int:

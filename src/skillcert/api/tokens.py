@@ -1,0 +1,38 @@
+"""Bearer tokens for the API: issued once (shown to the operator), stored as a keyed hash."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from skillcert.accounts.models import ApiToken, User
+from skillcert.core import audit
+
+
+def _hash(key: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), key.encode(), hashlib.sha256).hexdigest()
+
+
+@transaction.atomic
+def token_issue(*, actor: User | None, user: User, name: str) -> str:
+    key = "sk_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, key_hash=_hash(key))
+    audit.record(actor, "accounts.api_token.issued", target=token, actor_label=None if actor else "manage.py",
+                 data={"user": user.username, "name": name})
+    return key
+
+
+def user_for_bearer(header: str) -> User | None:
+    if not header.startswith("Bearer "):
+        return None
+    token = (ApiToken.objects.select_related("user").filter(key_hash=_hash(header[7:].strip()),
+                                                            revoked_at__isnull=True).first())
+    if token is None or not token.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user

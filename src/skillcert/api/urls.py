@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+app_name = "api"
+urlpatterns = [
+    path("v1/announcements/<int:pk>/registrations", views.approved_registrations, name="approved_registrations"),
+]
