@@ -106,7 +106,7 @@ def template_bytes(announcement: Announcement) -> bytes:
     trades = sorted({o.trade.name for o in offers if o.trade})
     levels = sorted({o.level for o in offers}, key=lambda lv: -lv.number)
     example_offer = offers[0] if offers else None
-    ws.append(["张三", str(IdType.RESIDENT_ID.label), "110105199001011235", "13800000000", "",
+    ws.append(["张三", str(IdType.RESIDENT_ID.label), "110105199003072346", "13800000000", "",
                example_offer.trade.name if example_offer and example_offer.trade else "",
                str(example_offer.level) if example_offer else "", str(Education.BACHELOR.label),
                "某某能源有限公司", 3, "", "", "", "是"])
