@@ -31,7 +31,7 @@ def test_seed_demo_builds_every_role_and_is_idempotent(capsys):
 
 
 def test_demo_users_can_log_in_with_the_printed_password(client):
-    call_command("seed_demo", "--quiet")
+    call_command("seed_demo", "--quiet", "--stage", "foundation")
     response = client.post("/accounts/login/", {"username": "demo_proctor", "password": DEMO_PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/console/"
 
@@ -39,8 +39,29 @@ def test_demo_users_can_log_in_with_the_printed_password(client):
 def test_totp_code_prints_the_current_code(capsys):
     import pyotp
 
-    call_command("seed_demo", "--quiet")
+    call_command("seed_demo", "--quiet", "--stage", "foundation")
     call_command("totp_code", "demo_body_admin")
     code = capsys.readouterr().out.strip()
     secret = User.objects.get(username="demo_body_admin").totp_device.secret
     assert pyotp.TOTP(secret).verify(code, valid_window=1)
+
+
+def test_registration_stage_shows_the_whole_cycle_so_far(client):
+    """Issue #3: an annual plan, a published announcement for two trades at 中级 and 高级, ~300 candidates
+    with applications in every state; the demo candidate logs in with an ID number."""
+    from skillcert.registration.enums import ApplicationStatus
+    from skillcert.registration.models import Announcement, AnnualPlan, Application
+
+    call_command("seed_demo", "--quiet", "--stage", "registration")
+    ann = Announcement.objects.get(status="published")
+    offers = {(o.trade.name, o.level.number) for o in ann.offers.select_related("trade", "level")}
+    assert offers == {("碳排放监测员", 4), ("碳排放监测员", 3), ("碳排放核算员", 4), ("碳排放核算员", 3)}
+    assert AnnualPlan.objects.get().rows.count() >= 4
+    apps = Application.objects.filter(announcement=ann)
+    assert 280 <= apps.count() <= 320
+    assert set(apps.values_list("status", flat=True)) == set(ApplicationStatus.values)
+    assert apps.filter(fee_status="paid").exists()
+    response = client.post("/portal/login/", {"username": "370212199205173418", "password": DEMO_PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/portal/"
+    assert "我的报名" in client.get("/portal/").content.decode()
+    assert verify_chain().ok

@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count
 
 from skillcert.accounts.demo import DEMO_PASSWORD, seed_foundation
 
-STAGES = ["foundation"]  # later issues add stages: registration, scheduling, bank, papers, exam, ...
+STAGES = ["foundation", "registration"]  # later issues add: scheduling, bank, papers, exam, ...
 
 
 class Command(BaseCommand):
@@ -18,6 +19,11 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("seed_demo is refused in production mode (SKILLCERT_DEBUG=0).")
         seeded = seed_foundation()
+        announcement = None
+        if STAGES.index(stage) >= STAGES.index("registration"):
+            from skillcert.registration.demo import seed_registration
+
+            announcement = seed_registration()
         if quiet:
             return
         w = self.stdout.write
@@ -35,3 +41,11 @@ class Command(BaseCommand):
                 line += f"  TOTP secret: {s.totp_secret}"
             w(line)
         w("")
+        if announcement is not None:
+            counts = announcement.applications.values_list("status").annotate(n=Count("id")).order_by()
+            w(f"  Registration: \"{announcement.title}\"")
+            w("    applications: " + ", ".join(f"{status} {n}" for status, n in counts))
+            w("    candidate portal: http://127.0.0.1:8000/portal/login/  — demo_candidate logs in with ID number")
+            w("    370212199205173418 (or phone 18600000001) and the password above; exam affairs officer: "
+              "demo_exam_affairs")
+            w("")
