@@ -77,8 +77,8 @@ def test_one_bad_row_among_a_thousand_writes_nothing(reg):
 
 def test_every_kind_of_bad_row_is_reported_with_row_column_and_a_chinese_message(reg):
     existing = make_candidate(500)  # already applied through the portal
-    from tests.factories import submission
     from skillcert.registration.applications import application_submit
+    from tests.factories import submission
 
     application_submit(actor=existing, announcement_id=reg.announcement.pk,
                        offer_id=reg.offers[("碳排放监测员", 4)].pk, submission=submission(existing))

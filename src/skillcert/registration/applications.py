@@ -285,7 +285,7 @@ def application_bulk_approve(*, actor: User, announcement_id: int, application_i
     if not rules.has_role(actor, *REVIEWERS, org=ann.body_id):
         raise PermissionDenied(_("您无权审核该公告的报名。"))
     approved, skipped = [], []
-    apps = (Application.objects.select_for_update().filter(announcement=ann, pk__in=list(application_ids))
+    apps = (Application.objects.select_for_update(of=("self",)).filter(announcement=ann, pk__in=list(application_ids))
             .order_by("pk"))
     for app in apps.select_related("offer__occupation", "offer__level", "offer__trade", "candidate"):
         if app.status not in PENDING_REVIEW:

@@ -32,6 +32,7 @@ from skillcert.accounts.enums import IdType, Role
 from skillcert.accounts.models import RoleAssignment, User
 from skillcert.catalog.models import Level
 from skillcert.core import audit
+from skillcert.core.bulk import insert_rows
 from skillcert.core.excel import workbook_bytes
 from skillcert.integrity.models import IntegrityBar
 
@@ -54,6 +55,7 @@ COLUMN_LETTER = {key: chr(ord("A") + i) for i, (key, _h) in enumerate(COLUMNS)}
 MAX_ROWS = 20000
 YES = {"是", "Y", "YES", "TRUE", "1", "√"}
 CHUNK = 900  # stays under SQLite's bound-parameter limit
+BATCH = 1000
 
 
 @dataclass
@@ -355,9 +357,12 @@ def import_applications(*, actor: User, announcement_id: int, data: bytes, file_
         raise ValidationError({"file": _("文件中没有考生数据。")})
     users = _check_against_database(validator, rows)
     today = timezone.localdate()
-    verdicts = {}
+    verdicts, seen = {}, {}
     for r in rows:
-        eligible, explanation = _judge(validator, r, today)
+        key = (r.offer.pk, r.education, r.years, r.cert[0].number if r.cert else None, r.cert[2] if r.cert else None)
+        if key not in seen:  # employers' lists repeat the same facts; judge each combination once
+            seen[key] = _judge(validator, r, today)
+        eligible, explanation = seen[key]
         if not eligible:
             validator.error(r.number, "level", explanation.replace("\n", " "))
         verdicts[r.number] = (eligible, explanation)
@@ -378,46 +383,46 @@ def _write(actor: User, ann: Announcement, rows: list[_Row], users: dict[str, Us
     now = timezone.now()
     batch = ImportBatch.objects.create(announcement=ann, file_name=file_name[:200], row_count=len(rows),
                                        sha256=hashlib.sha256(data).hexdigest(), uploaded_by=actor)
+    declared, signature = {"paper_declaration": now.isoformat()}, _("（单位留存纸质承诺书）")
     unusable = make_password(None)
+    new_rows = [r for r in rows if r.id_number not in users]
     new_users = [User(username=candidate_username(r.id_type, r.id_number), full_name=r.full_name, id_type=r.id_type,
                       id_number=r.id_number, phone=r.phone, email=r.email, password=unusable, date_joined=now)
-                 for r in rows if r.id_number not in users]
-    User.objects.bulk_create(new_users, batch_size=500)
-    numbers = [u.id_number for u in new_users]
-    for i in range(0, len(numbers), CHUNK):
-        for u in User.objects.filter(id_number__in=numbers[i:i + CHUNK]).only("pk", "id_number"):
-            users[u.id_number] = u
-    created = {u.id_number for u in new_users}
-    RoleAssignment.objects.bulk_create([RoleAssignment(user_id=users[n].pk, role=Role.CANDIDATE, valid_from=now)
-                                        for n in created], batch_size=500)
-    CandidateProfile.objects.bulk_create([CandidateProfile(user_id=users[n].pk) for n in created], batch_size=500,
-                                         ignore_conflicts=True)
-    by_user = _profiles(users, rows)
-    profiles_to_fill = []
-    certs = []
+                 for r in new_rows]
+    User.objects.bulk_create(new_users, batch_size=BATCH)
+    if new_users and new_users[0].pk is None:  # a backend that does not return keys from bulk inserts
+        numbers = [u.id_number for u in new_users]
+        for i in range(0, len(numbers), CHUNK):
+            for u in User.objects.filter(id_number__in=numbers[i:i + CHUNK]).only("pk", "id_number"):
+                users[u.id_number] = u
+    else:
+        users.update({u.id_number: u for u in new_users})
+    insert_rows(RoleAssignment, [RoleAssignment(user_id=users[r.id_number].pk, role=Role.CANDIDATE, valid_from=now)
+                                 for r in new_rows])
+    # New accounts get their profile from the row; an existing candidate's own profile is left as they keep it.
+    profiles = [CandidateProfile(user_id=users[r.id_number].pk, education=r.education, employer=r.employer,
+                                 years_in_occupation=r.years) for r in new_rows]
+    CandidateProfile.objects.bulk_create(profiles, batch_size=BATCH)
+    certs = [PriorCertificate(profile=p, occupation=r.offer.occupation, level=r.cert[0], number=r.cert[1],
+                              issued_on=r.cert[2]) for r, p in zip(new_rows, profiles, strict=True) if r.cert]
+    if certs and certs[0].profile.pk is None:
+        by_user = _profiles(users, [r for r in new_rows if r.cert])
+        for c in certs:
+            c.profile_id = by_user[c.profile.user_id]
+    PriorCertificate.objects.bulk_create(certs, batch_size=BATCH)
     apps = []
     for r in rows:
-        user = users[r.id_number]
-        profile_id = by_user[user.pk]
-        if r.id_number in created:
-            profiles_to_fill.append(CandidateProfile(pk=profile_id, user_id=user.pk, education=r.education,
-                                                     employer=r.employer, years_in_occupation=r.years))
-            if r.cert:
-                certs.append(PriorCertificate(profile_id=profile_id, occupation=r.offer.occupation, level=r.cert[0],
-                                              number=r.cert[1], issued_on=r.cert[2]))
         eligible, explanation = verdicts[r.number]
         cert_facts = [{"occupation": r.offer.occupation.code, "level": r.cert[0].number, "number": r.cert[1],
                        "issued_on": r.cert[2].isoformat()}] if r.cert else []
         apps.append(Application(
-            announcement=ann, offer=r.offer, candidate_id=user.pk, source=ApplicationSource.IMPORT, import_batch=batch,
-            full_name=r.full_name, id_type=r.id_type, id_number=r.id_number, phone=r.phone, employer=r.employer,
-            education=r.education, years_in_occupation=r.years, certificates=cert_facts,
-            declarations={"paper_declaration": now.isoformat()}, signature=_("（单位留存纸质承诺书）"),
-            eligible=eligible, explanation=explanation, fee_due_fen=r.offer.fee_fen, submitted_at=now))
-    CandidateProfile.objects.bulk_update(profiles_to_fill, ["education", "employer", "years_in_occupation"],
-                                         batch_size=500)
-    PriorCertificate.objects.bulk_create(certs, batch_size=500)
-    Application.objects.bulk_create(apps, batch_size=500)
+            announcement=ann, offer=r.offer, candidate_id=users[r.id_number].pk, source=ApplicationSource.IMPORT,
+            import_batch=batch, full_name=r.full_name, id_type=r.id_type, id_number=r.id_number, phone=r.phone,
+            employer=r.employer, education=r.education, years_in_occupation=r.years, certificates=cert_facts,
+            declarations=declared, signature=signature, eligible=eligible, explanation=explanation,
+            fee_due_fen=r.offer.fee_fen, submitted_at=now))
+    insert_rows(Application, apps)
+    created = new_rows
     audit.record(actor, "registration.import.completed", target=batch, data={
         "announcement": ann.pk, "rows": len(rows), "new_accounts": len(created), "sha256": batch.sha256,
         "file": batch.file_name})
