@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from skillcert.accounts import rules
@@ -28,6 +29,7 @@ from skillcert.registration import applications, imports, selectors, services
 from skillcert.registration.eligibility import describe_rule_set
 from skillcert.registration.enums import ANNOUNCEMENT_TRANSITIONS, PENDING_REVIEW, AnnouncementStatus
 from skillcert.registration.models import AnnualPlanRow
+from skillcert.registration.selectors import ordered_documents
 from skillcert.registration.storage import private_storage
 
 from . import registration_forms as forms
@@ -276,7 +278,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "console:application_list", pk=app.announcement_id)
     profile = getattr(app.candidate, "candidate_profile", None)
     return render(request, "console/registration/application_detail.html", {
-        "app": app, "documents": app.documents.all(), "review_form": review_form, "fee_form": forms.FeeForm(),
+        "app": app, "documents": ordered_documents(app), "review_form": review_form, "fee_form": forms.FeeForm(),
         "can_review": can_review and app.status in PENDING_REVIEW, "can_fee": can_review,
         "fees": app.fee_entries.select_related("recorded_by"), "has_photo": bool(profile and profile.photo)})
 
@@ -298,6 +300,7 @@ def fee_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required(can_read_registrations)
+@xframe_options_sameorigin  # shown beside the facts on the review page
 def document(request: HttpRequest, pk: int) -> HttpResponse:
     doc = selectors.document_get_for_user(request.user, pk)
     return private_file_response(doc.file, doc.content_type, name=doc.original_name,

@@ -168,7 +168,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     elif request.method == "POST":
         return redirect("portal:application_detail", pk=app.pk)
     return render(request, "portal/application_detail.html", {
-        "app": app, "form": form, "documents": app.documents.all(),
+        "app": app, "form": form, "documents": selectors.ordered_documents(app),
         "can_withdraw": app.status in (ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED,
                                        ApplicationStatus.RESUBMITTED)})
 

@@ -13,7 +13,7 @@ from skillcert.accounts import rules
 from skillcert.accounts.enums import Role
 from skillcert.accounts.selectors import _one_or_404
 
-from .enums import AnnouncementStatus, ApplicationStatus
+from .enums import AnnouncementStatus, ApplicationStatus, DocumentKind
 from .models import Announcement, AnnualPlan, Application, ApplicationDocument
 
 STAFF_ROLES = (Role.BODY_ADMIN, Role.EXAM_AFFAIRS)
@@ -106,6 +106,12 @@ def document_get_for_user(user, pk: int) -> ApplicationDocument:
     if rules.is_platform_admin(user) or rules.has_role(user, *READ_ROLES, org=app.announcement.body_id):
         return doc
     raise Http404
+
+
+def ordered_documents(app: Application) -> list[ApplicationDocument]:
+    """In the order §6.1.3 lists them: ID, diploma, proof of work experience."""
+    order = {kind: i for i, kind in enumerate(DocumentKind.values)}
+    return sorted(app.documents.all(), key=lambda d: order[d.kind])
 
 
 def registration_summary(announcement: Announcement) -> dict[str, Any]:
