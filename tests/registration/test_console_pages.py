@@ -52,7 +52,8 @@ def test_an_officer_writes_a_draft_with_the_fee_grid_and_publishes_it(client, re
 def test_a_draft_is_edited_and_the_change_is_audited(client, reg):
     draft = services.announcement_create(
         actor=reg.officer, body=reg.world.body, title="草稿", eligibility="a", assessment_method="b",
-        registration_opens=reg.announcement.registration_opens, registration_closes=reg.announcement.registration_closes,
+        registration_opens=reg.announcement.registration_opens,
+        registration_closes=reg.announcement.registration_closes,
         offers=[services.Offer(reg.world.occupation, None, Level.objects.get(number=4), 100)], venues=[])
     services.announcement_update(actor=reg.officer, announcement_id=draft.pk, title="草稿（修订）",
                                  offers=[services.Offer(reg.world.occupation, None, Level.objects.get(number=3), 200)],
@@ -78,7 +79,8 @@ def test_public_pages_list_show_and_print_the_announcement(client, reg):
 def test_drafts_are_not_public(client, reg):
     draft = services.announcement_create(
         actor=reg.officer, body=reg.world.body, title="内部草稿", eligibility="a", assessment_method="b",
-        registration_opens=reg.announcement.registration_opens, registration_closes=reg.announcement.registration_closes,
+        registration_opens=reg.announcement.registration_opens,
+        registration_closes=reg.announcement.registration_closes,
         offers=[services.Offer(reg.world.occupation, None, Level.objects.get(number=4), 100)], venues=[])
     assert client.get(reverse("public:announcement_detail", args=[draft.pk])).status_code == 404
     assert "内部草稿" not in client.get(reverse("public:announcement_list")).content.decode()
