@@ -15,27 +15,11 @@ from __future__ import annotations
 import io
 import os
 import resource
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-os.environ.setdefault("SKILLCERT_VAR_DIR", tempfile.mkdtemp(prefix="skillcert-bench-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "skillcert.settings")
-os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", "")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-
-settings.DEBUG = False
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+import _django  # noqa: F401  (sets up Django on a throw-away database)
+from django.core.management import call_command
+from django.db import connection
 
 ROWS = int(os.environ.get("BENCH_ROWS", "10000"))
 
