@@ -174,3 +174,21 @@ def test_api_exports_approved_registrations_to_a_token_holder_in_scope(client, r
     stranger = user_with_role(Role.QUALITY_SUPERVISOR, reg.world.other_body)
     other_key = token_issue(actor=None, user=stranger, name="x")
     assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {other_key}").status_code == 404
+
+
+def test_api_tokens_are_listed_and_revoked_by_command(client, reg, capsys):
+    from django.core.management import call_command
+
+    supervisor = user_with_role(Role.QUALITY_SUPERVISOR, reg.world.body, username="sup")
+    call_command("api_token", "sup", "--name", "监管平台")
+    key = capsys.readouterr().out.strip()
+    url = reverse("api:approved_registrations", args=[reg.announcement.pk])
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
+    call_command("api_token", "sup", "--list")
+    listing = capsys.readouterr().out
+    number = int(listing.split()[0])
+    assert "监管平台" in listing and "active" in listing
+    call_command("api_token", "--revoke", str(number))
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 401
+    assert AuditEntry.objects.filter(action="accounts.api_token.revoked").exists()
+    assert supervisor.api_tokens.get().revoked_at is not None

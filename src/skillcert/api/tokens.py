@@ -36,3 +36,15 @@ def user_for_bearer(header: str) -> User | None:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user
+
+
+@transaction.atomic
+def token_revoke(*, actor: User | None, token_id: int) -> bool:
+    token = ApiToken.objects.select_for_update().filter(pk=token_id, revoked_at__isnull=True).first()
+    if token is None:
+        return False
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit.record(actor, "accounts.api_token.revoked", target=token, actor_label=None if actor else "manage.py",
+                 data={"user": token.user.username, "name": token.name})
+    return True
