@@ -192,3 +192,19 @@ def test_api_tokens_are_listed_and_revoked_by_command(client, reg, capsys):
     assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 401
     assert AuditEntry.objects.filter(action="accounts.api_token.revoked").exists()
     assert supervisor.api_tokens.get().revoked_at is not None
+
+
+def test_announcement_specific_rules_apply_only_to_that_announcement(client, reg):
+    client.force_login(reg.officer)
+    occ, lv4 = reg.world.occupation, Level.objects.get(number=4)
+    url = reverse("console:rule_set_edit", args=[occ.pk, lv4.pk])
+    assert client.get(url + "?announcement=x").status_code == 404
+    client.post(url + f"?announcement={reg.announcement.pk}",
+                {"rules": '[[{"type": "education", "min": "master"}]]', "note": "企业定向"})
+    rule = EligibilityRuleSet.objects.get(announcement=reg.announcement)
+    assert rule.rules == [[{"type": "education", "min": "master"}]]
+    user = make_candidate(90, education=4, years="5")
+    app = application_submit(actor=user, announcement_id=reg.announcement.pk,
+                             offer_id=reg.offers[("碳排放监测员", 4)].pk, submission=submission(user))
+    assert not app.eligible and "依据本公告专门设定的申报条件" in app.explanation
+    assert "公告专用条件" in client.get(reverse("console:rule_set_list")).content.decode()

@@ -212,8 +212,11 @@ def rule_set_edit(request: HttpRequest, occupation_pk: int, level_pk: int) -> Ht
     occ = get_object_or_404(Occupation, pk=occupation_pk)
     level = get_object_or_404(occ.levels, pk=level_pk)
     ann = None
-    if request.GET.get("announcement"):
-        ann = selectors.announcement_get_for_user(request.user, int(request.GET["announcement"]))
+    wanted = request.GET.get("announcement", "")
+    if wanted:
+        if not wanted.isdigit():
+            raise Http404
+        ann = selectors.announcement_get_for_user(request.user, int(wanted))
         body = ann.body
     data, origin = services.effective_rule_set(body.pk, occ, level, ann.pk if ann else None)
     initial = {"rules": json.dumps(data or [], ensure_ascii=False, indent=2)}

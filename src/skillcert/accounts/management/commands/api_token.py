@@ -11,7 +11,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("username", nargs="?")
         parser.add_argument("--name", default="supervising platform", help="what the token is for")
-        parser.add_argument("--list", dest="list_tokens", action="store_true", help="list USER's tokens instead of issuing one")
+        parser.add_argument("--list", dest="list_tokens", action="store_true",
+                            help="list USER's tokens instead of issuing one")
         parser.add_argument("--revoke", type=int, metavar="NUMBER", help="revoke the token with this number")
 
     def handle(self, *args, username: str | None, name: str, list_tokens: bool, revoke: int | None, **options):
