@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "skillcert.accounts",
     "skillcert.registration",
     "skillcert.integrity",
+    "skillcert.scheduling",
     "skillcert.console",
     "skillcert.portal",
     "skillcert.public",

@@ -1,0 +1,332 @@
+"""Venue, room, batch and session writes with the §6.2.2 rules enforced here (not only in forms),
+and seat allocation (§6.2.1). Each service checks permission, validates, locks, writes and
+audits in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from skillcert.accounts import rules
+from skillcert.accounts.enums import OrgKind, Role
+from skillcert.accounts.models import Organisation
+from skillcert.core import audit
+from skillcert.core.notify import notify
+from skillcert.core.statemachine import require_transition
+from skillcert.registration.enums import ApplicationStatus
+from skillcert.registration.models import Announcement, AnnouncementOffer, Application
+
+from .enums import (
+    BATCH_TRANSITIONS,
+    FACILITIES,
+    MIN_SPACING_CM,
+    PRACTICAL_CHECKS,
+    ROOM_KINDS_FOR_SESSION,
+    SUPPORT_STAFF,
+    THEORY_ROOM_MAX,
+    BatchStatus,
+    RoomKind,
+)
+from .models import AdmissionTicket, Batch, ExamSession, Room, Seat, SeatAssignment, TicketStatus, VenueProfile
+
+SCHEDULERS = (Role.BODY_ADMIN, Role.EXAM_AFFAIRS)
+
+
+def _require(actor, org_id: int, message: str) -> None:
+    if not rules.has_role(actor, *SCHEDULERS, org=org_id):
+        raise PermissionDenied(message)
+
+
+# --- Venues and rooms (§6.2.2) -------------------------------------------------------------
+
+@transaction.atomic
+def venue_profile_save(*, actor, venue: Organisation, facilities: dict[str, bool], support_staff: dict[str, int],
+                       notes: str = "") -> VenueProfile:
+    """§6.2.2.5 facilities and §6.2.2.4 support staff of a venue."""
+    if venue.kind != OrgKind.VENUE:
+        raise ValidationError({"venue": _("只能为考点登记设施。")})
+    _require(actor, venue.pk, _("您无权修改该考点。"))
+    unknown = (set(facilities) - set(FACILITIES)) | (set(support_staff) - set(SUPPORT_STAFF))
+    if unknown:
+        raise ValidationError(_("未知的项目：%(k)s") % {"k": "、".join(sorted(unknown))})
+    if any(not isinstance(n, int) or n < 0 for n in support_staff.values()):
+        raise ValidationError({"support_staff": _("保障人员人数应为不小于0的整数。")})
+    profile, _created = VenueProfile.objects.select_for_update().get_or_create(venue=venue)
+    before = {"facilities": profile.facilities, "support_staff": profile.support_staff, "notes": profile.notes}
+    profile.facilities = {k: bool(facilities.get(k)) for k in FACILITIES}
+    profile.support_staff = {k: int(support_staff.get(k, 0)) for k in SUPPORT_STAFF}
+    profile.notes = notes
+    profile.save()
+    audit.record_changes(actor, "scheduling.venue.profile_saved", target=profile, before=before, after={
+        "facilities": profile.facilities, "support_staff": profile.support_staff, "notes": profile.notes})
+    return profile
+
+
+def missing_facilities(venue: Organisation) -> list[str]:
+    profile = VenueProfile.objects.filter(venue=venue).first()
+    have = profile.facilities if profile else {}
+    return [str(label) for key, label in FACILITIES.items() if not have.get(key)]
+
+
+def check_room(room: Room) -> None:
+    """§6.2.2.2: theory rooms hold at most 30, single desks, ≥ 80 cm apart; §6.2.2.3: practical rooms
+    one candidate per workstation; only known checklist items."""
+    errors: dict[str, list[str]] = defaultdict(list)
+    if room.kind in (RoomKind.THEORY, RoomKind.COMPUTER):
+        if room.capacity > THEORY_ROOM_MAX:
+            errors["capacity"].append(_("每个理论考场考生不超过%(n)d名（§6.2.2.2），当前为%(c)d。") % {
+                "n": THEORY_ROOM_MAX, "c": room.capacity})
+        if not room.single_desks:
+            errors["single_desks"].append(_("理论考场应单人单桌（§6.2.2.2）。"))
+        if room.spacing_cm < MIN_SPACING_CM:
+            errors["spacing_cm"].append(_("前后左右间距应保持%(n)d厘米以上（§6.2.2.2），当前为%(c)d厘米。") % {
+                "n": MIN_SPACING_CM, "c": room.spacing_cm})
+    elif not room.single_desks:
+        errors["single_desks"].append(_("实际操作考场应单人单工位（§6.2.2.3）。"))
+    unknown = set(room.checks) - set(PRACTICAL_CHECKS)
+    if unknown:
+        errors["checks"].append(_("未知的检查项：%(k)s") % {"k": "、".join(sorted(unknown))})
+    if room.columns > room.capacity:
+        room.columns = room.capacity
+    if errors:
+        raise ValidationError(dict(errors))
+
+
+ROOM_FIELDS = ("name", "kind", "capacity", "columns", "single_desks", "spacing_cm", "is_emergency", "checks",
+               "safety_officer", "is_active")
+
+
+@transaction.atomic
+def room_save(*, actor, venue: Organisation, room_id: int | None = None, workstations: list[str] | None = None,
+              **fields) -> Room:
+    """Create or change a room and lay out its seats (numbered row by row)."""
+    if venue.kind != OrgKind.VENUE:
+        raise ValidationError({"venue": _("考场必须属于一个考点。")})
+    _require(actor, venue.pk, _("您无权管理该考点的考场。"))
+    room = Room.objects.select_for_update().get(pk=room_id, venue=venue) if room_id else Room(venue=venue)
+    before = {f: getattr(room, f) for f in ROOM_FIELDS} if room_id else {}
+    for name, value in fields.items():
+        if name not in ROOM_FIELDS:
+            raise TypeError(f"unknown field {name}")
+        setattr(room, name, value)
+    check_room(room)
+    room.full_clean()
+    room.save()
+    _lay_out_seats(room, workstations)
+    after = {f: getattr(room, f) for f in ROOM_FIELDS}
+    if room_id:
+        audit.record_changes(actor, "scheduling.room.updated", target=room, before=before, after=after)
+    else:
+        audit.record(actor, "scheduling.room.created", target=room, data=after)
+    return room
+
+
+def _lay_out_seats(room: Room, workstations: list[str] | None) -> None:
+    existing = {s.number: s for s in room.seats.all()}
+    booked = set(SeatAssignment.objects.filter(seat__room=room).values_list("seat__number", flat=True))
+    removed = [n for n in existing if n > room.capacity]
+    if booked & set(removed):
+        raise ValidationError({"capacity": _("座位%(n)s已安排考生，不能缩减到%(c)d个座位。") % {
+            "n": "、".join(str(n) for n in sorted(booked & set(removed))), "c": room.capacity}})
+    if workstations is not None and len(workstations) not in (0, room.capacity):
+        raise ValidationError({"workstations": _("机位（工位）编号应与座位数一致（%(c)d个）。") % {"c": room.capacity}})
+    Seat.objects.filter(room=room, number__in=removed).delete()
+    for n in range(1, room.capacity + 1):
+        row, col = (n - 1) // room.columns + 1, (n - 1) % room.columns + 1
+        station = workstations[n - 1] if workstations else ""
+        seat = existing.get(n)
+        if seat is None:
+            Seat.objects.create(room=room, number=n, row=row, col=col, workstation=station)
+        elif (seat.row, seat.col) != (row, col) or (workstations is not None and seat.workstation != station):
+            seat.row, seat.col = row, col
+            if workstations is not None:
+                seat.workstation = station
+            seat.save(update_fields=["row", "col", "workstation"])
+
+
+# --- Batches and sessions ------------------------------------------------------------------
+
+@transaction.atomic
+def batch_create(*, actor, announcement: Announcement, name: str, notes: str = "") -> Batch:
+    _require(actor, announcement.body_id, _("您无权为该公告编排考试。"))
+    batch = Batch(announcement=announcement, name=name.strip(), notes=notes, created_by=actor)
+    batch.full_clean()
+    batch.save()
+    audit.record(actor, "scheduling.batch.created", target=batch, data={"name": batch.name,
+                                                                         "announcement": announcement.pk})
+    return batch
+
+
+def _overlaps(a_start, a_end, b_start, b_end) -> bool:
+    return a_start < b_end and b_start < a_end
+
+
+@transaction.atomic
+def session_add(*, actor, batch_id: int, kind: str, starts_at: dt.datetime, ends_at: dt.datetime,
+                duration_minutes: int, offers: list[AnnouncementOffer], rooms: list[Room]) -> ExamSession:
+    """A session for some offers of the batch's announcement. Two sessions that share an offer may not
+    overlap in time: one candidate cannot sit both."""
+    batch = Batch.objects.select_for_update().select_related("announcement").get(pk=batch_id)
+    _require(actor, batch.announcement.body_id, _("您无权修改该批次。"))
+    if batch.status not in (BatchStatus.PLANNED, BatchStatus.SCHEDULED):
+        raise ValidationError(_("批次已发准考证，不能再增加场次。"))
+    if ends_at <= starts_at:
+        raise ValidationError({"ends_at": _("结束时间必须晚于开始时间。")})
+    if duration_minutes > (ends_at - starts_at).total_seconds() / 60:
+        raise ValidationError({"duration_minutes": _("考试时长不能超过场次的起止时间。")})
+    if not offers:
+        raise ValidationError({"offers": _("请选择本场次考核的工种和等级。")})
+    if any(o.announcement_id != batch.announcement_id for o in offers):
+        raise ValidationError({"offers": _("只能选择本公告提供的工种和等级。")})
+    if kind == "review" and any(o.level.number > 2 for o in offers):
+        raise ValidationError({"offers": _("综合评审只适用于技师和高级技师（§6.5.1）。")})
+    allowed = ROOM_KINDS_FOR_SESSION[kind]
+    body_venues = set(Organisation.objects.filter(parent_id=batch.announcement.body_id).values_list("pk", flat=True))
+    for room in rooms:
+        if room.kind not in allowed:
+            raise ValidationError({"rooms": _("“%(r)s”不是适合本场次的考场类型。") % {"r": room}})
+        if room.venue_id not in body_venues:
+            raise ValidationError({"rooms": _("“%(r)s”不是本机构的考点。") % {"r": room}})
+    offer_ids = {o.pk for o in offers}
+    for other in ExamSession.objects.filter(batch=batch).prefetch_related("offers"):
+        shared = offer_ids & {o.pk for o in other.offers.all()}
+        if shared and _overlaps(starts_at, ends_at, other.starts_at, other.ends_at):
+            raise ValidationError({"starts_at": _("与场次“%(s)s”时间重叠，同一考生不能同时参加两场考试。") % {
+                "s": other}})
+    session = ExamSession.objects.create(batch=batch, kind=kind, starts_at=starts_at, ends_at=ends_at,
+                                         duration_minutes=duration_minutes)
+    session.offers.set(offers)
+    session.rooms.set(rooms)
+    audit.record(actor, "scheduling.session.created", target=session, data={
+        "batch": batch.pk, "kind": kind, "starts_at": starts_at, "ends_at": ends_at,
+        "offers": sorted(offer_ids), "rooms": sorted(r.pk for r in rooms)})
+    return session
+
+
+@transaction.atomic
+def batch_transition(*, actor, batch_id: int, target: str) -> Batch:
+    batch = Batch.objects.select_for_update().select_related("announcement").get(pk=batch_id)
+    _require(actor, batch.announcement.body_id, _("您无权变更该批次的状态。"))
+    require_transition(BATCH_TRANSITIONS, batch.status, target, labels=dict(BatchStatus.choices))
+    if target == BatchStatus.SCHEDULED and not batch.sessions.exists():
+        raise ValidationError(_("批次至少应有一个场次。"))
+    previous, batch.status = batch.status, target
+    batch.save(update_fields=["status", "updated_at"])
+    audit.record(actor, f"scheduling.batch.{target}", target=batch, data={"status": {"old": previous, "new": target}})
+    return batch
+
+
+# --- Seat allocation (§6.2.1) ----------------------------------------------------------------
+
+@dataclass
+class AllocationResult:
+    assigned: int = 0
+    kept: int = 0
+    voided_tickets: int = 0
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+
+def mixed_order(apps: list[Application], seed: int) -> list[Application]:
+    """Shuffle each trade × level group with the seed, then deal the groups round robin so that
+    neighbouring seats hold candidates of different papers wherever the session has several."""
+    rng = random.Random(seed)
+    groups: dict[int, list[Application]] = defaultdict(list)
+    for app in sorted(apps, key=lambda a: a.pk):
+        groups[app.offer_id].append(app)
+    queues = []
+    for key in sorted(groups):
+        members = groups[key]
+        rng.shuffle(members)
+        queues.append(members)
+    queues.sort(key=len, reverse=True)
+    order = []
+    while any(queues):
+        for q in queues:
+            if q:
+                order.append(q.pop())
+    return order
+
+
+@transaction.atomic
+def allocate(*, actor, session_id: int, seed: int = 0, force: bool = False) -> AllocationResult:
+    """Seat the session's approved candidates. Seats on valid admission tickets are kept unless
+    ``force``: then those tickets are voided and their holders notified. The session row is locked, and
+    the (session, seat) and (session, candidate) constraints make a double booking impossible."""
+    session = ExamSession.objects.select_for_update().get(pk=session_id)
+    batch = Batch.objects.select_related("announcement").get(pk=session.batch_id)
+    _require(actor, batch.announcement.body_id, _("您无权为该批次安排座位。"))
+    if batch.status not in (BatchStatus.PLANNED, BatchStatus.SCHEDULED, BatchStatus.TICKETS_ISSUED):
+        raise ValidationError(_("批次已开考，不能再安排座位。"))
+    result = AllocationResult()
+    candidates = {a.pk: a for a in Application.objects.filter(
+        announcement=batch.announcement, status=ApplicationStatus.APPROVED,
+        offer__in=session.offers.all()).select_related("candidate")}
+    ticketed = set(AdmissionTicket.objects.filter(batch=batch, status=TicketStatus.VALID)
+                   .values_list("application_id", flat=True))
+    current = list(SeatAssignment.objects.filter(session=session).select_related("seat"))
+    if force:
+        result.voided_tickets = _void_tickets(actor, batch, ticketed & {a.application_id for a in current},
+                                              _("座位重新安排"))
+        ticketed = set()
+    keep = [a for a in current if a.application_id in ticketed and a.application_id in candidates]
+    SeatAssignment.objects.filter(session=session).exclude(pk__in=[a.pk for a in keep]).delete()
+    result.kept = len(keep)
+    taken = {a.seat_id for a in keep}
+    seated = {a.application_id for a in keep}
+
+    busy = _busy_elsewhere(session, [pk for pk in candidates if pk not in seated])
+    for pk, reason in busy.items():
+        result.skipped.append((pk, reason))
+    todo = [a for pk, a in candidates.items() if pk not in seated and pk not in busy]
+    seats = list(Seat.objects.filter(room__in=session.rooms.filter(is_emergency=False, is_active=True),
+                                     is_active=True).exclude(pk__in=taken)
+                 .select_related("room").order_by("room__name", "room_id", "number"))
+    if len(todo) > len(seats):
+        raise ValidationError(_("座位不足：待安排%(n)d人，可用座位%(s)d个（应急考场不计）。请增加考场。") % {
+            "n": len(todo), "s": len(seats)})
+    order = mixed_order(todo, seed)
+    SeatAssignment.objects.bulk_create([SeatAssignment(session=session, application=app, seat=seat)
+                                        for app, seat in zip(order, seats, strict=False)])
+    result.assigned = len(order)
+    audit.record(actor, "scheduling.session.allocated", target=session, data={
+        "seed": seed, "force": force, "assigned": result.assigned, "kept": result.kept,
+        "voided_tickets": result.voided_tickets, "skipped": [pk for pk, _r in result.skipped]})
+    return result
+
+
+def _busy_elsewhere(session: ExamSession, application_ids: list[int]) -> dict[int, str]:
+    """Candidates already seated in another session at an overlapping time (another batch, say)."""
+    if not application_ids:
+        return {}
+    candidate_of = dict(Application.objects.filter(pk__in=application_ids).values_list("pk", "candidate_id"))
+    clashes = (SeatAssignment.objects.filter(application__candidate_id__in=set(candidate_of.values()))
+               .exclude(session=session)
+               .filter(Q(session__starts_at__lt=session.ends_at) & Q(session__ends_at__gt=session.starts_at))
+               .values_list("application__candidate_id", "session__starts_at"))
+    busy_candidates = {cid: at for cid, at in clashes}
+    return {pk: _("同一时间已安排在其他场次（%(t)s）") % {"t": timezone.localtime(busy_candidates[cid])
+                                                          .strftime("%Y-%m-%d %H:%M")}
+            for pk, cid in candidate_of.items() if cid in busy_candidates}
+
+
+def _void_tickets(actor, batch: Batch, application_ids: set[int], reason: str) -> int:
+    tickets = list(AdmissionTicket.objects.select_for_update().filter(
+        batch=batch, application_id__in=application_ids, status=TicketStatus.VALID).select_related(
+        "application__candidate"))
+    now = timezone.now()
+    for t in tickets:
+        t.status, t.voided_at, t.void_reason = TicketStatus.VOID, now, reason
+        t.save(update_fields=["status", "voided_at", "void_reason"])
+        audit.record(actor, "scheduling.ticket.voided", target=t, data={"reason": reason})
+        notify(t.application.candidate, _("准考证已作废，请重新下载"),
+               _("因%(reason)s，您的准考证 %(n)s 已作废。新的准考证发放后请重新下载打印。") % {
+                   "reason": reason, "n": t.number})
+    return len(tickets)
