@@ -213,6 +213,8 @@ STORAGES = {
 # Uploads are kept outside the web root and only ever served through views that check access.
 MEDIA_ROOT = VAR_DIR / "protected"
 SKILLCERT_ITEM_KEY = os.environ.get("SKILLCERT_ITEM_KEY", str(VAR_DIR / "keys" / "item.key"))
+# Ed25519 key that signs admission-ticket QR codes; venues verify offline with the public half.
+SKILLCERT_TICKET_KEY = os.environ.get("SKILLCERT_TICKET_KEY", str(VAR_DIR / "keys" / "ticket.key"))
 
 LOGGING = {
     "version": 1,

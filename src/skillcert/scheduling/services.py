@@ -330,3 +330,52 @@ def _void_tickets(actor, batch: Batch, application_ids: set[int], reason: str) -
                _("因%(reason)s，您的准考证 %(n)s 已作废。新的准考证发放后请重新下载打印。") % {
                    "reason": reason, "n": t.number})
     return len(tickets)
+
+
+# --- Admission tickets (§6.2.1) -----------------------------------------------------------------
+
+@transaction.atomic
+def issue_tickets(*, actor, batch_id: int) -> int:
+    """Give every seated candidate of a scheduled batch a valid ticket (numbers are never reused; a
+    voided ticket's holder gets a new number). Refuses while any candidate still lacks a seat."""
+    from .tickets import ticket_number
+
+    batch = Batch.objects.select_for_update().select_related("announcement__body").get(pk=batch_id)
+    _require(actor, batch.announcement.body_id, _("您无权为该批次发放准考证。"))
+    if batch.status not in (BatchStatus.SCHEDULED, BatchStatus.TICKETS_ISSUED):
+        raise ValidationError(_("批次编排完成（已编排）后才能发放准考证。"))
+    sessions = list(batch.sessions.prefetch_related("offers").order_by("starts_at"))
+    if not sessions:
+        raise ValidationError(_("批次至少应有一个场次。"))
+    unseated = []
+    seated_ids: set[int] = set()
+    for s in sessions:
+        wanted = set(Application.objects.filter(announcement=batch.announcement, status=ApplicationStatus.APPROVED,
+                                                offer__in=s.offers.all()).values_list("pk", flat=True))
+        have = set(s.assignments.values_list("application_id", flat=True))
+        unseated += [(s, pk) for pk in wanted - have]
+        seated_ids |= have & wanted
+    if unseated:
+        raise ValidationError(_("还有%(n)d人次未安排座位（如“%(s)s”），请先安排座位。") % {
+            "n": len(unseated), "s": unseated[0][0]})
+    body = batch.announcement.body
+    batch_seq = Batch.objects.filter(announcement__body=body, pk__lte=batch.pk).count()
+    year = timezone.localtime(sessions[0].starts_at).year
+    holders = set(AdmissionTicket.objects.filter(batch=batch, status=TicketStatus.VALID)
+                  .values_list("application_id", flat=True))
+    seq = AdmissionTicket.objects.filter(batch=batch).count()
+    new = []
+    for app in Application.objects.filter(pk__in=seated_ids - holders).select_related("candidate").order_by("pk"):
+        seq += 1
+        new.append(AdmissionTicket(batch=batch, application=app, number=ticket_number(
+            year=year, institution_code=body.institution_code, batch_seq=batch_seq, candidate_seq=seq)))
+    AdmissionTicket.objects.bulk_create(new)
+    for t in new:
+        notify(t.application.candidate, _("准考证已发放"),
+               _("您的准考证 %(n)s 已发放，请登录考生服务下载打印。") % {"n": t.number})
+    if batch.status == BatchStatus.SCHEDULED:
+        batch.status = BatchStatus.TICKETS_ISSUED
+        batch.save(update_fields=["status", "updated_at"])
+    audit.record(actor, "scheduling.tickets.issued", target=batch, data={
+        "issued": len(new), "first": new[0].number if new else None, "last": new[-1].number if new else None})
+    return len(new)
