@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from skillcert.accounts.enums import OrgKind
 from skillcert.accounts.models import FiledScope, Organisation
 from skillcert.catalog.models import Level, Occupation, Trade
+from skillcert.registration.applications import yuan_to_fen
 from skillcert.registration.enums import ApplicationStatus, FeeEntryKind
 from skillcert.registration.models import Announcement, AnnualPlanRow
 from skillcert.registration.services import Offer
@@ -99,7 +100,7 @@ class AnnouncementForm(forms.ModelForm):
             if name.startswith("fee_") and value is not None:
                 _f, occ, trade, level = name.split("_")
                 result.append(Offer(occs[int(occ)], trades.get(int(trade)), levels[int(level)],
-                                    int((value * 100).to_integral_value())))
+                                    yuan_to_fen(value)))
         return result
 
     def service_kwargs(self) -> dict:

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
@@ -263,7 +264,10 @@ def application_bulk_approve(request: HttpRequest, pk: int) -> HttpResponse:
         if result.skipped:
             messages.warning(request, _("%(n)d 份未处理（需逐份审核或已审核）：%(why)s") % {
                 "n": len(result.skipped), "why": "；".join(f"#{pk} {why}" for pk, why in result.skipped[:10])})
-    return redirect(request.POST.get("back") or f"/console/announcements/{ann.pk}/applications/")
+    back = request.POST.get("back", "")
+    if url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        return redirect(back)
+    return redirect("console:application_list", pk=ann.pk)
 
 
 @staff_required(can_read_registrations)
@@ -293,7 +297,7 @@ def fee_record(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.FeeForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
-        amount = int((d["amount"] or 0) * 100)
+        amount = applications.yuan_to_fen(d["amount"] or 0)
         if run_service(form, applications.fee_record, actor=request.user, application_id=app.pk, kind=d["kind"],
                        amount_fen=amount, receipt_number=d["receipt_number"], note=d["note"]):
             messages.success(request, _("费用已登记。"))

@@ -10,11 +10,11 @@ from typing import Any
 from django.db import connection, models
 
 PLAIN = {"CharField", "TextField", "BooleanField", "IntegerField", "PositiveIntegerField",
-         "PositiveSmallIntegerField", "SmallIntegerField", "BigIntegerField", "ForeignKey"}
+         "PositiveSmallIntegerField", "SmallIntegerField", "BigIntegerField"}
 
 
 def _converter(field: models.Field) -> Callable[[Any], Any]:
-    if (field.get_internal_type() in PLAIN and not field.is_relation) or isinstance(field, models.ForeignKey):
+    if isinstance(field, models.ForeignKey) or field.get_internal_type() in PLAIN:
         return lambda value: value
     return lambda value, f=field: f.get_db_prep_save(value, connection)
 

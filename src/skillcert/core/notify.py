@@ -25,6 +25,13 @@ def notify(user, subject: str, body: str = "", url: str = "") -> Notification:
     return note
 
 
+def mark_all_read(user) -> int:
+    """The user has opened their notices (not audited: it changes nothing but their own unread count)."""
+    from django.utils import timezone
+
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
 def _mail(note_id: int, address: str, subject: str, body: str, url: str) -> None:
     if url.startswith("/"):
         url = settings.SKILLCERT_SITE_URL + url

@@ -87,7 +87,7 @@ class ApplicationForm(forms.Form):
     def declaration_fields(self):
         return [self[f"declare_{key}"] for key in DECLARATIONS]
 
-    def submission(self, files):
+    def submission(self):
         from skillcert.registration.applications import Submission
 
         d = self.cleaned_data

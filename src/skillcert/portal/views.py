@@ -7,7 +7,7 @@ import functools
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,9 +20,11 @@ from skillcert.accounts import rules
 from skillcert.accounts.selectors import site_body
 from skillcert.accounts.views import login_flow
 from skillcert.catalog.selectors import occupation_list
+from skillcert.core.errors import DomainError
 from skillcert.core.files import private_file_response
 from skillcert.core.forms import run_service
 from skillcert.core.models import Notification
+from skillcert.core.notify import mark_all_read
 from skillcert.registration import applications, candidates, selectors
 from skillcert.registration.enums import ApplicationStatus
 from skillcert.registration.models import AnnouncementOffer, PriorCertificate
@@ -142,7 +144,7 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
                                  initial={"offer": request.GET.get("offer")})
     if request.method == "POST" and form.is_valid():
         app = run_service(form, applications.application_submit, actor=request.user, announcement_id=ann.pk,
-                          offer_id=int(form.cleaned_data["offer"]), submission=form.submission(request.FILES))
+                          offer_id=int(form.cleaned_data["offer"]), submission=form.submission())
         if app:
             messages.success(request, _("报名已提交，请等待资格审核。"))
             return redirect("portal:application_detail", pk=app.pk)
@@ -162,7 +164,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             form.fields[f"doc_{kind}"].required = False
         if request.method == "POST" and form.is_valid():
             if run_service(form, applications.application_resubmit, actor=request.user, application_id=app.pk,
-                           submission=form.submission(request.FILES)):
+                           submission=form.submission()):
                 messages.success(request, _("已重新提交，请等待审核。"))
                 return redirect("portal:application_detail", pk=app.pk)
     elif request.method == "POST":
@@ -180,8 +182,8 @@ def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         applications.application_withdraw(actor=request.user, application_id=app.pk)
         messages.success(request, _("报名已撤回。"))
-    except Exception as exc:  # IllegalTransition: shown, nothing changed
-        messages.error(request, str(exc))
+    except (DomainError, ValidationError) as exc:  # an illegal move: shown, nothing changed
+        messages.error(request, "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
     return redirect("portal:application_detail", pk=app.pk)
 
 
@@ -196,5 +198,5 @@ def document(request: HttpRequest, pk: int) -> HttpResponse:
 @candidate_required
 def notifications(request: HttpRequest) -> HttpResponse:
     notes = list(Notification.objects.filter(user=request.user)[:100])
-    Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    mark_all_read(request.user)
     return render(request, "portal/notifications.html", {"notes": notes})

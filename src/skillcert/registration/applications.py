@@ -260,13 +260,13 @@ def _decide(actor: User, app: Application, decision: str, note: str) -> None:
 @transaction.atomic
 def application_review(*, actor: User, application_id: int, decision: str, note: str = "") -> Application:
     """Approve, reject (reason required) or return for correction (reason required)."""
-    app = Application.objects.select_for_update().get(pk=application_id)
+    app = (Application.objects.select_for_update(of=("self",))
+           .select_related("announcement", "offer__occupation", "offer__level", "offer__trade", "candidate")
+           .get(pk=application_id))
     if not rules.has_role(actor, *REVIEWERS, org=app.announcement.body_id):
         raise PermissionDenied(_("您无权审核该报名。"))
     if decision not in DECISIONS:
         raise ValidationError({"decision": _("请选择审核结论。")})
-    app = Application.objects.select_related("offer__occupation", "offer__level", "offer__trade", "candidate").get(
-        pk=app.pk)
     _decide(actor, app, decision, note)
     return app
 

@@ -422,9 +422,8 @@ def _write(actor: User, ann: Announcement, rows: list[_Row], users: dict[str, Us
             declarations=declared, signature=signature, eligible=eligible, explanation=explanation,
             fee_due_fen=r.offer.fee_fen, submitted_at=now))
     insert_rows(Application, apps)
-    created = new_rows
     audit.record(actor, "registration.import.completed", target=batch, data={
-        "announcement": ann.pk, "rows": len(rows), "new_accounts": len(created), "sha256": batch.sha256,
+        "announcement": ann.pk, "rows": len(rows), "new_accounts": len(new_rows), "sha256": batch.sha256,
         "file": batch.file_name})
     return batch
 

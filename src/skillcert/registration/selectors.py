@@ -117,7 +117,6 @@ def ordered_documents(app: Application) -> list[ApplicationDocument]:
 def registration_summary(announcement: Announcement) -> dict[str, Any]:
     """§6.1.5: registrations by trade × level × status, with totals."""
     counts = Counter()
-    labels: dict[int, str] = {}
     for offer_id, status, n in (announcement.applications.values_list("offer_id", "status")
                                 .annotate(n=Count("id")).order_by()):
         counts[(offer_id, status)] = n
@@ -125,7 +124,6 @@ def registration_summary(announcement: Announcement) -> dict[str, Any]:
     statuses = list(ApplicationStatus)
     totals = Counter()
     for offer in announcement.offers.select_related("occupation", "trade", "level"):
-        labels[offer.pk] = str(offer)
         cells = [counts[(offer.pk, s.value)] for s in statuses]
         for s, n in zip(statuses, cells, strict=True):
             totals[s.value] += n
