@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run install migrate demo serve test test-e2e lint fmt bench messages check-deploy totp clean
+.PHONY: fonts run install migrate demo serve test test-e2e lint fmt bench messages check-deploy totp clean
 
 $(UV):
 	@echo "==> bootstrapping uv into .tools/"
@@ -22,7 +22,24 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PY_SYS)
 	@touch $@
 
+FONT := var/fonts/wqy-microhei.ttc
+SYS_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+
+# The CJK font embedded in PDFs (tickets, sign-in sheets, certificates), from Debian's archive.
+# `apt-get download` needs no root; elsewhere set SKILLCERT_PDF_FONT to any TrueType CJK font.
+$(FONT):
+	@mkdir -p var/fonts
+	@if [ -f $(SYS_FONT) ]; then cp $(SYS_FONT) $@; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+	  echo "==> fetching the PDF font (Debian package fonts-wqy-microhei)"; \
+	  tmp=$$(mktemp -d) && (cd $$tmp && apt-get download -q fonts-wqy-microhei >/dev/null 2>&1) \
+	  && dpkg-deb -x $$tmp/fonts-wqy-microhei_*.deb $$tmp/x && cp $$tmp/x$(SYS_FONT) $@; rm -rf $$tmp; \
+	fi; [ -f $@ ] || echo "warning: no CJK TrueType font; PDFs fall back to a non-embedded font (set SKILLCERT_PDF_FONT)"
+
+fonts: $(FONT)
+
 install: $(VENV)/.installed
+	@$(MAKE) --no-print-directory fonts || true
 
 migrate: install
 	$(PY) manage.py migrate --noinput

@@ -195,3 +195,17 @@ def submission(user: User, **overrides):
     args = dict(declarations=dict.fromkeys(DECLARATIONS, True), signature=user.full_name,
                 uploads={"id_card": upload("id.pdf", PDF_BYTES)}, verified_online=["diploma", "work_proof"])
     return Submission(**(args | overrides))
+
+
+def pdf_text(data: bytes) -> str:
+    """All text of a PDF, page after page (pypdf), for asserting what a document says."""
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def pdf_embeds_font(data: bytes) -> bool:
+    """True when the PDF carries an embedded TrueType font program (FontFile2), not only a name."""
+    return b"/FontFile2" in data

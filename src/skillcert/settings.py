@@ -215,6 +215,9 @@ MEDIA_ROOT = VAR_DIR / "protected"
 SKILLCERT_ITEM_KEY = os.environ.get("SKILLCERT_ITEM_KEY", str(VAR_DIR / "keys" / "item.key"))
 # Ed25519 key that signs admission-ticket QR codes; venues verify offline with the public half.
 SKILLCERT_TICKET_KEY = os.environ.get("SKILLCERT_TICKET_KEY", str(VAR_DIR / "keys" / "ticket.key"))
+# The CJK font embedded in every PDF (a TrueType .ttf/.ttc). `make install` fetches WenQuanYi Micro Hei
+# from Debian's archive into var/fonts/; the system's copy is used when that is absent.
+SKILLCERT_PDF_FONT = os.environ.get("SKILLCERT_PDF_FONT", str(PROJECT_DIR / "var" / "fonts" / "wqy-microhei.ttc"))
 
 LOGGING = {
     "version": 1,

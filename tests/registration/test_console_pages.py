@@ -14,7 +14,7 @@ from skillcert.registration import services
 from skillcert.registration.applications import application_review, application_submit
 from skillcert.registration.enums import AnnouncementStatus, ApplicationStatus
 from skillcert.registration.models import Announcement, AnnualPlan, EligibilityRuleSet
-from tests.factories import build_registration, make_candidate, submission, user_with_role
+from tests.factories import build_registration, make_candidate, pdf_embeds_font, pdf_text, submission, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,9 @@ def test_public_pages_list_show_and_print_the_announcement(client, reg):
         assert text in detail
     pdf = client.get(reverse("public:announcement_print", args=[reg.announcement.pk]))
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
-    assert b"STSong-Light" in pdf.content
+    assert pdf_embeds_font(pdf.content)
+    text = pdf_text(pdf.content)
+    assert reg.announcement.title in text and "收费标准" in text
 
 
 def test_drafts_are_not_public(client, reg):

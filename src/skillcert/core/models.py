@@ -11,7 +11,10 @@ or SET NULL would rewrite history and break the chain.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .files import private_storage
 
 GENESIS_HASH = "0" * 64
 
@@ -94,3 +97,53 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", _("排队中")
+    RUNNING = "running", _("进行中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+def _job_path(instance, filename: str) -> str:
+    return f"jobs/{instance.created_at:%Y/%m}/{filename}"
+
+
+class Job(models.Model):
+    """A long job run in the background (Celery; inline without a broker) whose progress the page
+    that started it shows, and whose result file only its starter's scope may download."""
+
+    kind = models.CharField(max_length=40)
+    label = models.CharField(_("任务"), max_length=200)
+    org_id = models.BigIntegerField(null=True, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    status = models.CharField(_("状态"), max_length=8, choices=JobStatus.choices, default=JobStatus.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    result = models.FileField(storage=private_storage, upload_to=_job_path, blank=True)
+    result_name = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def audit_org_id(self) -> int | None:
+        return self.org_id
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.DONE:
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)

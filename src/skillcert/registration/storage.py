@@ -1,12 +1,7 @@
 """Private file storage: candidates' documents and photos live under ``MEDIA_ROOT`` (outside the
-web root, never given a URL) and are served only by views that check who is asking (§6.7.1)."""
+web root, never given a URL) and are served only by views that check who is asking (§6.7.1).
+The storage itself is ``core.files.private_storage``; this name stays for the migrations."""
 
-from django.core.files.storage import FileSystemStorage
+from skillcert.core.files import private_storage
 
-# No location given: it follows settings.MEDIA_ROOT, also when a test overrides it.
-_storage = FileSystemStorage()
-
-
-def private_storage() -> FileSystemStorage:
-    """Callable form, so migrations do not freeze a path."""
-    return _storage
+__all__ = ["private_storage"]

@@ -70,3 +70,44 @@ PRACTICAL_CHECKS = {
 
 THEORY_ROOM_MAX = 30  # §6.2.2.2 每个标准考场考生不超过 30 名
 MIN_SPACING_CM = 80  # §6.2.2.2 前后左右间距保持 80 厘米以上
+
+
+class StaffRole(models.TextChoices):
+    """Staff of a sitting (§6.4.1): venue-wide roles and roles tied to one room."""
+
+    CHIEF = "chief", _("主考")
+    DEPUTY = "deputy", _("副主考")
+    INSPECTOR = "inspector", _("巡考人员")
+    SUPERVISOR = "supervisor", _("质量督导员")
+    PROCTOR = "proctor", _("监考人员")
+    EXAMINER_LEADER = "examiner_leader", _("考评组长")
+    EXAMINER = "examiner", _("考评员")
+
+
+VENUE_ROLES = frozenset({StaffRole.CHIEF, StaffRole.DEPUTY, StaffRole.INSPECTOR, StaffRole.SUPERVISOR})
+ROOM_ROLES = frozenset({StaffRole.PROCTOR, StaffRole.EXAMINER_LEADER, StaffRole.EXAMINER})
+MIN_PROCTORS = 2  # §6.4.1.3 每个理论考场至少设监考人员 2 名
+MIN_EXAMINERS = 3  # §6.4.1.4 每个实际操作考场至少配备考评人员 3 名（含考评组长 1 名）
+
+
+class ConflictKind(models.TextChoices):
+    """Declared conflicts of interest of a staff member (§6.4.1, §10 回避)."""
+
+    RELATIVE = "relative", _("近亲属参加考试")
+    SAME_EMPLOYER = "same_employer", _("与考生同一工作单位")
+
+
+# A.1.2, §6.2.2.6, A.2.1, §6.2.2.3: what the chief examiner signs off per room before a session starts.
+ROOM_SIGNOFF_ITEMS = {
+    "inspected_sealed": _("考场经主考检查验收合格并封闭待用（A.1.2）"),
+    "postings_up": _("考场分布示意图、考试时间表、考场规则和考生须知已张贴（§6.2.2.6）"),
+    "equipment_checked": _("考试设备（机房或工位）已调试检查，运行正常（A.2.1、§6.2.2.3）"),
+}
+
+DEFAULT_CANDIDATE_NOTES = _(
+    "1. 考生凭本准考证和有效身份证件（与报名时一致）参加考试，二者缺一不可（§6.4.1.6）。\n"
+    "2. 考前15分钟凭证入场，对号入座，在签到册上签字确认；开考30分钟后不得入场。\n"
+    "3. 手机等通讯工具须关闭电源，与其他非考试用品一起存放在指定位置。\n"
+    "4. 严格遵守考场规则，服从考务人员管理；违规违纪者按有关规定处理。\n"
+    "5. 实际操作考核须按规定穿戴劳动防护用品，遵守安全操作规程。\n"
+    "6. 请妥善保管准考证，成绩查询和证书领取时需要使用。")

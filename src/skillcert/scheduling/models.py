@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from skillcert.accounts.models import Organisation
 from skillcert.registration.models import Announcement, AnnouncementOffer, Application
+from skillcert.registration.storage import private_storage
 
-from .enums import BatchStatus, RoomKind, SessionKind
+from .enums import BatchStatus, ConflictKind, RoomKind, SessionKind, StaffRole
 
 
 class VenueProfile(models.Model):
@@ -36,6 +37,7 @@ class Room(models.Model):
     venue = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="rooms", verbose_name=_("考点"))
     name = models.CharField(_("考场名称"), max_length=60)
     kind = models.CharField(_("类型"), max_length=12, choices=RoomKind.choices)
+    location = models.CharField(_("位置"), max_length=80, blank=True, help_text=_("如：1号楼3层301室"))
     capacity = models.PositiveSmallIntegerField(_("座位（工位）数"), validators=[MinValueValidator(1)])
     columns = models.PositiveSmallIntegerField(_("每排座位数"), default=5, validators=[MinValueValidator(1)])
     single_desks = models.BooleanField(_("单人单桌（单人单工位）"), default=True)
@@ -83,7 +85,10 @@ class Batch(models.Model):
                                      verbose_name=_("认定公告"))
     name = models.CharField(_("批次名称"), max_length=120)
     status = models.CharField(_("状态"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.PLANNED)
-    notes = models.TextField(_("考生须知"), blank=True)
+    notes = models.TextField(_("考生须知"), blank=True, help_text=_("印在准考证上；留空则使用标准考生须知。"))
+    workstations_per_examiner = models.PositiveSmallIntegerField(
+        _("每名考评人员负责的工位数"), default=10, validators=[MinValueValidator(1)],
+        help_text=_("实际操作考场考评人员不少于3名，并按工位数增加（§6.4.1.4）。"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -174,3 +179,102 @@ class AdmissionTicket(models.Model):
     @property
     def audit_org_id(self) -> int:
         return self.batch.announcement.body_id
+
+
+def _staff_photo_path(instance, filename: str) -> str:
+    return f"staff/{instance.user_id}/{filename}"
+
+
+class StaffProfile(models.Model):
+    """What a work card (证卡, §6.4.1.5) shows of a staff member, and their employer for conflict checks."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
+    employer = models.CharField(_("工作单位"), max_length=120, blank=True)
+    photo = models.FileField(_("证件照"), storage=private_storage, upload_to=_staff_photo_path, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def audit_org_id(self) -> int | None:
+        return self.user.organisation_id
+
+
+class ConflictDeclaration(models.Model):
+    """A staff member's declared conflict of interest: a relative sitting the exam (by ID number) or a
+    candidate from the same employer. Staffing refuses to put them in a room with that candidate."""
+
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conflicts",
+                              verbose_name=_("工作人员"))
+    kind = models.CharField(_("回避情形"), max_length=16, choices=ConflictKind.choices)
+    id_number = models.CharField(_("考生证件号码"), max_length=40, blank=True)
+    employer = models.CharField(_("工作单位"), max_length=120, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["staff", "recorded_at"]
+        verbose_name = _("回避申报")
+        verbose_name_plural = _("回避申报")
+
+    def __str__(self) -> str:
+        return f"{self.staff} · {self.get_kind_display()}"
+
+    @property
+    def audit_org_id(self) -> int | None:
+        return self.staff.organisation_id
+
+
+class StaffAssignment(models.Model):
+    """One person in one role at one venue (and, for proctors and examiners, one room) for a session."""
+
+    session = models.ForeignKey(ExamSession, on_delete=models.CASCADE, related_name="staff")
+    venue = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("考点"))
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="staff",
+                             verbose_name=_("考场"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_assignments",
+                             verbose_name=_("工作人员"))
+    role = models.CharField(_("岗位"), max_length=16, choices=StaffRole.choices)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["session", "venue", "room", "role"]
+        verbose_name = _("考务人员安排")
+        verbose_name_plural = _("考务人员安排")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="staff_one_place_per_session"),
+            models.UniqueConstraint(fields=["session", "venue"], condition=Q(role="chief"),
+                                    name="staff_one_chief_per_venue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()}"
+
+    @property
+    def audit_org_id(self) -> int:
+        return self.venue_id
+
+
+class RoomSignOff(models.Model):
+    """The chief examiner's sign-off of one room for one session (A.1.2, §6.2.2.6): the gate a session
+    passes before it may start."""
+
+    session = models.ForeignKey(ExamSession, on_delete=models.CASCADE, related_name="signoffs")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="signoffs")
+    items = models.JSONField(default=dict)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("签字人"))
+    signed_at = models.DateTimeField(_("签字时间"), auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["session", "room"], name="signoff_once_per_room")]
+
+    def __str__(self) -> str:
+        return f"{self.session} {self.room}"
+
+    @property
+    def audit_org_id(self) -> int:
+        return self.room.venue_id

@@ -100,8 +100,8 @@ def check_room(room: Room) -> None:
         raise ValidationError(dict(errors))
 
 
-ROOM_FIELDS = ("name", "kind", "capacity", "columns", "single_desks", "spacing_cm", "is_emergency", "checks",
-               "safety_officer", "is_active")
+ROOM_FIELDS = ("name", "kind", "location", "capacity", "columns", "single_desks", "spacing_cm", "is_emergency",
+               "checks", "safety_officer", "is_active")
 
 
 @transaction.atomic

@@ -95,9 +95,10 @@ class TicketClaim:
     id_tail: str
 
 
-def sign_ticket(claim: TicketClaim) -> str:
+def sign_ticket(claim: TicketClaim, key: Ed25519PrivateKey | None = None) -> str:
+    """Pass ``key`` (``private_key()``) when signing many tickets, to read the key file once."""
     payload = f"{claim.number}|{claim.batch_id}|{claim.application_id}|{claim.id_tail}".encode()
-    return f"v1.{_b64(payload)}.{_b64(private_key().sign(payload))}"
+    return f"v1.{_b64(payload)}.{_b64((key or private_key()).sign(payload))}"
 
 
 def verify_ticket(token: str, public_key: bytes | None = None) -> TicketClaim | None:

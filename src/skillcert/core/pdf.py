@@ -1,0 +1,108 @@
+"""PDF building blocks shared by every document (announcements, admission tickets, sign-in sheets,
+work cards, later certificates): one embedded CJK font, paragraph styles and a vector QR code.
+
+Every PDF embeds (a subset of) a TrueType CJK font so it prints the same on any machine (issue #4:
+"All PDFs embed a CJK font"). The font file comes from ``settings.SKILLCERT_PDF_FONT`` — ``make
+install`` fetches WenQuanYi Micro Hei from Debian's archive — or a system copy. With none present the
+documents fall back to Adobe's STSong-Light CID font, which readers supply but which is not embedded;
+``manage.py check`` warns about it (``core.W001``).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import segno
+from django.conf import settings
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph
+
+log = logging.getLogger(__name__)
+
+FONT_NAME = "SkillcertCJK"
+FALLBACK_FONT = "STSong-Light"
+SYSTEM_FONTS = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+)
+
+
+def font_path() -> Path | None:
+    for candidate in (settings.SKILLCERT_PDF_FONT, *SYSTEM_FONTS):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return None
+
+
+@functools.cache
+def cjk_font() -> str:
+    """Register the CJK font once per process and return its ReportLab name."""
+    path = font_path()
+    if path is not None:
+        try:
+            pdfmetrics.registerFont(TTFont(FONT_NAME, str(path), subfontIndex=0))
+            return FONT_NAME
+        except Exception:  # a CFF-flavoured or damaged file: ReportLab reads TrueType outlines only
+            log.exception("cannot use %s as the PDF font", path)
+    log.warning("no embeddable CJK font found; PDFs use the non-embedded %s", FALLBACK_FONT)
+    pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT))
+    return FALLBACK_FONT
+
+
+def font_is_embedded() -> bool:
+    return cjk_font() == FONT_NAME
+
+
+@functools.cache
+def styles() -> dict[str, ParagraphStyle]:
+    font = cjk_font()
+    body = ParagraphStyle("body", fontName=font, fontSize=11, leading=18, wordWrap="CJK")
+    return {
+        "body": body,
+        "title": ParagraphStyle("title", parent=body, fontSize=17, leading=26, alignment=TA_CENTER, spaceAfter=8),
+        "head": ParagraphStyle("head", parent=body, fontSize=12.5, leading=20, spaceBefore=8, spaceAfter=2),
+        "small": ParagraphStyle("small", parent=body, fontSize=9, leading=13, textColor=colors.grey),
+        "cell": ParagraphStyle("cell", parent=body, fontSize=9.5, leading=13),
+        "center": ParagraphStyle("center", parent=body, alignment=TA_CENTER),
+    }
+
+
+def para(text: str, style: str | ParagraphStyle = "body") -> Paragraph:
+    """A paragraph of plain text (escaped; line breaks kept)."""
+    st = styles()[style] if isinstance(style, str) else style
+    return Paragraph(escape(str(text)).replace("\n", "<br/>"), st)
+
+
+def draw_qr(canvas, data: str, x: float, y: float, size: float) -> None:
+    """Draw ``data`` as a QR code (error correction M) with its lower-left corner at (x, y): one
+    filled path of horizontal runs, so it stays sharp at any print size and costs little."""
+    qr = segno.make(data, error="m", micro=False)
+    matrix = [list(row) for row in qr.matrix]
+    n = len(matrix)
+    quiet = 2
+    module = size / (n + 2 * quiet)
+    path = canvas.beginPath()
+    for r, row in enumerate(matrix):
+        top = y + size - (quiet + r + 1) * module
+        c = 0
+        while c < n:
+            if row[c]:
+                start = c
+                while c < n and row[c]:
+                    c += 1
+                path.rect(x + (quiet + start) * module, top, (c - start) * module, module)
+            else:
+                c += 1
+    canvas.saveState()
+    canvas.setFillColor(colors.black)
+    canvas.drawPath(path, stroke=0, fill=1)
+    canvas.restoreState()

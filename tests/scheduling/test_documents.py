@@ -1,0 +1,101 @@
+"""Printed documents (§6.2.1, A.2.4, §6.2.2.6, §6.4.1.5): the text a reader extracts from each PDF,
+and the embedded CJK font."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from skillcert.accounts.enums import Role
+from skillcert.registration.candidates import photo_set
+from skillcert.scheduling import documents, staffing
+from skillcert.scheduling.enums import StaffRole
+from skillcert.scheduling.models import AdmissionTicket, SeatAssignment
+from skillcert.scheduling.tickets import verify_ticket
+from tests.factories import pdf_embeds_font, pdf_text, png_bytes, user_with_role
+
+from .conftest import sitting
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_admission_ticket_names_the_candidate_number_room_seat_and_times(reg):
+    s = sitting(reg)
+    ticket = AdmissionTicket.objects.select_related("application__candidate").first()
+    photo_set(actor=ticket.application.candidate, upload=SimpleUploadedFile("me.png", png_bytes(300, 420)))
+    pdf = documents.ticket_pdf(ticket)
+    assert pdf_embeds_font(pdf)
+    text = pdf_text(pdf)
+    theory_seat = SeatAssignment.objects.get(session=s.theory, application=ticket.application).seat
+    prac_seat = SeatAssignment.objects.get(session=s.practical, application=ticket.application).seat
+    for expected in (ticket.application.full_name, ticket.number, "第1考场", f"{theory_seat.number:02d}", "实操室",
+                     prac_seat.workstation, "理论知识考试（机考）", "实际操作考核", "1号楼301" and "考生须知",
+                     ticket.application.id_number, reg.world.venue.address):
+        assert expected in text, expected
+    assert b"/Subtype /Image" in pdf, "the photo is printed"
+
+
+def test_the_ticket_token_verifies_and_names_the_ticket(reg):
+    sitting(reg)
+    data = documents.ticket_data(AdmissionTicket.objects.first().batch)
+    assert len(data) == 6
+    claim = verify_ticket(data[0].token)
+    assert claim.number == data[0].number and claim.id_tail == data[0].id_number[-4:]
+
+
+def test_tickets_merge_per_room(reg):
+    s = sitting(reg)
+    groups = documents.tickets_by_room(s.batch)
+    assert list(groups) == [(s.venue.name, "第1考场")]
+    pdf = documents.tickets_pdf(groups[(s.venue.name, "第1考场")])
+    assert pdf_text(pdf).count("职业技能等级认定准考证") == 6
+
+
+def test_room_documents_list_everyone_in_seat_order(reg):
+    s = sitting(reg)
+    people = list(SeatAssignment.objects.filter(session=s.theory, seat__room=s.computer)
+                  .select_related("application__candidate", "seat").order_by("seat__number"))
+    numbers = dict(AdmissionTicket.objects.values_list("application_id", "number"))
+    photo_set(actor=people[0].application.candidate, upload=SimpleUploadedFile("me.png", png_bytes(300, 420)))
+    for kind, (render, _label) in documents.ROOM_DOCUMENTS.items():
+        pdf = render(s.theory, s.computer)
+        assert pdf_embeds_font(pdf), kind
+        text = pdf_text(pdf)
+        for a in people:
+            assert a.application.full_name in text, (kind, a.application.full_name)
+            assert numbers[a.application_id] in text.replace("\n", ""), kind
+    sheet = pdf_text(documents.sign_in_sheet_pdf(s.theory, s.computer)).replace("\n", "")
+    assert "考生签字" in sheet and "应到 6 人" in sheet
+    assert documents.mask_id(people[0].application.id_number) in sheet
+    assert people[0].application.id_number not in sheet, "the sign-in sheet masks ID numbers"
+    assert b"/Subtype /Image" in documents.sign_in_sheet_pdf(s.theory, s.computer), "with the photo"
+    assert "讲台" in pdf_text(documents.seat_chart_pdf(s.theory, s.computer))
+
+
+def test_venue_postings_have_the_timetable_and_the_room_map(reg):
+    s = sitting(reg)
+    text = pdf_text(documents.venue_postings_pdf(s.batch, s.venue)).replace("\n", "")
+    for expected in ("考试时间表", "理论知识考试（机考）", "实际操作考核", "考场分布", "1号楼301", "应急考场",
+                     "考场规则", "考生须知", "90分钟"):
+        assert expected in text, expected
+    first = AdmissionTicket.objects.order_by("number").first().number
+    assert first in text
+
+
+def test_work_cards_show_name_role_venue_and_sessions(reg):
+    s = sitting(reg)
+    chief = user_with_role(Role.CHIEF_EXAMINER, s.venue, full_name="王主考")
+    proctor = user_with_role(Role.PROCTOR, s.venue, full_name="李监考")
+    staffing.staff_assign(actor=reg.officer, session_id=s.theory.pk, user=chief, role=StaffRole.CHIEF, venue=s.venue)
+    staffing.staff_assign(actor=reg.officer, session_id=s.practical.pk, user=chief, role=StaffRole.CHIEF,
+                          venue=s.venue)
+    staffing.staff_assign(actor=reg.officer, session_id=s.theory.pk, user=proctor, role=StaffRole.PROCTOR,
+                          venue=s.venue, room=s.computer)
+    staffing.staff_profile_save(actor=reg.officer, user=proctor, employer="考点",
+                                photo=SimpleUploadedFile("p.png", png_bytes(300, 420)))
+    cards = documents.work_cards(s.batch)
+    assert len(cards) == 2, "one card per person and venue, listing every session"
+    pdf = documents.work_cards_pdf(cards)
+    assert pdf_embeds_font(pdf)
+    text = pdf_text(pdf)
+    for expected in ("王主考", "主考", "李监考", "监考人员", s.venue.name, "第1考场", "工作证"):
+        assert expected in text, expected
+    assert b"/Subtype /Image" in pdf
