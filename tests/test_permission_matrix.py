@@ -15,7 +15,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from skillcert.accounts.enums import Role
-from tests.factories import user_with_role
+from tests.factories import png_bytes, upload, user_with_role
 
 ANON = "anonymous"
 OTHER_BODY_ADMIN = "other_body_admin"  # a body admin of a different body: scoped objects must 404
@@ -117,6 +117,35 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "console:rule_set_list": (lambda o: {}, allowed(REG)),
     "console:rule_set_edit": (lambda o: {"occupation_pk": o["occupation"].pk, "level_pk": o["ann_level"].pk},
                               allowed(REG)),
+    # Scheduling (§6.2, §6.4.1)
+    "portal:ticket_pdf": (lambda o: {"pk": o["ticket"].pk}, allowed(CAND)),
+    "console:venue_list": (lambda o: {}, allowed(REG)),
+    "console:venue_detail": (lambda o: {"pk": o["venue"].pk}, allowed(REG, out_of_scope=404)),
+    "console:room_create": (lambda o: {"venue_pk": o["venue"].pk}, allowed(REG, out_of_scope=404)),
+    "console:room_edit": (lambda o: {"venue_pk": o["venue"].pk, "pk": o["room"].pk}, allowed(REG, out_of_scope=404)),
+    "console:batch_list": (lambda o: {}, allowed(REG_READ)),
+    "console:batch_detail": (lambda o: {"pk": o["batch"].pk}, allowed(REG_READ, out_of_scope=404)),
+    "console:batch_settings": (lambda o: {"pk": o["batch"].pk}, allowed(REG, ok=405)),
+    "console:batch_transition": (lambda o: {"pk": o["batch"].pk}, allowed(REG, ok=405)),
+    "console:batch_issue_tickets": (lambda o: {"pk": o["batch"].pk}, allowed(REG, ok=405)),
+    "console:batch_print_tickets": (lambda o: {"pk": o["batch"].pk}, allowed(REG, ok=405)),
+    "console:batch_readiness": (lambda o: {"pk": o["batch"].pk}, allowed(REG_READ, out_of_scope=404)),
+    "console:venue_postings": (lambda o: {"pk": o["batch"].pk, "venue_pk": o["venue"].pk},
+                               allowed(REG_READ, out_of_scope=404)),
+    "console:work_cards": (lambda o: {"pk": o["batch"].pk}, allowed(REG_READ, out_of_scope=404)),
+    "console:session_detail": (lambda o: {"pk": o["session"].pk}, allowed(REG_READ, out_of_scope=404)),
+    "console:session_allocate": (lambda o: {"pk": o["session"].pk}, allowed(REG, ok=405)),
+    "console:room_document": (lambda o: {"pk": o["session"].pk, "room_pk": o["room"].pk, "kind": "signin"},
+                              allowed(REG_READ, out_of_scope=404)),
+    "console:room_sign_off": (lambda o: {"pk": o["session"].pk, "room_pk": o["room"].pk},
+                              allowed([Role.CHIEF_EXAMINER])),
+    "console:my_sittings": (lambda o: {}, allowed([Role.CHIEF_EXAMINER])),
+    "console:staff_remove": (lambda o: {"pk": o["staff_assignment"].pk}, allowed(REG, ok=405)),
+    "console:staff_profile": (lambda o: {"pk": o["member"].pk}, allowed(REG, out_of_scope=404)),
+    "console:staff_photo": (lambda o: {"pk": o["member"].pk}, allowed(REG, out_of_scope=404)),
+    "console:job_detail": (lambda o: {"pk": o["job"].pk}, allowed(REG_READ, out_of_scope=404)),
+    "console:job_status": (lambda o: {"pk": o["job"].pk}, allowed(REG_READ, out_of_scope=404)),
+    "console:job_download": (lambda o: {"pk": o["job"].pk}, allowed(REG_READ, out_of_scope=404)),
     "api:approved_registrations": (lambda o: {"pk": o["ann"].pk}, {
         **everyone(403), ANON: 401, Role.PLATFORM_ADMIN: 200, Role.BODY_ADMIN: 200, Role.EXAM_AFFAIRS: 200,
         Role.QUALITY_SUPERVISOR: 200, OTHER_BODY_ADMIN: 404}),
@@ -159,7 +188,7 @@ def _registration_objects(world, candidate) -> dict:
 
     from skillcert.catalog.models import Level
     from skillcert.registration import applications, candidates, services
-    from tests.factories import build_registration, png_bytes, resident_id, submission, upload
+    from tests.factories import build_registration, resident_id, submission
 
     reg = build_registration(world)
     candidate.full_name, candidate.id_type, candidate.id_number = "矩阵考生", "resident_id", resident_id(900)
@@ -177,6 +206,43 @@ def _registration_objects(world, candidate) -> dict:
             "plan_row": row, "certificate": cert, "ann_level": Level.objects.get(number=4)}
 
 
+def _scheduling_objects(world, objects, principals, member) -> dict:
+    """The candidate's application approved, seated and ticketed; the chief examiner principal leads
+    the session; the member proctors in the room; a finished ticket job with its ZIP."""
+    from django.core.files.base import ContentFile
+
+    from skillcert.core.models import Job, JobStatus
+    from skillcert.registration.applications import application_review
+    from skillcert.scheduling import services, staffing
+    from skillcert.scheduling.enums import FACILITIES, BatchStatus, StaffRole
+    from skillcert.scheduling.models import AdmissionTicket
+    from tests.scheduling.conftest import at
+
+    officer = user_with_role(Role.EXAM_AFFAIRS, world.body, username="matrix_officer")
+    app = objects["app"]
+    application_review(actor=officer, application_id=app.pk, decision="approved")
+    services.venue_profile_save(actor=officer, venue=world.venue, facilities=dict.fromkeys(FACILITIES, True),
+                                support_staff={})
+    room = services.room_save(actor=officer, venue=world.venue, name="矩阵考场", kind="computer", capacity=10)
+    batch = services.batch_create(actor=officer, announcement=objects["ann"], name="矩阵批次")
+    session = services.session_add(actor=officer, batch_id=batch.pk, kind="theory_computer", starts_at=at(20, 9),
+                                   ends_at=at(20, 11), duration_minutes=90, offers=[app.offer], rooms=[room])
+    services.batch_transition(actor=officer, batch_id=batch.pk, target=BatchStatus.SCHEDULED)
+    services.allocate(actor=officer, session_id=session.pk)
+    services.issue_tickets(actor=officer, batch_id=batch.pk)
+    staffing.staff_assign(actor=officer, session_id=session.pk, user=principals[Role.CHIEF_EXAMINER],
+                          role=StaffRole.CHIEF, venue=world.venue)
+    post = staffing.staff_assign(actor=officer, session_id=session.pk, user=member, role=StaffRole.PROCTOR,
+                                 venue=world.venue, room=room)
+    staffing.staff_profile_save(actor=officer, user=member, employer="矩阵考点", photo=upload("s.png", png_bytes()))
+    job = Job.objects.create(kind="tickets", label="矩阵", org_id=world.body.pk, created_by=officer,
+                             params={"batch_id": batch.pk}, status=JobStatus.DONE, total=1, done=1,
+                             result_name="t.zip")
+    job.result.save("t.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18))
+    return {"room": room, "batch": batch, "session": session, "staff_assignment": post, "job": job,
+            "ticket": AdmissionTicket.objects.get(application=app)}
+
+
 @pytest.mark.django_db
 def test_every_url_answers_every_role_as_the_matrix_says(client, world):
     member = user_with_role(Role.PROCTOR, world.venue, username="matrix_member")
@@ -187,6 +253,7 @@ def test_every_url_answers_every_role_as_the_matrix_says(client, world):
     }
     principals = {p: (None if p == ANON else _principal_for(p, world)) for p in PRINCIPALS}
     objects.update(_registration_objects(world, principals[Role.CANDIDATE]))
+    objects.update(_scheduling_objects(world, objects, principals, member))
     failures = []
     for name, (kwargs_for, expected) in MATRIX.items():
         url = reverse(name, kwargs=kwargs_for(objects))

@@ -127,9 +127,14 @@ def test_readiness_lists_every_violation_until_the_sitting_is_ready(reg):
         staffing.room_sign_off(actor=reg.officer, session_id=s.theory.pk, room_id=s.computer.pk,
                                items=dict.fromkeys(ROOM_SIGNOFF_ITEMS, True))
     assert staffing.session_may_start(s.theory)
+    from skillcert.scheduling import services
+
+    with pytest.raises(ValidationError, match="首个场次尚未就绪"):
+        services.batch_transition(actor=reg.officer, batch_id=s.batch.pk, target="in_progress")
     staffing.room_sign_off(actor=chief, session_id=s.theory.pk, room_id=s.computer.pk,
                            items=dict.fromkeys(ROOM_SIGNOFF_ITEMS, True))
     assert staffing.session_may_start(s.theory) == []
+    services.batch_transition(actor=reg.officer, batch_id=s.batch.pk, target="in_progress")
     assert staffing.session_may_start(s.practical), "the practical room is not signed off yet"
     staffing.room_sign_off(actor=chief, session_id=s.practical.pk, room_id=s.prac_room.pk,
                            items=dict.fromkeys(ROOM_SIGNOFF_ITEMS, True))

@@ -17,6 +17,8 @@ def site(request):
             "catalog": rules.can_view_catalog(user),
             "staff": rules.is_staff_member(user),
             "registration": rules.has_role(user, Role.BODY_ADMIN, Role.EXAM_AFFAIRS),
+            "scheduling": rules.has_role(user, Role.BODY_ADMIN, Role.EXAM_AFFAIRS, Role.QUALITY_SUPERVISOR),
+            "sittings": rules.has_role(user, Role.CHIEF_EXAMINER, Role.DEPUTY_CHIEF),
             "candidate": rules.is_candidate(user),
         } if user is not None and user.is_authenticated else {},
     }

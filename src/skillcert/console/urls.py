@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import registration_views as reg
+from . import scheduling_views as sch
 from . import views
 
 app_name = "console"
@@ -47,4 +48,29 @@ urlpatterns = [
     path("applications/<int:pk>/photo/", reg.application_photo, name="application_photo"),
     path("applications/<int:pk>/fees/", reg.fee_record, name="fee_record"),
     path("documents/<int:pk>/", reg.document, name="document"),
+    # Scheduling (§6.2, §6.4.1)
+    path("venues/", sch.venue_list, name="venue_list"),
+    path("venues/<int:pk>/", sch.venue_detail, name="venue_detail"),
+    path("venues/<int:venue_pk>/rooms/new/", sch.room_edit, name="room_create"),
+    path("venues/<int:venue_pk>/rooms/<int:pk>/", sch.room_edit, name="room_edit"),
+    path("batches/", sch.batch_list, name="batch_list"),
+    path("batches/<int:pk>/", sch.batch_detail, name="batch_detail"),
+    path("batches/<int:pk>/settings/", sch.batch_settings, name="batch_settings"),
+    path("batches/<int:pk>/transition/", sch.batch_transition, name="batch_transition"),
+    path("batches/<int:pk>/tickets/issue/", sch.batch_issue_tickets, name="batch_issue_tickets"),
+    path("batches/<int:pk>/tickets/print/", sch.batch_print_tickets, name="batch_print_tickets"),
+    path("batches/<int:pk>/readiness/", sch.batch_readiness, name="batch_readiness"),
+    path("batches/<int:pk>/venues/<int:venue_pk>/postings.pdf", sch.venue_postings, name="venue_postings"),
+    path("batches/<int:pk>/work-cards.pdf", sch.work_cards, name="work_cards"),
+    path("sessions/<int:pk>/", sch.session_detail, name="session_detail"),
+    path("sessions/<int:pk>/allocate/", sch.session_allocate, name="session_allocate"),
+    path("sessions/<int:pk>/rooms/<int:room_pk>/<str:kind>.pdf", sch.room_document, name="room_document"),
+    path("sessions/<int:pk>/rooms/<int:room_pk>/sign-off/", sch.room_sign_off, name="room_sign_off"),
+    path("staff/<int:pk>/remove/", sch.staff_remove, name="staff_remove"),
+    path("staff-profiles/<int:pk>/", sch.staff_profile, name="staff_profile"),
+    path("staff-profiles/<int:pk>/photo/", sch.staff_photo, name="staff_photo"),
+    path("my-sittings/", sch.my_sittings, name="my_sittings"),
+    path("jobs/<int:pk>/", sch.job_detail, name="job_detail"),
+    path("jobs/<int:pk>/status.json", sch.job_status, name="job_status"),
+    path("jobs/<int:pk>/download/", sch.job_download, name="job_download"),
 ]

@@ -17,4 +17,5 @@ urlpatterns = [
     path("applications/<int:pk>/withdraw/", views.application_withdraw, name="application_withdraw"),
     path("documents/<int:pk>/", views.document, name="document"),
     path("notifications/", views.notifications, name="notifications"),
+    path("tickets/<int:pk>.pdf", views.ticket_pdf, name="ticket_pdf"),
 ]

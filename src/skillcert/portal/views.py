@@ -28,6 +28,7 @@ from skillcert.core.notify import mark_all_read
 from skillcert.registration import applications, candidates, selectors
 from skillcert.registration.enums import ApplicationStatus
 from skillcert.registration.models import AnnouncementOffer, PriorCertificate
+from skillcert.scheduling import selectors as scheduling_selectors
 
 from . import forms
 
@@ -54,7 +55,31 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and rules.is_candidate(request.user):
         context["applications"] = selectors.candidate_applications(request.user)
         context["unread"] = Notification.objects.filter(user=request.user, read_at__isnull=True)[:5]
+        context["tickets"] = _tickets_with_sessions(request.user)
     return render(request, "portal/home.html", context)
+
+
+def _tickets_with_sessions(user) -> list:
+    from skillcert.scheduling.models import SeatAssignment
+
+    tickets = list(scheduling_selectors.candidate_tickets(user))
+    for t in tickets:
+        t.seats = (SeatAssignment.objects.filter(session__batch_id=t.batch_id, application_id=t.application_id)
+                   .select_related("session", "seat__room__venue").order_by("session__starts_at"))
+    return tickets
+
+
+@candidate_required
+def ticket_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The candidate's own admission ticket (§6.2.1), rendered on demand so it always shows the
+    current seat; only valid tickets of the signed-in candidate are found."""
+    from skillcert.scheduling.documents import ticket_pdf as render_ticket
+
+    ticket = scheduling_selectors.candidate_ticket_get(request.user, pk)
+    response = HttpResponse(render_ticket(ticket), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="admission-ticket-{ticket.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @sensitive_post_parameters("password")

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
@@ -99,7 +100,7 @@ class TicketData:
     batch: str
     notes: str
     room_key: tuple[str, str] = ("", "")
-    photo: ImageReader | None = None
+    photo: FieldFile | None = None  # read when the page is drawn, so 10,000 photos are never in memory at once
     seats: list[TicketSeat] = field(default_factory=list)
 
 
@@ -133,7 +134,7 @@ def ticket_data(batch: Batch, *, application_ids: Iterable[int] | None = None) -
             full_name=app.full_name, sex=_sex(app.id_type, app.id_number),
             id_label=str(labels.get(app.id_type, app.id_type)), id_number=app.id_number, offer=str(app.offer),
             body=body, batch=batch.name, notes=notes,
-            photo=_photo(profile.photo) if profile else None,
+            photo=profile.photo if profile and profile.photo else None,
             seats=[TicketSeat(kind=a.session.get_kind_display(), times=session_times(a.session),
                               venue=a.seat.room.venue.name, address=a.seat.room.venue.address,
                               room=a.seat.room.name, seat=_seat_label(a.seat)) for a in mine])
@@ -161,8 +162,9 @@ def draw_ticket(c: Canvas, t: TicketData) -> None:
     c.drawCentredString(w / 2, h - 40 * mm, t.batch)
     # Identity block and photo (30 × 40 mm).
     photo_x, photo_y = right - 30 * mm, h - 92 * mm
-    if t.photo is not None:
-        c.drawImage(t.photo, photo_x, photo_y, 30 * mm, 40 * mm, preserveAspectRatio=True, anchor="c")
+    photo = _photo(t.photo) if t.photo is not None else None
+    if photo is not None:
+        c.drawImage(photo, photo_x, photo_y, 30 * mm, 40 * mm, preserveAspectRatio=True, anchor="c")
     else:
         c.setFont(font, 10)
         c.drawCentredString(photo_x + 15 * mm, photo_y + 19 * mm, _("照片"))
@@ -184,7 +186,7 @@ def draw_ticket(c: Canvas, t: TicketData) -> None:
     for s in t.seats:
         table_rows.append([para(s.kind, "cell"), para(s.times, "cell"), para(s.venue, "cell"),
                            para(s.room, "cell"), para(s.seat, "cell")])
-    table = Table(table_rows, colWidths=[34 * mm, 40 * mm, 44 * mm, 26 * mm, 26 * mm])
+    table = Table(table_rows, colWidths=[38 * mm, 40 * mm, 40 * mm, 26 * mm, 26 * mm])
     table.setStyle(TableStyle([*GRID, HEAD_BG]))
     _tw, th = table.wrapOn(c, right - left, 80 * mm)
     top = h - 104 * mm

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from skillcert.accounts.models import Organisation
@@ -124,7 +125,7 @@ class ExamSession(models.Model):
         constraints = [models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="session_window")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.starts_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
 
     @property
     def audit_org_id(self) -> int:

@@ -155,13 +155,32 @@ def _lay_out_seats(room: Room, workstations: list[str] | None) -> None:
 # --- Batches and sessions ------------------------------------------------------------------
 
 @transaction.atomic
-def batch_create(*, actor, announcement: Announcement, name: str, notes: str = "") -> Batch:
+def batch_create(*, actor, announcement: Announcement, name: str, notes: str = "",
+                 workstations_per_examiner: int = 10) -> Batch:
     _require(actor, announcement.body_id, _("您无权为该公告编排考试。"))
-    batch = Batch(announcement=announcement, name=name.strip(), notes=notes, created_by=actor)
+    batch = Batch(announcement=announcement, name=name.strip(), notes=notes.strip(), created_by=actor,
+                  workstations_per_examiner=workstations_per_examiner)
     batch.full_clean()
     batch.save()
-    audit.record(actor, "scheduling.batch.created", target=batch, data={"name": batch.name,
-                                                                         "announcement": announcement.pk})
+    audit.record(actor, "scheduling.batch.created", target=batch, data={
+        "name": batch.name, "announcement": announcement.pk, "workstations_per_examiner": workstations_per_examiner})
+    return batch
+
+
+@transaction.atomic
+def batch_update(*, actor, batch_id: int, name: str, notes: str, workstations_per_examiner: int) -> Batch:
+    """Name, candidate notes (printed on tickets) and the examiner ratio; closed once the exam starts."""
+    batch = Batch.objects.select_for_update().select_related("announcement").get(pk=batch_id)
+    _require(actor, batch.announcement.body_id, _("您无权修改该批次。"))
+    if batch.status not in (BatchStatus.PLANNED, BatchStatus.SCHEDULED, BatchStatus.TICKETS_ISSUED):
+        raise ValidationError(_("批次已开考，不能再修改。"))
+    fields = ("name", "notes", "workstations_per_examiner")
+    before = {f: getattr(batch, f) for f in fields}
+    batch.name, batch.notes, batch.workstations_per_examiner = name.strip(), notes.strip(), workstations_per_examiner
+    batch.full_clean()
+    batch.save()
+    audit.record_changes(actor, "scheduling.batch.updated", target=batch, before=before,
+                         after={f: getattr(batch, f) for f in fields})
     return batch
 
 
@@ -218,6 +237,14 @@ def batch_transition(*, actor, batch_id: int, target: str) -> Batch:
     require_transition(BATCH_TRANSITIONS, batch.status, target, labels=dict(BatchStatus.choices))
     if target == BatchStatus.SCHEDULED and not batch.sessions.exists():
         raise ValidationError(_("批次至少应有一个场次。"))
+    if target == BatchStatus.IN_PROGRESS:
+        from .staffing import session_may_start
+
+        first = batch.sessions.order_by("starts_at").first()
+        problems = session_may_start(first)
+        if problems:
+            raise ValidationError(_("首个场次尚未就绪，不能开考（A.1.2）：%(p)s") % {
+                "p": "；".join(f"{p.where}：{p.message}" for p in problems[:5])})
     previous, batch.status = batch.status, target
     batch.save(update_fields=["status", "updated_at"])
     audit.record(actor, f"scheduling.batch.{target}", target=batch, data={"status": {"old": previous, "new": target}})
@@ -379,3 +406,18 @@ def issue_tickets(*, actor, batch_id: int) -> int:
     audit.record(actor, "scheduling.tickets.issued", target=batch, data={
         "issued": len(new), "first": new[0].number if new else None, "last": new[-1].number if new else None})
     return len(new)
+
+
+@transaction.atomic
+def tickets_render_start(*, actor, batch_id: int):
+    """Queue the rendering of every valid ticket of the batch, one merged PDF per room (a Job)."""
+    from skillcert.core.jobs import job_start
+
+    from .tasks import render_tickets_task
+
+    batch = Batch.objects.select_related("announcement").get(pk=batch_id)
+    _require(actor, batch.announcement.body_id, _("您无权为该批次打印准考证。"))
+    if not AdmissionTicket.objects.filter(batch=batch, status=TicketStatus.VALID).exists():
+        raise ValidationError(_("该批次还没有有效的准考证，请先发放准考证。"))
+    return job_start(actor=actor, kind="tickets", label=_("打印准考证：%(b)s") % {"b": batch.name},
+                     org_id=batch.announcement.body_id, task=render_tickets_task, params={"batch_id": batch.pk})

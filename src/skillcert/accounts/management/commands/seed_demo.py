@@ -4,7 +4,7 @@ from django.db.models import Count
 
 from skillcert.accounts.demo import DEMO_PASSWORD, seed_foundation
 
-STAGES = ["foundation", "registration"]  # later issues add: scheduling, bank, papers, exam, ...
+STAGES = ["foundation", "registration", "scheduled"]  # later issues add: bank, papers, exam, ...
 
 
 class Command(BaseCommand):
@@ -24,6 +24,11 @@ class Command(BaseCommand):
             from skillcert.registration.demo import seed_registration
 
             announcement = seed_registration()
+        batch = None
+        if STAGES.index(stage) >= STAGES.index("scheduled"):
+            from skillcert.scheduling.demo import seed_scheduled
+
+            batch = seed_scheduled(announcement)
         if quiet:
             return
         w = self.stdout.write
@@ -48,4 +53,10 @@ class Command(BaseCommand):
             w("    candidate portal: http://127.0.0.1:8000/portal/login/  — demo_candidate logs in with ID number")
             w("    370212199205173418 (or phone 18600000001) and the password above; exam affairs officer: "
               "demo_exam_affairs")
+            w("")
+        if batch is not None:
+            w(f"  Scheduling: \"{batch.name}\" — {batch.sessions.count()} sessions, "
+              f"{batch.tickets.filter(status='valid').count()} admission tickets issued")
+            w("    console: 评价批次 (demo_exam_affairs); room sign-off: 我的考场验收 (demo_chief_examiner);")
+            w("    demo_candidate downloads the ticket on the portal home page")
             w("")
