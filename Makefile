@@ -67,6 +67,7 @@ fmt: install
 bench: install
 	$(PY) bench/run.py
 	$(PY) bench/registration_import.py
+	$(PY) bench/scheduling.py
 
 messages: install
 	cd src/skillcert && ../../$(PY) ../../manage.py makemessages -l en --no-location --no-obsolete

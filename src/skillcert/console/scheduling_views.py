@@ -414,4 +414,5 @@ def room_sign_off(request: HttpRequest, pk: int, room_pk: int) -> HttpResponse:
             return redirect("console:my_sittings")
     return render(request, "console/scheduling/sign_off.html", {
         "session": session, "room": room, "form": form, "existing": existing, "items": ROOM_SIGNOFF_ITEMS,
-        "problems": [p for p in staffing.session_problems(session) if room.name in p.where]})
+        "problems": [p for p in staffing.session_problems(session)
+                     if p.where.endswith(f"{room.venue.name} {room.name}") and p.code != "unsigned"]})

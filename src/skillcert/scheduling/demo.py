@@ -85,7 +85,7 @@ def seed_scheduled(announcement: Announcement) -> Batch:
     services.allocate(actor=officer, session_id=prac.pk, seed=2026)
     services.issue_tickets(actor=officer, batch_id=batch.pk)
 
-    names = ["刘洋", "陈静", "杨帆", "黄磊", "赵敏", "周涛", "吴婷", "徐亮", "孙悦", "马骏", "朱琳", "胡斌"]
+    names = [s + g for g in ("洋", "静", "帆", "磊", "敏", "涛") for s in ("刘", "陈", "杨", "黄", "徐", "朱")]
     chief = User.objects.get(username="demo_chief_examiner")
     deputy = User.objects.get(username="demo_deputy_chief")
     inspector = User.objects.get(username="demo_inspector")
@@ -93,9 +93,9 @@ def seed_scheduled(announcement: Announcement) -> Batch:
     proctors = [User.objects.get(username="demo_proctor"),
                 *_staff(admin, venue, "proctor", Role.PROCTOR, 2 * n_rooms - 1, names)]
     leaders = [User.objects.get(username="demo_examiner_leader"),
-               *_staff(admin, venue, "leader", Role.EXAMINER_LEADER, n_rooms - 1, names[3:])]
+               *_staff(admin, venue, "leader", Role.EXAMINER_LEADER, n_rooms - 1, names[14:])]
     examiners = [User.objects.get(username="demo_examiner"),
-                 *_staff(admin, venue, "examiner", Role.EXAMINER, 2 * n_rooms - 1, names[6:] + names)]
+                 *_staff(admin, venue, "examiner", Role.EXAMINER, 2 * n_rooms - 1, names[20:] + names)]
     for session in (theory, prac):
         for user, role in ((chief, StaffRole.CHIEF), (deputy, StaffRole.DEPUTY), (inspector, StaffRole.INSPECTOR),
                            (supervisor, StaffRole.SUPERVISOR)):

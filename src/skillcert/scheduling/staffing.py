@@ -242,6 +242,7 @@ class Problem:
     where: str
     message: str
     session_id: int | None = None
+    code: str = ""  # "unsigned" for a room awaiting the chief's sign-off
 
 
 def _examiners_needed(seated: int, per_examiner: int) -> int:
@@ -253,9 +254,9 @@ def session_problems(session: ExamSession, *, batch: Batch | None = None) -> lis
     batch = batch or session.batch
     out: list[Problem] = []
 
-    def add(where: str, message: str) -> None:
+    def add(where: str, message: str, code: str = "") -> None:
         out.append(Problem(where=f"{session}｜{where}" if where else str(session), message=message,
-                           session_id=session.pk))
+                           session_id=session.pk, code=code))
 
     rooms = list(session.rooms.select_related("venue").order_by("venue__name", "name"))
     if not rooms:
@@ -324,7 +325,7 @@ def session_problems(session: ExamSession, *, batch: Batch | None = None) -> lis
             if conflicts:
                 add(where, _("%(name)s须回避：%(who)s。") % {"name": a.user.full_name, "who": "、".join(conflicts)})
         if room.pk not in signed:
-            add(where, _("考场尚未经主考检查验收签字（A.1.2）。"))
+            add(where, _("考场尚未经主考检查验收签字（A.1.2）。"), code="unsigned")
     return out
 
 
