@@ -22,8 +22,11 @@ pytestmark = pytest.mark.django_db
 
 def test_ticket_numbers_carry_year_body_batch_sequence_and_a_check_digit():
     number = ticket_number(year=2026, institution_code="2087", batch_seq=3, candidate_seq=42)
-    assert number[:13] == "2620870030042" and len(number) == 14 and is_valid_ticket_number(number)
-    for i in range(13):  # any single mistyped digit is caught
+    assert number[:14] == "26208700300042" and len(number) == 15 and is_valid_ticket_number(number)
+    assert ticket_number(year=2026, institution_code="2087", batch_seq=3, candidate_seq=99_999)[9:14] == "99999"
+    with pytest.raises(ValueError):
+        ticket_number(year=2026, institution_code="2087", batch_seq=3, candidate_seq=100_000)
+    for i in range(14):  # any single mistyped digit is caught
         for d in "0123456789":
             typo = number[:i] + d + number[i + 1:]
             if typo != number:

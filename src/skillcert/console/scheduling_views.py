@@ -172,28 +172,34 @@ def batch_settings(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("console:batch_detail", pk=batch.pk)
 
 
-@staff_required(can_schedule)
-@require_POST
-def batch_transition(request: HttpRequest, pk: int) -> HttpResponse:
+def _batch_action(request: HttpRequest, pk: int, action) -> HttpResponse:
+    """Run ``action(batch)`` (a service call returning the success message) and go back to the batch."""
     batch = _batch_for_write(request, pk)
     try:
-        services.batch_transition(actor=request.user, batch_id=batch.pk, target=request.POST.get("target", ""))
-        messages.success(request, _("批次状态已更新。"))
+        messages.success(request, action(batch))
     except ValidationError as exc:
         _error(request, exc)
     return redirect("console:batch_detail", pk=batch.pk)
+
+
+@staff_required(can_schedule)
+@require_POST
+def batch_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    def move(batch) -> str:
+        services.batch_transition(actor=request.user, batch_id=batch.pk, target=request.POST.get("target", ""))
+        return _("批次状态已更新。")
+
+    return _batch_action(request, pk, move)
 
 
 @staff_required(can_schedule)
 @require_POST
 def batch_issue_tickets(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _batch_for_write(request, pk)
-    try:
+    def issue(batch) -> str:
         n = services.issue_tickets(actor=request.user, batch_id=batch.pk)
-        messages.success(request, _("已发放%(n)d张准考证，考生已收到通知。") % {"n": n})
-    except ValidationError as exc:
-        _error(request, exc)
-    return redirect("console:batch_detail", pk=batch.pk)
+        return _("已发放%(n)d张准考证，考生已收到通知。") % {"n": n}
+
+    return _batch_action(request, pk, issue)
 
 
 @staff_required(can_schedule)

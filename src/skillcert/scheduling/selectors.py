@@ -10,6 +10,7 @@ from django.http import Http404
 from skillcert.accounts import rules
 from skillcert.accounts.enums import OrgKind, Role
 from skillcert.accounts.models import Organisation
+from skillcert.accounts.selectors import _one_or_404
 from skillcert.core.models import Job
 
 from .enums import StaffRole
@@ -17,13 +18,6 @@ from .models import AdmissionTicket, Batch, ExamSession, Room, StaffAssignment, 
 
 SCHEDULERS = (Role.BODY_ADMIN, Role.EXAM_AFFAIRS)
 READERS = (*SCHEDULERS, Role.QUALITY_SUPERVISOR)
-
-
-def _one_or_404(qs: QuerySet, pk: int):
-    obj = qs.filter(pk=pk).first()
-    if obj is None:
-        raise Http404
-    return obj
 
 
 def body_ids(user, roles=SCHEDULERS) -> set[int] | None:

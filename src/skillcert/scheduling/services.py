@@ -365,7 +365,7 @@ def _void_tickets(actor, batch: Batch, application_ids: set[int], reason: str) -
 def issue_tickets(*, actor, batch_id: int) -> int:
     """Give every seated candidate of a scheduled batch a valid ticket (numbers are never reused; a
     voided ticket's holder gets a new number). Refuses while any candidate still lacks a seat."""
-    from .tickets import ticket_number
+    from .tickets import MAX_BATCHES, MAX_TICKETS_PER_BATCH, ticket_number
 
     batch = Batch.objects.select_for_update().select_related("announcement__body").get(pk=batch_id)
     _require(actor, batch.announcement.body_id, _("您无权为该批次发放准考证。"))
@@ -391,8 +391,14 @@ def issue_tickets(*, actor, batch_id: int) -> int:
     holders = set(AdmissionTicket.objects.filter(batch=batch, status=TicketStatus.VALID)
                   .values_list("application_id", flat=True))
     seq = AdmissionTicket.objects.filter(batch=batch).count()
+    todo = seated_ids - holders
+    if batch_seq > MAX_BATCHES or seq + len(todo) > MAX_TICKETS_PER_BATCH:
+        raise ValidationError(_("准考证号编号已满：每个机构最多%(b)d个批次，每个批次最多%(t)d张准考证（含作废）。"
+                                "请将考生分到新的批次。") % {"b": MAX_BATCHES, "t": MAX_TICKETS_PER_BATCH})
+    if not body.institution_code:
+        raise ValidationError(_("机构尚未登记4位机构代码（§8.1.1），无法编制准考证号。"))
     new = []
-    for app in Application.objects.filter(pk__in=seated_ids - holders).select_related("candidate").order_by("pk"):
+    for app in Application.objects.filter(pk__in=todo).select_related("candidate").order_by("pk"):
         seq += 1
         new.append(AdmissionTicket(batch=batch, application=app, number=ticket_number(
             year=year, institution_code=body.institution_code, batch_seq=batch_seq, candidate_seq=seq)))

@@ -1,10 +1,10 @@
 """Admission tickets (准考证, §6.2.1, A.2.4): the number scheme and the signed QR token.
 
-Ticket number — 14 digits, unique, readable aloud at the door::
+Ticket number — 15 digits, unique, readable aloud at the door::
 
-    YY  IIII  BBB  SSSS  C
-    │   │     │    │     └ check digit (Luhn, catches any single mistyped digit and most swaps)
-    │   │     │    └ candidate sequence within the batch, from 0001
+    YY  IIII  BBB  SSSSS  C
+    │   │     │    │      └ check digit (Luhn, catches any single mistyped digit and most swaps)
+    │   │     │    └ candidate sequence within the batch, from 00001 (a batch holds up to 99,999)
     │   │     └ batch sequence within the body, from 001
     │   └ the body's 4-digit institution code (§8.1.1)
     └ year of the batch's first session
@@ -27,6 +27,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 
+TICKET_NUMBER_LENGTH = 15
+MAX_BATCHES = 999  # per body and year of numbering
+MAX_TICKETS_PER_BATCH = 99_999  # tickets ever issued in one batch, voided ones included
+
 
 def luhn_digit(digits: str) -> str:
     total = 0
@@ -43,14 +47,14 @@ def luhn_digit(digits: str) -> str:
 def ticket_number(*, year: int, institution_code: str, batch_seq: int, candidate_seq: int) -> str:
     if not (institution_code.isdigit() and len(institution_code) == 4):
         raise ValueError("institution code must be 4 digits")
-    if not (0 < batch_seq < 1000 and 0 < candidate_seq < 10000):
-        raise ValueError("batch sequence 1–999, candidate sequence 1–9999")
-    body = f"{year % 100:02d}{institution_code}{batch_seq:03d}{candidate_seq:04d}"
+    if not (0 < batch_seq <= MAX_BATCHES and 0 < candidate_seq <= MAX_TICKETS_PER_BATCH):
+        raise ValueError("batch sequence 1–999, candidate sequence 1–99999")
+    body = f"{year % 100:02d}{institution_code}{batch_seq:03d}{candidate_seq:05d}"
     return body + luhn_digit(body)
 
 
 def is_valid_ticket_number(number: str) -> bool:
-    return len(number) == 14 and number.isdigit() and luhn_digit(number[:-1]) == number[-1]
+    return len(number) == TICKET_NUMBER_LENGTH and number.isdigit() and luhn_digit(number[:-1]) == number[-1]
 
 
 # --- Signed QR token ----------------------------------------------------------------------------
