@@ -90,6 +90,10 @@ def floor_rate(token: str) -> float:
     return FLOOR_PAGES / (time.perf_counter() - start)
 
 
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main() -> int:
     call_command("migrate", verbosity=0)
     from skillcert.core.models import Job
@@ -97,6 +101,7 @@ def main() -> int:
     from skillcert.scheduling.models import AdmissionTicket, SeatAssignment
 
     officer, ann = world()
+    phases = {"setup": rss_mb()}
     made = rooms(officer, ann)
     batch = services.batch_create(actor=officer, announcement=ann, name="基准批次")
     import datetime as dt
@@ -112,10 +117,12 @@ def main() -> int:
     start = time.perf_counter()
     result = services.allocate(actor=officer, session_id=session.pk, seed=1)
     allocation = time.perf_counter() - start
+    phases["allocate"] = rss_mb()
     assert result.assigned == CANDIDATES == SeatAssignment.objects.filter(session=session).count()
 
     services.issue_tickets(actor=officer, batch_id=batch.pk)
     assert AdmissionTicket.objects.filter(batch=batch).count() == CANDIDATES
+    phases["issue"] = rss_mb()
     token = "v1." + "A" * 80 + "." + "B" * 86  # a token of the real length
     floor = floor_rate(token)
 
@@ -125,6 +132,7 @@ def main() -> int:
     content, _name = tasks.render_batch_tickets(job, lambda done, total: None)
     rendering = time.perf_counter() - start
     rate = CANDIDATES / rendering
+    phases["render"] = rss_mb()
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ratio = rate / floor
@@ -133,6 +141,7 @@ def main() -> int:
     print(f"tickets.rate    {rate:8.1f} /s  floor {floor:8.1f} /s  ratio {ratio:5.2f}  (target ≥ 0.5) "
           f"{'OK' if ok_rate else 'UNDER'}")
     print(f"tickets.memory  {peak_mb:8.1f} MB peak RSS   (target ≤ 500) {'OK' if ok_mem else 'OVER'}")
+    print("peak RSS after each phase (MB): " + ", ".join(f"{k} {v:.0f}" for k, v in phases.items()))
     print(f"({CANDIDATES} candidates in {len(made) - 1} rooms; {rendering:.1f} s for all tickets, "
           f"{len(content) / 1048576:.1f} MB zip; database: {connection.vendor})")
     return 0 if ok_alloc and ok_rate and ok_mem else 1

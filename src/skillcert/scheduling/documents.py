@@ -13,6 +13,7 @@ renders without a query per ticket (``bench/scheduling.py``).
 from __future__ import annotations
 
 import io
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -70,7 +71,18 @@ def _photo_bytes(field_file) -> bytes | None:
         return None
 
 
-def _photo(field_file) -> ImageReader | None:
+def _photo(field_file) -> ImageReader | str | None:
+    """What ``drawImage`` takes: a JPEG's file path where the storage has one — ReportLab then embeds
+    the JPEG as it is, without decoding it (10,000 decoded photos cost hundreds of MB) — otherwise an
+    ImageReader over the bytes (PNG, or a storage without local paths)."""
+    if not field_file:
+        return None
+    try:
+        path = field_file.path
+    except (NotImplementedError, ValueError):
+        path = None
+    if path and path.lower().endswith((".jpg", ".jpeg")) and os.path.isfile(path):
+        return path
     data = _photo_bytes(field_file)
     return ImageReader(io.BytesIO(data)) if data else None
 
@@ -282,8 +294,10 @@ def sign_in_sheet_pdf(session: ExamSession, room: Room) -> bytes:
     for a in people:
         app = a.application
         profile = getattr(app.candidate, "candidate_profile", None)
-        data = _photo_bytes(profile.photo) if profile else None
-        photo = (Image(io.BytesIO(data), width=15 * mm, height=21 * mm, kind="proportional") if data
+        source = _photo(profile.photo) if profile else None
+        if isinstance(source, ImageReader):
+            source = io.BytesIO(_photo_bytes(profile.photo))
+        photo = (Image(source, width=15 * mm, height=21 * mm, kind="proportional") if source
                  else para(_("无照片"), "cell"))
         rows.append([para(_seat_label(a.seat), "cell"), photo, para(app.full_name, "cell"),
                      para(numbers.get(app.pk, "—"), "cell"), para(mask_id(app.id_number), "cell"),
