@@ -99,3 +99,11 @@ def test_work_cards_show_name_role_venue_and_sessions(reg):
     for expected in ("王主考", "主考", "李监考", "监考人员", s.venue.name, "第1考场", "工作证"):
         assert expected in text, expected
     assert b"/Subtype /Image" in pdf
+
+
+def test_a_jpeg_photo_is_embedded_as_it_is(reg):
+    sitting(reg, n=2)
+    ticket = AdmissionTicket.objects.select_related("application__candidate").first()
+    photo_set(actor=ticket.application.candidate, upload=SimpleUploadedFile("me.jpg", png_bytes(300, 420, "JPEG")))
+    pdf = documents.ticket_pdf(ticket)
+    assert b"/DCTDecode" in pdf, "the JPEG goes into the PDF undecoded"
