@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from skillcert.accounts import rules
@@ -113,33 +113,52 @@ def conflict_declare(*, actor, staff, kind: str, id_number: str = "", employer: 
     return declaration
 
 
-def _conflict_keys(user) -> tuple[set[str], set[str]]:
-    """(ID numbers of declared relatives, employers) — the declared ones and the staff profile's."""
-    ids, employers = set(), set()
-    for d in ConflictDeclaration.objects.filter(staff=user):
-        if d.id_number:
-            ids.add(d.id_number)
-        if d.employer:
-            employers.add(_norm(d.employer))
-    profile = StaffProfile.objects.filter(user=user).first()
-    if profile and profile.employer:
-        employers.add(_norm(profile.employer))
-    return ids, employers
+Keys = tuple[set[str], set[str]]  # (ID numbers of declared relatives, normalised employers)
+Seated = list[tuple[str, str, str]]  # (name, ID number, employer) of the candidates in a room
 
 
-def conflicts_in_room(user, session: ExamSession, room: Room) -> list[str]:
-    """Candidates seated in the room for the session with whom ``user`` has a declared conflict."""
-    ids, employers = _conflict_keys(user)
-    if not ids and not employers:
-        return []
+def _conflict_keys(user_ids) -> dict[int, Keys]:
+    """Per staff member: the declared relatives' ID numbers and the employers (declared ones and the
+    staff profile's) — two queries for any number of people."""
+    keys: dict[int, Keys] = {pk: (set(), set()) for pk in user_ids}
+    for staff_id, id_number, employer in ConflictDeclaration.objects.filter(staff_id__in=keys).values_list(
+            "staff_id", "id_number", "employer"):
+        if id_number:
+            keys[staff_id][0].add(id_number)
+        if employer:
+            keys[staff_id][1].add(_norm(employer))
+    for user_id, employer in StaffProfile.objects.filter(user_id__in=keys).exclude(employer="").values_list(
+            "user_id", "employer"):
+        keys[user_id][1].add(_norm(employer))
+    return keys
+
+
+def _seated(session: ExamSession, room: Room | None = None) -> dict[int, Seated]:
+    """Room id → the candidates seated there for the session (one query)."""
+    rows = SeatAssignment.objects.filter(session=session)
+    if room is not None:
+        rows = rows.filter(seat__room=room)
+    out: dict[int, Seated] = defaultdict(list)
+    for room_id, *facts in rows.values_list("seat__room_id", "application__full_name", "application__id_number",
+                                            "application__employer"):
+        out[room_id].append(tuple(facts))
+    return out
+
+
+def _conflicts(keys: Keys, seated: Seated) -> list[str]:
+    ids, employers = keys
     found = []
-    for name, id_number, employer in SeatAssignment.objects.filter(session=session, seat__room=room).values_list(
-            "application__full_name", "application__id_number", "application__employer"):
+    for name, id_number, employer in seated if (ids or employers) else ():
         if _norm(id_number) in ids:
             found.append(_("%(name)s（近亲属）") % {"name": name})
         elif employer and _norm(employer) in employers:
             found.append(_("%(name)s（同一工作单位：%(e)s）") % {"name": name, "e": employer})
     return found
+
+
+def conflicts_in_room(user, session: ExamSession, room: Room) -> list[str]:
+    """Candidates seated in the room for the session with whom ``user`` has a declared conflict."""
+    return _conflicts(_conflict_keys([user.pk])[user.pk], _seated(session, room)[room.pk])
 
 
 # --- Assignments -------------------------------------------------------------------------------------
@@ -266,9 +285,9 @@ def session_problems(session: ExamSession, *, batch: Batch | None = None) -> lis
     unseated = wanted.exclude(seat_assignments__session=session).count()
     if unseated:
         add("", _("%(n)d名考生未安排座位。") % {"n": unseated})
-    seated = dict(SeatAssignment.objects.filter(session=session).values("seat__room_id")
-                  .annotate(n=Count("pk")).values_list("seat__room_id", "n"))
+    seated_in = _seated(session)
     staff = list(StaffAssignment.objects.filter(session=session).select_related("user"))
+    keys = _conflict_keys({a.user_id for a in staff if a.room_id})
     by_room: dict[int, list[StaffAssignment]] = defaultdict(list)
     by_venue: dict[int, list[StaffAssignment]] = defaultdict(list)
     for a in staff:
@@ -292,7 +311,7 @@ def session_problems(session: ExamSession, *, batch: Batch | None = None) -> lis
     for room in rooms:
         if room.is_emergency:
             continue
-        n = seated.get(room.pk, 0)
+        n = len(seated_in.get(room.pk, ()))
         if not n:
             continue
         where = f"{room.venue.name} {room.name}"
@@ -321,7 +340,7 @@ def session_problems(session: ExamSession, *, batch: Batch | None = None) -> lis
             if proctors < MIN_PROCTORS:
                 add(where, _("监考人员%(have)d名，每个理论考场至少2名（§6.4.1.3）。") % {"have": proctors})
         for a in by_room[room.pk]:
-            conflicts = conflicts_in_room(a.user, session, room)
+            conflicts = _conflicts(keys[a.user_id], seated_in[room.pk])
             if conflicts:
                 add(where, _("%(name)s须回避：%(who)s。") % {"name": a.user.full_name, "who": "、".join(conflicts)})
         if room.pk not in signed:
