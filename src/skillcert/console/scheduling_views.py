@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from skillcert.accounts.models import User
 from skillcert.core.files import private_file_response
 from skillcert.core.forms import run_service
 from skillcert.core.models import JobStatus
@@ -327,11 +326,7 @@ def staff_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required(can_schedule)
 def staff_profile(request: HttpRequest, pk: int) -> HttpResponse:
     """A staff member's employer, work-card photo and declared conflicts of interest."""
-    ids = selectors.body_ids(request.user)
-    person = User.objects.filter(pk=pk).first()
-    if person is None or (ids is not None and not (
-            person.organisation_id in ids or (person.organisation and person.organisation.parent_id in ids))):
-        raise Http404
+    person = selectors.staff_member_get_for_user(request.user, pk)
     profile = StaffProfile.objects.filter(user=person).first()
     form = forms.StaffProfileForm(initial={"employer": profile.employer if profile else ""})
     conflict_form = forms.ConflictForm()
@@ -356,12 +351,9 @@ def staff_profile(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required(can_schedule)
 def staff_photo(request: HttpRequest, pk: int) -> HttpResponse:
-    ids = selectors.body_ids(request.user)
-    profile = StaffProfile.objects.filter(user_id=pk).select_related("user__organisation").first()
+    person = selectors.staff_member_get_for_user(request.user, pk)
+    profile = StaffProfile.objects.filter(user=person).first()
     if profile is None or not profile.photo:
-        raise Http404
-    org = profile.user.organisation
-    if ids is not None and not (org and (org.pk in ids or org.parent_id in ids)):
         raise Http404
     return private_file_response(profile.photo, "image/jpeg" if profile.photo.name.endswith("jpg") else "image/png",
                                  inline=True)

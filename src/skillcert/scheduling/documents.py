@@ -71,10 +71,10 @@ def _photo_bytes(field_file) -> bytes | None:
         return None
 
 
-def _photo(field_file) -> ImageReader | str | None:
+def _photo(field_file, wrap=ImageReader):
     """What ``drawImage`` takes: a JPEG's file path where the storage has one — ReportLab then embeds
-    the JPEG as it is, without decoding it (10,000 decoded photos cost hundreds of MB) — otherwise an
-    ImageReader over the bytes (PNG, or a storage without local paths)."""
+    the JPEG as it is, without decoding it (10,000 decoded photos cost hundreds of MB) — otherwise
+    ``wrap`` (ImageReader for the canvas) over the bytes (PNG, or a storage without local paths)."""
     if not field_file:
         return None
     try:
@@ -84,7 +84,7 @@ def _photo(field_file) -> ImageReader | str | None:
     if path and path.lower().endswith((".jpg", ".jpeg")) and os.path.isfile(path):
         return path
     data = _photo_bytes(field_file)
-    return ImageReader(io.BytesIO(data)) if data else None
+    return wrap(io.BytesIO(data)) if data else None
 
 
 # --- Admission tickets ---------------------------------------------------------------------------
@@ -294,9 +294,7 @@ def sign_in_sheet_pdf(session: ExamSession, room: Room) -> bytes:
     for a in people:
         app = a.application
         profile = getattr(app.candidate, "candidate_profile", None)
-        source = _photo(profile.photo) if profile else None
-        if isinstance(source, ImageReader):
-            source = io.BytesIO(_photo_bytes(profile.photo))
+        source = _photo(profile.photo, wrap=lambda fh: fh) if profile else None  # platypus wants a file
         photo = (Image(source, width=15 * mm, height=21 * mm, kind="proportional") if source
                  else para(_("无照片"), "cell"))
         rows.append([para(_seat_label(a.seat), "cell"), photo, para(app.full_name, "cell"),

@@ -104,3 +104,15 @@ def candidate_tickets(user) -> QuerySet[AdmissionTicket]:
 
 def candidate_ticket_get(user, pk: int) -> AdmissionTicket:
     return _one_or_404(candidate_tickets(user), pk)
+
+
+def staff_member_get_for_user(user, pk: int):
+    """A staff member of one of the user's bodies or of a venue under it (for their card details)."""
+    from skillcert.accounts.models import User
+
+    person = User.objects.select_related("organisation").filter(pk=pk).first()
+    ids = body_ids(user)
+    org = person.organisation if person else None
+    if person is None or (ids is not None and not (org and (org.pk in ids or org.parent_id in ids))):
+        raise Http404
+    return person
