@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "skillcert.registration",
     "skillcert.integrity",
     "skillcert.scheduling",
+    "skillcert.itembank",
     "skillcert.console",
     "skillcert.portal",
     "skillcert.public",

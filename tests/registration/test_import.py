@@ -6,10 +6,11 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from skillcert.accounts.models import User
+from skillcert.core.excel import error_report_bytes
 from skillcert.core.models import AuditEntry
 from skillcert.registration import candidates
 from skillcert.registration.enums import ApplicationSource, ApplicationStatus
-from skillcert.registration.imports import HEADERS, error_report_bytes, import_applications, template_bytes
+from skillcert.registration.imports import HEADERS, import_applications, template_bytes
 from skillcert.registration.models import Application, ImportBatch
 from tests.factories import PASSWORD, build_registration, make_candidate, resident_id
 

@@ -23,7 +23,7 @@ from skillcert.accounts.enums import OrgKind
 from skillcert.accounts.models import Organisation
 from skillcert.catalog.models import Occupation
 from skillcert.core.errors import DomainError
-from skillcert.core.excel import XLSX_MIME, workbook_bytes
+from skillcert.core.excel import XLSX_MIME, error_report_bytes, workbook_bytes
 from skillcert.core.files import private_file_response
 from skillcert.core.forms import run_service
 from skillcert.registration import applications, imports, selectors, services
@@ -344,7 +344,7 @@ def import_page(request: HttpRequest, pk: int) -> HttpResponse:
         if result is not None:
             report = uuid.uuid4().hex
             private_storage().save(f"{REPORT_DIR}/{request.user.pk}/{report}.xlsx",
-                                   ContentFile(imports.error_report_bytes(result.errors)))
+                                   ContentFile(error_report_bytes(result.errors)))
     return render(request, "console/registration/import.html", {
         "ann": ann, "form": form, "result": result, "report": report,
         "shown": result.errors[:500] if result else []})

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -33,7 +33,7 @@ from skillcert.accounts.models import RoleAssignment, User
 from skillcert.catalog.models import Level
 from skillcert.core import audit
 from skillcert.core.bulk import insert_rows
-from skillcert.core.excel import workbook_bytes
+from skillcert.core.excel import RowError, cell_text, read_rows
 from skillcert.integrity.models import IntegrityBar
 
 from . import eligibility
@@ -56,13 +56,6 @@ MAX_ROWS = 20000
 YES = {"是", "Y", "YES", "TRUE", "1", "√"}
 CHUNK = 900  # stays under SQLite's bound-parameter limit
 BATCH = 1000
-
-
-@dataclass
-class RowError:
-    row: int
-    column: str
-    message: str
 
 
 @dataclass
@@ -141,39 +134,8 @@ def template_bytes(announcement: Announcement) -> bytes:
     return buffer.getvalue()
 
 
-def error_report_bytes(errors: list[RowError]) -> bytes:
-    return workbook_bytes(_("错误报告"), [_("行号"), _("列"), _("错误说明")],
-                          ([e.row, e.column, e.message] for e in errors))
-
-
-# --- Reading and validating -------------------------------------------------------------------
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _read_rows(data: bytes) -> Iterator[tuple[int, tuple]]:
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        raise ValidationError({"file": _("无法读取该文件，请上传用模板填写的 .xlsx 文件。")}) from None
-    try:
-        ws = wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        header = [_text(v) for v in next(rows, ())][:len(HEADERS)]
-        if header != HEADERS:
-            raise ValidationError({"file": _("第一行表头与模板不一致，请下载最新模板填写。")})
-        for number, row in enumerate(rows, start=2):
-            values = tuple(row[:len(HEADERS)]) + (None,) * (len(HEADERS) - len(row))
-            if all(v is None or _text(v) == "" for v in values):
-                continue
-            yield number, values
-    finally:
-        wb.close()
+    return read_rows(data, HEADERS)
 
 
 class _Validator:
@@ -200,55 +162,55 @@ class _Validator:
     def row(self, number: int, values: tuple) -> _Row | None:
         v = dict(zip((k for k, _h in COLUMNS), values, strict=True))
         before = len(self.errors)
-        full_name = _text(v["full_name"])
+        full_name = cell_text(v["full_name"])
         if not full_name:
             self.error(number, "full_name", _("姓名不能为空。"))
-        id_type = self.id_types.get(_text(v["id_type"]))
+        id_type = self.id_types.get(cell_text(v["id_type"]))
         id_number = ""
         if id_type is None:
-            self.error(number, "id_type", _("证件类型“%(v)s”无效，请从下拉列表选择。") % {"v": _text(v["id_type"])})
+            self.error(number, "id_type", _("证件类型“%(v)s”无效，请从下拉列表选择。") % {"v": cell_text(v["id_type"])})
         else:
             try:
-                id_number = clean_id(id_type, _text(v["id_number"]))
+                id_number = clean_id(id_type, cell_text(v["id_number"]))
             except ValidationError as exc:
                 self.error(number, "id_number", " ".join(exc.messages))
         phone = ""
         try:
-            phone = clean_phone(_text(v["phone"]))
+            phone = clean_phone(cell_text(v["phone"]))
         except ValidationError as exc:
             self.error(number, "phone", " ".join(exc.messages))
-        level = self.level_by_text.get(_text(v["level"]))
-        trade = _text(v["trade"])
+        level = self.level_by_text.get(cell_text(v["level"]))
+        trade = cell_text(v["trade"])
         offer = self.offers.get((trade, level.number)) if level else None
         if level is None:
-            self.error(number, "level", _("等级“%(v)s”无效。") % {"v": _text(v["level"])})
+            self.error(number, "level", _("等级“%(v)s”无效。") % {"v": cell_text(v["level"])})
         elif offer is None:
             self.error(number, "trade", _("本公告不提供“%(t)s / %(l)s”的认定。") % {
                 "t": trade or _("（未填工种）"), "l": str(level)})
-        education = self.educations.get(_text(v["education"]))
+        education = self.educations.get(cell_text(v["education"]))
         if education is None:
-            self.error(number, "education", _("学历“%(v)s”无效，请从下拉列表选择。") % {"v": _text(v["education"])})
-        employer = _text(v["employer"])
+            self.error(number, "education", _("学历“%(v)s”无效，请从下拉列表选择。") % {"v": cell_text(v["education"])})
+        employer = cell_text(v["employer"])
         if not employer:
             self.error(number, "employer", _("工作单位不能为空。"))
         years = Decimal(0)
         try:
-            years = Decimal(_text(v["years"]) or "x")
+            years = Decimal(cell_text(v["years"]) or "x")
             if not 0 <= years <= 60:
                 raise InvalidOperation
         except InvalidOperation:
             self.error(number, "years", _("从事本职业年限应为0至60之间的数字。"))
         cert = self._certificate(number, v)
-        if _text(v["declared"]).upper() not in YES:
+        if cell_text(v["declared"]).upper() not in YES:
             self.error(number, "declared", _("考生须签署 §4.1 基本要求承诺书后方可报名（填“是”）。"))
-        email = _text(v["email"])
+        email = cell_text(v["email"])
         if len(self.errors) > before:
             return None
         return _Row(number, full_name, id_type, id_number, phone, email, offer, education, employer,
                     years.quantize(Decimal("0.1")), cert)
 
     def _certificate(self, number: int, v: dict) -> tuple[Level, str, dt.date] | None:
-        given = [_text(v["cert_level"]), _text(v["cert_number"]), v["cert_date"]]
+        given = [cell_text(v["cert_level"]), cell_text(v["cert_number"]), v["cert_date"]]
         if not any(given[:2]) and given[2] in (None, ""):
             return None
         level = self.level_by_text.get(given[0])
@@ -261,7 +223,7 @@ class _Validator:
             issued = issued.date()
         elif not isinstance(issued, dt.date):
             try:
-                issued = dt.date.fromisoformat(_text(issued))
+                issued = dt.date.fromisoformat(cell_text(issued))
             except ValueError:
                 self.error(number, "cert_date", _("发证日期应为 YYYY-MM-DD 格式的日期。"))
                 return None

@@ -4,7 +4,7 @@ from django.db.models import Count
 
 from skillcert.accounts.demo import DEMO_PASSWORD, seed_foundation
 
-STAGES = ["foundation", "registration", "scheduled"]  # later issues add: bank, papers, exam, ...
+STAGES = ["foundation", "registration", "scheduled", "itembank"]  # later issues add: papers, exam, ...
 
 
 class Command(BaseCommand):
@@ -29,6 +29,11 @@ class Command(BaseCommand):
             from skillcert.scheduling.demo import seed_scheduled
 
             batch = seed_scheduled(announcement)
+        bank = None
+        if STAGES.index(stage) >= STAGES.index("itembank"):
+            from skillcert.itembank.demo import seed_itembank
+
+            bank = seed_itembank()
         if quiet:
             return
         w = self.stdout.write
@@ -59,4 +64,10 @@ class Command(BaseCommand):
               f"{batch.tickets.filter(status='valid').count()} admission tickets issued")
             w("    console: 评价批次 (demo_exam_affairs); room sign-off: 我的考场验收 (demo_chief_examiner);")
             w("    demo_candidate downloads the ticket on the portal home page")
+            w("")
+        if bank is not None:
+            w(f"  Item bank: \"{bank}\" — {bank.items.filter(status='active').count()} active items; "
+              "the 高级 bank is short (red on the dashboard)")
+            w("    console: 题库 (demo_bank_manager; demo_item_writer writes, demo_item_reviewer reviews — all need "
+              "TOTP, see above)")
             w("")
