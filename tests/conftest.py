@@ -60,3 +60,9 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = keep
+
+
+@pytest.fixture(autouse=True)
+def _item_key(settings, tmp_path):
+    """Each test seals bank content under its own key ring, never var/keys/."""
+    settings.SKILLCERT_ITEM_KEY = str(tmp_path / "keys" / "item.key")

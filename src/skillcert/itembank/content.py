@@ -117,8 +117,14 @@ def _scoring_sheet(rows: Any, errors: dict[str, str]) -> list[dict[str, Any]]:
             errors["scoring_sheet"] = _(
                 "评分记录表第%(n)d行：应写明评分项和大于0的配分（格式：评分项 | 配分 | 评分方法）。") % {"n": n}
             return []
-        sheet.append({"criterion": criterion, "points": str(points.normalize()), "method": method})
+        sheet.append({"criterion": criterion, "points": _plain(points), "method": method})
     return sheet
+
+
+def _plain(number: Decimal) -> str:
+    """60 → "60", 2.50 → "2.5" (never "6E+1")."""
+    text = f"{number:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def sheet_as_text(sheet: list[dict[str, Any]]) -> str:

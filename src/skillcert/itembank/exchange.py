@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -489,7 +490,7 @@ def _read_package(data: bytes) -> list[tuple[str, bytes, dict[str, str]]]:
         raise ValidationError({"file": _("内容包过大。")})
     try:
         manifest = SafeET.fromstring(zf.read("imsmanifest.xml"))
-    except (KeyError, ET.ParseError, SafeET.DefusedXmlException):
+    except (KeyError, ET.ParseError, DefusedXmlException):
         raise ValidationError({"file": _("内容包缺少有效的 imsmanifest.xml。")}) from None
     found = []
     for res in manifest.iter():
@@ -522,7 +523,7 @@ def import_qti(*, actor, bank_id: int, data: bytes, file_name: str = "", default
     for number, (href, xml, extra) in enumerate(entries, start=1):
         try:
             meta, raw = _parse_qti_item(xml, extra)
-        except (ET.ParseError, ValueError, SafeET.DefusedXmlException) as exc:
+        except (ET.ParseError, ValueError, DefusedXmlException) as exc:
             checker.errors.append(RowError(number, href, _("无法解析：%(e)s") % {"e": exc}))
             continue
         meta["element_code"] = meta["element_code"] or default_element

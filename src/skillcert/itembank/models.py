@@ -168,7 +168,8 @@ class Item(models.Model):
 class ItemVersion(models.Model):
     """An immutable snapshot of an item: sealed content plus the metadata it had. Papers reference
     exact versions (next issue), so a version row is never changed after it is written — only its
-    sealing is renewed by key rotation, which does not change the plaintext."""
+    sealing is renewed by key rotation (``rotate_item_key``, a bulk update that leaves the plaintext and
+    its digest as they were)."""
 
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField(_("版本号"))
@@ -189,7 +190,7 @@ class ItemVersion(models.Model):
         return f"{self.item_id} v{self.number}"
 
     def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.pop("reseal", False):
+        if self.pk is not None:
             raise ValueError("item versions are immutable; write a new version instead")
         super().save(*args, **kwargs)
 

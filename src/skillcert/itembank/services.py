@@ -420,11 +420,11 @@ def meeting_add_member(*, actor, meeting_id: int, user, background: str) -> Acce
         raise ValidationError({"background": _("请选择专业背景。")})
     if not rules.roles_in_bank(user, meeting.bank):
         raise ValidationError({"user": _("%(u)s 不是本题库的工作人员（须持有题库管理员、命题员或审题员角色）。") % {
-            "u": user.get_full_name() or user.username}})
+            "u": user.full_name or user.username}})
     own = list(meeting.items.filter(author=user).values_list("code", flat=True)[:5])
     if own:
         raise ValidationError({"user": _("%(u)s 是待验收试题 %(c)s 的命题人，不能参加这些试题的验收。") % {
-            "u": user.get_full_name() or user.username, "c": "、".join(own)}})
+            "u": user.full_name or user.username, "c": "、".join(own)}})
     if meeting.members.filter(user=user).exists():
         raise ValidationError({"user": _("该成员已在验收小组中。")})
     member = AcceptanceMember.objects.create(meeting=meeting, user=user, background=background)
@@ -488,7 +488,7 @@ def meeting_close(*, actor, meeting_id: int) -> AcceptanceMeeting:
     _require_manager(actor, meeting.bank)
     require_transition({MeetingStatus.CONCLUDED: {MeetingStatus.CLOSED}}, meeting.status, MeetingStatus.CLOSED,
                        labels=dict(MeetingStatus.choices))
-    unsigned = [m.user.get_full_name() or m.user.username for m in meeting.members.filter(signed_at__isnull=True)]
+    unsigned = [m.user.full_name or m.user.username for m in meeting.members.filter(signed_at__isnull=True)]
     if unsigned:
         raise ValidationError(_("验收结果须全体成员签字（§7.2.6.3），尚未签字：%(u)s。") % {"u": "、".join(unsigned)})
     problems = quorum_problems(meeting)
@@ -663,7 +663,7 @@ def export_build(*, actor, export_id: int) -> tuple[bytes, str, str]:
         v.item = i
     opened = contents_for(actor=actor, versions=versions, purpose=f"export:{req.pk}")
     watermark = _("机密 · 导出人：%(u)s（%(n)s）· 导出时间：%(t)s · 导出单号：%(id)d") % {
-        "u": actor.get_full_name() or actor.username, "n": actor.username,
+        "u": actor.full_name or actor.username, "n": actor.username,
         "t": timezone.localtime().strftime("%Y-%m-%d %H:%M:%S"), "id": req.pk}
     rows = [(i, opened[i.current_version_id]) for i in items]
     if req.format == ExportFormat.XLSX:

@@ -1,0 +1,63 @@
+"""Rotate the item key (§7.3.2, §10.9): add a new key, re-seal every item version and attachment under it,
+then (with --retire) drop the old keys from the ring.
+
+    manage.py rotate_item_key            # add a key and re-seal everything
+    manage.py rotate_item_key --retire   # … and remove the old keys once nothing uses them
+
+Re-sealing changes only the ciphertext, nonce and key id; the plaintext (and its digest) stays the same,
+so item versions remain what papers reference. Each chunk is re-sealed in its own transaction; a rerun
+picks up what is left, so an interrupted rotation is safe to repeat.
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from skillcert.core import audit, crypto
+from skillcert.itembank.models import ItemAttachment, ItemVersion
+
+CHUNK = 500
+
+
+def reseal(model, ring: crypto.KeyRing, stdout=None) -> int:
+    done = 0
+    while True:
+        with transaction.atomic():
+            rows = list(model.objects.select_for_update().exclude(key_id=ring.active_id).order_by("pk")[:CHUNK])
+            if not rows:
+                return done
+            for row in rows:
+                plain = ring.open(row.key_id, row.sealed, row.aad())
+                row.key_id, row.sealed = ring.seal(plain, row.aad())
+            model.objects.bulk_update(rows, ["key_id", "sealed"])
+        done += len(rows)
+        if stdout:
+            stdout.write(f"  {model.__name__}: {done} re-sealed")
+
+
+class Command(BaseCommand):
+    help = "Add a new item key, re-seal all bank content under it, optionally retire the old keys."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--retire", action="store_true", help="remove old keys once nothing is sealed with them")
+        parser.add_argument("--no-new-key", action="store_true",
+                            help="do not add a key; finish re-sealing under the current active key")
+
+    def handle(self, *args, retire: bool, no_new_key: bool, **options):
+        old = crypto.keyring()
+        new_id = old.active_id if no_new_key else crypto.add_key()
+        ring = crypto.keyring()
+        self.stdout.write(f"active key: {ring.active_id}")
+        counts = {m.__name__: reseal(m, ring, self.stdout) for m in (ItemVersion, ItemAttachment)}
+        retired: list[str] = []
+        if retire:
+            still = (set(ItemVersion.objects.values_list("key_id", flat=True).distinct())
+                     | set(ItemAttachment.objects.values_list("key_id", flat=True).distinct()))
+            if still - {ring.active_id}:
+                raise CommandError(f"content is still sealed with {sorted(still - {ring.active_id})}; not retiring")
+            retired = crypto.retire_keys({ring.active_id})
+        with transaction.atomic():
+            audit.record(None, "itembank.key.rotated", actor_label="rotate_item_key",
+                         data={"active": new_id, "resealed": counts, "retired": retired})
+        self.stdout.write(self.style.SUCCESS(f"re-sealed {counts}; retired {retired or 'none'}"))
