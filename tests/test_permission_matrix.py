@@ -9,6 +9,7 @@ the right; 404 object outside the user's scope; 405 GET on a POST-only action.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import pytest
@@ -26,6 +27,9 @@ AUDITORS = [Role.PLATFORM_ADMIN, Role.BODY_ADMIN, Role.QUALITY_SUPERVISOR, OTHER
 REG = [Role.BODY_ADMIN, Role.EXAM_AFFAIRS, OTHER_BODY_ADMIN]  # registration staff (§6.1)
 REG_READ = [*REG, Role.QUALITY_SUPERVISOR]
 CAND = [Role.CANDIDATE]
+BANK = [Role.BANK_MANAGER, Role.ITEM_WRITER, Role.ITEM_REVIEWER]  # bank roles (§7.3.2, §10.9)
+AUTHORS = [Role.BANK_MANAGER, Role.ITEM_WRITER]
+BANK_READERS = [Role.BANK_MANAGER, Role.ITEM_REVIEWER]
 
 
 def everyone(status: int) -> dict[str, int]:
@@ -113,7 +117,7 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "console:document": (lambda o: {"pk": o["document"].pk}, allowed(REG_READ, out_of_scope=404)),
     "console:import_page": (lambda o: {"pk": o["ann"].pk}, allowed(REG, out_of_scope=404)),
     "console:import_template": (lambda o: {"pk": o["ann"].pk}, allowed(REG, out_of_scope=404)),
-    "console:import_report": (lambda o: {"token": "0" * 32}, allowed(REG, ok=404)),
+    "console:import_report": (lambda o: {"token": "0" * 32}, allowed(REG + BANK, ok=404)),
     "console:rule_set_list": (lambda o: {}, allowed(REG)),
     "console:rule_set_edit": (lambda o: {"occupation_pk": o["occupation"].pk, "level_pk": o["ann_level"].pk},
                               allowed(REG)),
@@ -149,6 +153,36 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "api:approved_registrations": (lambda o: {"pk": o["ann"].pk}, {
         **everyone(403), ANON: 401, Role.PLATFORM_ADMIN: 200, Role.BODY_ADMIN: 200, Role.EXAM_AFFAIRS: 200,
         Role.QUALITY_SUPERVISOR: 200, OTHER_BODY_ADMIN: 404}),
+    # Item bank (§7, §10): only bank roles; content pages audit the reader
+    "console:bank_list": (lambda o: {}, allowed(BANK)),
+    "console:bank_detail": (lambda o: {"pk": o["bank"].pk}, allowed(BANK)),
+    "console:item_list": (lambda o: {"pk": o["bank"].pk}, allowed(BANK)),
+    "console:item_create": (lambda o: {"pk": o["bank"].pk}, allowed(AUTHORS)),
+    "console:item_preview": (lambda o: {"pk": o["bank"].pk}, allowed(BANK_READERS)),
+    "console:item_import": (lambda o: {"pk": o["bank"].pk}, allowed(AUTHORS)),
+    "console:item_import_template": (lambda o: {"pk": o["bank"].pk}, allowed(BANK)),
+    "console:meeting_create": (lambda o: {"pk": o["bank"].pk}, allowed([Role.BANK_MANAGER])),
+    "console:release_create": (lambda o: {"pk": o["bank"].pk}, allowed([Role.BANK_MANAGER])),
+    "console:export_list": (lambda o: {"pk": o["bank"].pk}, allowed(BANK)),
+    "console:blueprint_detail": (lambda o: {"pk": o["blueprint"].pk}, allowed(BANK)),
+    "console:blueprint_export": (lambda o: {"pk": o["blueprint"].pk}, allowed(BANK)),
+    "console:blueprint_approve": (lambda o: {"pk": o["blueprint"].pk}, allowed(BANK, ok=405)),
+    "console:item_detail": (lambda o: {"pk": o["item"].pk}, allowed(BANK)),
+    "console:item_edit": (lambda o: {"pk": o["item"].pk}, allowed(AUTHORS)),
+    "console:item_transition": (lambda o: {"pk": o["item"].pk}, allowed(BANK, ok=405)),
+    "console:item_review": (lambda o: {"pk": o["item"].pk}, allowed(BANK, ok=405)),
+    "console:item_restore": (lambda o: {"pk": o["item"].pk}, allowed(BANK, ok=405)),
+    "console:item_compare": (lambda o: {"pk": o["item"].pk}, allowed(BANK)),
+    "console:item_print": (lambda o: {"pk": o["item"].pk}, allowed(BANK)),
+    "console:problem_report": (lambda o: {"pk": o["item"].pk}, allowed(BANK, ok=405)),
+    "console:item_attachment": (lambda o: {"pk": o["item_attachment"].pk}, allowed(BANK)),
+    "console:problem_resolve": (lambda o: {"pk": o["item_problem"].pk}, allowed(BANK, ok=405)),
+    "console:meeting_detail": (lambda o: {"pk": o["meeting"].pk}, allowed(BANK)),
+    "console:release_detail": (lambda o: {"pk": o["release"].pk}, allowed(BANK)),
+    "console:export_decide": (lambda o: {"pk": o["export"].pk}, allowed(BANK, ok=405)),
+    # Only the requester downloads; a pending export sends them back to the list with the reason.
+    "console:export_download": (lambda o: {"pk": o["export"].pk}, {**allowed(BANK, ok=403),
+                                                                   Role.BANK_MANAGER: 302}),
 }
 
 
@@ -243,6 +277,35 @@ def _scheduling_objects(world, objects, principals, member) -> dict:
             "ticket": AdmissionTicket.objects.get(application=app)}
 
 
+def _itembank_objects(world, principals) -> dict:
+    """A bank managed by the bank-manager principal, with an item written by the writer principal (a draft
+    with a figure and a problem report), an approved item in an open acceptance meeting, a first release
+    and a pending export."""
+    from skillcert.itembank import services
+    from skillcert.itembank.enums import ItemStatus, ReviewDecision
+    from tests.itembank.conftest import SINGLE, SINGLE_CONTENT, make_bank
+
+    manager, writer = principals[Role.BANK_MANAGER], principals[Role.ITEM_WRITER]
+    reviewer = principals[Role.ITEM_REVIEWER]
+    bank = make_bank(world, manager)
+    item = services.item_create(actor=writer, bank_id=bank.pk, meta=SINGLE, content=SINGLE_CONTENT)
+    figure = services.attachment_add(actor=writer, item_id=item.pk, upload=upload("f.png", png_bytes(40, 30)))
+    other = services.item_create(actor=writer, bank_id=bank.pk, meta=SINGLE, content=SINGLE_CONTENT)
+    services.item_transition(actor=writer, item_id=other.pk, target=ItemStatus.SUBMITTED)
+    services.item_transition(actor=reviewer, item_id=other.pk, target=ItemStatus.IN_REVIEW)
+    services.item_review(actor=reviewer, item_id=other.pk, checklist=dict.fromkeys("abcd", True),
+                         decision=ReviewDecision.APPROVE)
+    meeting = services.meeting_create(actor=manager, bank_id=bank.pk, title="矩阵验收会", held_on=dt.date.today(),
+                                      place="会议室")
+    release = services.release_create(actor=manager, bank_id=bank.pk, notes=dict.fromkeys("abcdef", "说明"),
+                                      revision={})
+    export = services.export_request(actor=manager, bank_id=bank.pk, format="xlsx", statuses=["draft"],
+                                     reason="矩阵")
+    problem = services.problem_report(actor=reviewer, item_id=item.pk, description="矩阵问题")
+    return {"bank": bank, "blueprint": bank.blueprints.get(), "item": item, "item_attachment": figure,
+            "meeting": meeting, "release": release, "export": export, "item_problem": problem}
+
+
 @pytest.mark.django_db
 def test_every_url_answers_every_role_as_the_matrix_says(client, world):
     member = user_with_role(Role.PROCTOR, world.venue, username="matrix_member")
@@ -254,6 +317,7 @@ def test_every_url_answers_every_role_as_the_matrix_says(client, world):
     principals = {p: (None if p == ANON else _principal_for(p, world)) for p in PRINCIPALS}
     objects.update(_registration_objects(world, principals[Role.CANDIDATE]))
     objects.update(_scheduling_objects(world, objects, principals, member))
+    objects.update(_itembank_objects(world, principals))
     failures = []
     for name, (kwargs_for, expected) in MATRIX.items():
         url = reverse(name, kwargs=kwargs_for(objects))

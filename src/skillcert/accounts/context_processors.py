@@ -20,5 +20,6 @@ def site(request):
             "scheduling": rules.has_role(user, Role.BODY_ADMIN, Role.EXAM_AFFAIRS, Role.QUALITY_SUPERVISOR),
             "sittings": rules.has_role(user, Role.CHIEF_EXAMINER, Role.DEPUTY_CHIEF),
             "candidate": rules.is_candidate(user),
+            "bank": rules.has_role(user, Role.BANK_MANAGER, Role.ITEM_WRITER, Role.ITEM_REVIEWER),
         } if user is not None and user.is_authenticated else {},
     }

@@ -356,9 +356,16 @@ def import_template(request: HttpRequest, pk: int) -> HttpResponse:
     return _xlsx(imports.template_bytes(ann), f"registration-template-{ann.pk}.xlsx")
 
 
-@staff_required(can_register)
+def _imports_anything(user) -> bool:
+    from skillcert.itembank.rules import uses_banks
+
+    return can_register(user) or uses_banks(user)
+
+
+@staff_required(_imports_anything)
 def import_report(request: HttpRequest, token: str) -> HttpResponse:
-    """The error report of the user's own refused import (the token is random and per user)."""
+    """The error report of the user's own refused import — registrations or bank items (the token is random
+    and per user)."""
     if not token.isalnum():
         raise Http404
     name = f"{REPORT_DIR}/{request.user.pk}/{token}.xlsx"

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import itembank_views as bank
 from . import registration_views as reg
 from . import scheduling_views as sch
 from . import views
@@ -73,4 +74,32 @@ urlpatterns = [
     path("jobs/<int:pk>/", sch.job_detail, name="job_detail"),
     path("jobs/<int:pk>/status.json", sch.job_status, name="job_status"),
     path("jobs/<int:pk>/download/", sch.job_download, name="job_download"),
+    # Item bank (§7, §10)
+    path("banks/", bank.bank_list, name="bank_list"),
+    path("banks/<int:pk>/", bank.bank_detail, name="bank_detail"),
+    path("banks/<int:pk>/items/", bank.item_list, name="item_list"),
+    path("banks/<int:pk>/items/new/", bank.item_create, name="item_create"),
+    path("banks/<int:pk>/items/preview/", bank.item_preview, name="item_preview"),
+    path("banks/<int:pk>/import/", bank.item_import, name="item_import"),
+    path("banks/<int:pk>/import/template.xlsx", bank.item_import_template, name="item_import_template"),
+    path("banks/<int:pk>/meetings/new/", bank.meeting_create, name="meeting_create"),
+    path("banks/<int:pk>/releases/new/", bank.release_create, name="release_create"),
+    path("banks/<int:pk>/exports/", bank.export_list, name="export_list"),
+    path("blueprints/<int:pk>/", bank.blueprint_detail, name="blueprint_detail"),
+    path("blueprints/<int:pk>/export.xlsx", bank.blueprint_export, name="blueprint_export"),
+    path("blueprints/<int:pk>/approve/", bank.blueprint_approve, name="blueprint_approve"),
+    path("items/<int:pk>/", bank.item_detail, name="item_detail"),
+    path("items/<int:pk>/edit/", bank.item_edit, name="item_edit"),
+    path("items/<int:pk>/transition/", bank.item_transition, name="item_transition"),
+    path("items/<int:pk>/review/", bank.item_review, name="item_review"),
+    path("items/<int:pk>/restore/", bank.item_restore, name="item_restore"),
+    path("items/<int:pk>/compare/", bank.item_compare, name="item_compare"),
+    path("items/<int:pk>/print/", bank.item_print, name="item_print"),
+    path("items/<int:pk>/problems/", bank.problem_report, name="problem_report"),
+    path("item-attachments/<int:pk>/", bank.attachment, name="item_attachment"),
+    path("problems/<int:pk>/resolve/", bank.problem_resolve, name="problem_resolve"),
+    path("meetings/<int:pk>/", bank.meeting_detail, name="meeting_detail"),
+    path("releases/<int:pk>/", bank.release_detail, name="release_detail"),
+    path("exports/<int:pk>/decide/", bank.export_decide, name="export_decide"),
+    path("exports/<int:pk>/download/", bank.export_download, name="export_download"),
 ]

@@ -157,10 +157,15 @@ def generate(rng: random.Random, theory: int, practical: int, *, elements=ELEMEN
             count = share // len(unit_elements) + (1 if j < share % len(unit_elements) else 0)
             for kind, raw in _stem_variants(rng, unit, e[0], count):
                 parsed.append(_parsed(rng, kind, e[0], raw))
-    practical_elements = [e for e in elements if e[0].startswith("C.")]
+    practical_elements = [e[0] for e in elements if e[0].startswith("C.")]
+    per_element = []  # by unit weight, then evenly over the unit's elements
+    for unit in (u for u in UNIT_WEIGHT if u.startswith("C")):
+        unit_elements = [e for e in practical_elements if e.startswith(unit + ".")]
+        share = round(practical * UNIT_WEIGHT[unit] / 100)
+        per_element += [unit_elements[j % len(unit_elements)] for j in range(share)]
     for i in range(practical):
-        e = practical_elements[i % len(practical_elements)]
-        parsed.append(_parsed(rng, ItemType.PRACTICAL, e[0], _practical(i, e[0])))
+        code = per_element[i % len(per_element)]
+        parsed.append(_parsed(rng, ItemType.PRACTICAL, code, _practical(i, code)))
     return parsed[:theory + practical] if len(parsed) > theory + practical else parsed
 
 
@@ -277,6 +282,6 @@ def _workflow_examples(bank: Bank, writer: User, reviewer: User, rng: random.Ran
                              decision=ReviewDecision.APPROVE, comments="")
     services.item_review(actor=reviewer, item_id=made[8].pk, checklist={"a": True, "b": False, "c": True, "d": True},
                          decision=ReviewDecision.RETURN, comments="答案表述不规范，请按命题规范修改选项格式。")
-    active = Item.objects.filter(bank=bank, status=ItemStatus.ACTIVE).order_by("code").first()
+    active = Item.objects.filter(bank=bank, status=ItemStatus.ACTIVE, type=ItemType.SINGLE).order_by("code").first()
     services.problem_report(actor=reviewer, item_id=active.pk,
                             description="2026年第三批考试中考生反映选项B与C表述相近，建议修改。")

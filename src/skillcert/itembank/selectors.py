@@ -91,3 +91,7 @@ def problem_get_for_user(user, pk: int) -> ItemProblem:
 def export_get_for_user(user, pk: int) -> ExportRequest:
     qs = ExportRequest.objects.filter(rules.bank_scope_q(user, prefix="bank__")).select_related("bank")
     return _one_or_404(qs, pk)
+
+
+def problems_open(bank: Bank) -> QuerySet[ItemProblem]:
+    return ItemProblem.objects.filter(item__bank=bank, status="open").select_related("item", "reported_by")
