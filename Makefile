@@ -68,6 +68,7 @@ bench: install
 	$(PY) bench/run.py
 	$(PY) bench/registration_import.py
 	$(PY) bench/scheduling.py
+	$(PY) bench/itembank.py
 
 messages: install
 	cd src/skillcert && ../../$(PY) ../../manage.py makemessages -l en --no-location --no-obsolete
