@@ -65,3 +65,31 @@ def test_registration_stage_shows_the_whole_cycle_so_far(client):
     assert response.status_code == 302 and response["Location"] == "/portal/"
     assert "我的报名" in client.get("/portal/").content.decode()
     assert verify_chain().ok
+
+
+def test_itembank_stage_has_a_complete_and_a_short_bank(client):
+    """Issue #5: a blueprint and a complete 中级 bank (1,200 theory + 60 practical, accepted and released),
+    items in every workflow state, and a 高级 bank with shortfalls (§7.1.3.2)."""
+    from skillcert.accounts.demo import seed_foundation
+    from skillcert.itembank import sufficiency
+    from skillcert.itembank.demo import seed_itembank
+    from skillcert.itembank.models import Bank
+
+    seed_foundation()
+    bank = seed_itembank()
+    assert seed_itembank() == bank  # idempotent
+    report = sufficiency.report(bank)
+    assert [(p.active, p.required) for p in report.parts] == [(1200, 1200), (60, 60)] and report.ok
+    assert {"draft", "submitted", "in_review", "returned", "approved", "active"} <= set(report.pipeline)
+    assert bank.releases.get().item_versions.count() == 1260
+    assert bank.meetings.get().members.filter(signed_at__isnull=False).count() == 5
+    senior = Bank.objects.get(level__number=3)
+    short = sufficiency.report(senior)
+    assert short.parts[0].short == 1200 - 420 and short.parts[1].short == 60 - 18 and not short.ok
+    difficulties = set(bank.items.values_list("difficulty", flat=True))
+    assert difficulties == {1, 2, 3, 4, 5}
+    assert bank.items.filter(discrimination__isnull=False).count() >= 1200
+    manager = User.objects.get(username="demo_bank_manager")
+    client.force_login(manager)
+    page = client.get("/console/banks/").content.decode()
+    assert "题量不足" in page and "达标" in page

@@ -157,16 +157,18 @@ def generate(rng: random.Random, theory: int, practical: int, *, elements=ELEMEN
             count = share // len(unit_elements) + (1 if j < share % len(unit_elements) else 0)
             for kind, raw in _stem_variants(rng, unit, e[0], count):
                 parsed.append(_parsed(rng, kind, e[0], raw))
+    del parsed[theory:]  # per-unit rounding may give one or two more
     practical_elements = [e[0] for e in elements if e[0].startswith("C.")]
     per_element = []  # by unit weight, then evenly over the unit's elements
     for unit in (u for u in UNIT_WEIGHT if u.startswith("C")):
         unit_elements = [e for e in practical_elements if e.startswith(unit + ".")]
         share = round(practical * UNIT_WEIGHT[unit] / 100)
         per_element += [unit_elements[j % len(unit_elements)] for j in range(share)]
+    per_element = per_element or practical_elements  # fewer tasks than units: round robin
     for i in range(practical):
         code = per_element[i % len(per_element)]
         parsed.append(_parsed(rng, ItemType.PRACTICAL, code, _practical(i, code)))
-    return parsed[:theory + practical] if len(parsed) > theory + practical else parsed
+    return parsed
 
 
 def _parsed(rng: random.Random, kind: str, element: str, raw: dict) -> exchange.Parsed:
