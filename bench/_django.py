@@ -19,3 +19,17 @@ django.setup()
 from django.conf import settings  # noqa: E402
 
 settings.DEBUG = False  # as in production: no per-query debug logging
+
+
+def admin_and_body():
+    """A platform admin and one certification body, created the way the console does it."""
+    from skillcert.accounts import services as accounts
+    from skillcert.accounts.enums import OrgKind, Role
+    from skillcert.accounts.models import RoleAssignment, User
+
+    admin = User.objects.create_user("bench_admin", None, full_name="基准管理员")
+    RoleAssignment.objects.create(user=admin, role=Role.PLATFORM_ADMIN)
+    body = accounts.organisation_create(actor=admin, kind=OrgKind.BODY, name="基准评价机构", region_code="370212",
+                                        cert_type_letter="S", institution_code="2087", province_code="37",
+                                        institution_serial="000318")
+    return admin, body

@@ -18,7 +18,7 @@ import random
 import statistics
 import time
 
-import _django  # noqa: F401  (sets up Django on a throw-away database)
+import _django
 from django.core.management import call_command
 from django.db import connection
 
@@ -30,18 +30,13 @@ SEARCHES = 200
 def world():
     from decimal import Decimal
 
-    from skillcert.accounts import services as accounts
-    from skillcert.accounts.enums import OrgKind, Role
+    from skillcert.accounts.enums import Role
     from skillcert.accounts.models import RoleAssignment, User
     from skillcert.catalog.models import Level, Occupation
     from skillcert.itembank import blueprints, services
     from skillcert.itembank.demo import BLUEPRINT
 
-    admin = User.objects.create_user("bench_admin", None, full_name="基准管理员")
-    RoleAssignment.objects.create(user=admin, role=Role.PLATFORM_ADMIN)
-    body = accounts.organisation_create(actor=admin, kind=OrgKind.BODY, name="基准评价机构", region_code="370212",
-                                        cert_type_letter="S", institution_code="2087", province_code="37",
-                                        institution_serial="000318")
+    _admin, body = _django.admin_and_body()
     people = {}
     for role in (Role.BANK_MANAGER, Role.ITEM_WRITER, Role.ITEM_REVIEWER):
         people[role] = User.objects.create_user(f"bench_{role}", None, full_name=str(role))

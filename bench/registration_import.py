@@ -17,7 +17,7 @@ import os
 import resource
 import time
 
-import _django  # noqa: F401  (sets up Django on a throw-away database)
+import _django
 from django.core.management import call_command
 from django.db import connection
 
@@ -35,11 +35,7 @@ def world():
     from skillcert.catalog.models import Level, Occupation
     from skillcert.registration import services
 
-    admin = User.objects.create_user("bench_admin", None, full_name="基准管理员")
-    RoleAssignment.objects.create(user=admin, role=Role.PLATFORM_ADMIN)
-    body = accounts.organisation_create(actor=admin, kind=OrgKind.BODY, name="基准评价机构", region_code="370212",
-                                        cert_type_letter="S", institution_code="2087", province_code="37",
-                                        institution_serial="000318")
+    admin, body = _django.admin_and_body()
     venue = accounts.organisation_create(actor=admin, kind=OrgKind.VENUE, name="基准考点", region_code="370212",
                                          parent=body)
     occ = Occupation.objects.get(code="4-09-07-04")

@@ -6,11 +6,9 @@ rule, selector, service. Every page that shows content reads it through ``servic
 from __future__ import annotations
 
 import difflib
-import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,16 +18,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from skillcert.accounts.models import User
-from skillcert.core.excel import XLSX_MIME, error_report_bytes
+from skillcert.core.excel import XLSX_MIME
 from skillcert.core.forms import run_service
 from skillcert.itembank import blueprints, exchange, rules, selectors, services, sufficiency
 from skillcert.itembank import content as content_mod
 from skillcert.itembank.enums import ITEM_TRANSITIONS, ExportStatus, ItemStatus, MeetingStatus
 from skillcert.itembank.models import ItemAttachment
-from skillcert.registration.storage import private_storage
 
 from . import itembank_forms as forms
-from .registration_views import REPORT_DIR
+from .registration_views import store_import_report
 from .views import staff_required
 
 uses_banks = rules.uses_banks
@@ -407,9 +404,7 @@ def item_import(request: HttpRequest, pk: int) -> HttpResponse:
                 "n": result.created, "a": result.codes[0], "b": result.codes[1]})
             return redirect("console:item_list", pk=bank.pk)
         if result is not None:
-            report = uuid.uuid4().hex
-            private_storage().save(f"{REPORT_DIR}/{request.user.pk}/{report}.xlsx",
-                                   ContentFile(error_report_bytes(result.errors)))
+            report = store_import_report(request.user, result.errors)
     return render(request, "console/itembank/import.html", {
         "bank": bank, "form": form, "result": result, "report": report,
         "shown": result.errors[:500] if result else []})

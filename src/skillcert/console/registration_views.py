@@ -329,6 +329,13 @@ def application_photo(request: HttpRequest, pk: int) -> HttpResponse:
 REPORT_DIR = "import-reports"
 
 
+def store_import_report(user, errors) -> str:
+    """Keep a refused import's error report for its user; returns the random token of its download URL."""
+    token = uuid.uuid4().hex
+    private_storage().save(f"{REPORT_DIR}/{user.pk}/{token}.xlsx", ContentFile(error_report_bytes(errors)))
+    return token
+
+
 @staff_required(can_register)
 def import_page(request: HttpRequest, pk: int) -> HttpResponse:
     ann = selectors.announcement_get_for_user(request.user, pk)
@@ -342,9 +349,7 @@ def import_page(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("已导入 %(n)d 名考生的报名，进入资格审核。") % {"n": result.rows})
             return redirect("console:application_list", pk=ann.pk)
         if result is not None:
-            report = uuid.uuid4().hex
-            private_storage().save(f"{REPORT_DIR}/{request.user.pk}/{report}.xlsx",
-                                   ContentFile(error_report_bytes(result.errors)))
+            report = store_import_report(request.user, result.errors)
     return render(request, "console/registration/import.html", {
         "ann": ann, "form": form, "result": result, "report": report,
         "shown": result.errors[:500] if result else []})
