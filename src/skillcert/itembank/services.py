@@ -389,7 +389,7 @@ def meeting_create(*, actor, bank_id: int, title: str, held_on, place: str,
     """A meeting over approved items (all of them when ``item_ids`` is None)."""
     bank = Bank.objects.select_for_update().get(pk=bank_id)
     _require_manager(actor, bank)
-    items = Item.objects.select_for_update().filter(bank=bank, status=ItemStatus.APPROVED)
+    items = Item.objects.select_for_update(of=("self",)).filter(bank=bank, status=ItemStatus.APPROVED).order_by("pk")
     if item_ids is not None:
         items = items.filter(pk__in=item_ids)
     items = list(items.exclude(acceptanceitem__meeting__status__in=[MeetingStatus.OPEN, MeetingStatus.CONCLUDED]))
@@ -468,7 +468,7 @@ def meeting_conclude(*, actor, meeting_id: int, verdict: str, minutes: str) -> A
 @transaction.atomic
 def meeting_sign(*, actor, meeting_id: int) -> AcceptanceMember:
     meeting = _lock_meeting(meeting_id)
-    member = meeting.members.select_for_update().filter(user=actor).first()
+    member = meeting.members.select_for_update(of=("self",)).filter(user=actor).first()
     if member is None:
         raise PermissionDenied(_("您不是该验收小组的成员。"))
     if meeting.status != MeetingStatus.CONCLUDED:
@@ -498,7 +498,7 @@ def meeting_close(*, actor, meeting_id: int) -> AcceptanceMeeting:
     rows = AcceptanceItem.objects.filter(meeting=meeting).select_related("item")
     moved = []
     for row in rows:
-        item = Item.objects.select_for_update().get(pk=row.item_id)
+        item = Item.objects.select_for_update(of=("self",)).get(pk=row.item_id)
         if item.status != ItemStatus.APPROVED or item.current_version_id != row.version_id:
             raise ValidationError(_("试题 %(c)s 在会议期间发生了变化，请重新组织验收。") % {"c": item.code})
         _transition(item, target)
@@ -536,7 +536,8 @@ def release_create(*, actor, bank_id: int, notes: dict[str, str], revision: dict
         errors.update({f"revision_{k}": message for k, v in revision.items() if not v})
     if errors:
         raise ValidationError(errors)
-    accepted = list(Item.objects.select_for_update().filter(bank=bank, status=ItemStatus.ACCEPTED))
+    accepted = list(Item.objects.select_for_update(of=("self",)).filter(bank=bank, status=ItemStatus.ACCEPTED)
+                    .order_by("pk"))
     if not accepted and previous:
         raise ValidationError(_("没有新验收的试题，无需发布。"))
     for item in accepted:
