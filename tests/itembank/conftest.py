@@ -63,6 +63,10 @@ def approve(bw: BankWorld, item: Item) -> Item:
 
 @pytest.fixture
 def bw(db) -> BankWorld:
+    return make_world()
+
+
+def make_world() -> BankWorld:
     world = build_world()
     manager = user_with_role(Role.BANK_MANAGER, world.body, username="bank_manager", full_name="张管理")
     writer = user_with_role(Role.ITEM_WRITER, world.body, username="item_writer", full_name="刘命题")
