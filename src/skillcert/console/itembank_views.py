@@ -17,6 +17,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from skillcert.accounts import rules as account_rules
+from skillcert.accounts.enums import Role
 from skillcert.accounts.models import User
 from skillcert.core.excel import XLSX_MIME
 from skillcert.core.forms import run_service
@@ -74,7 +76,8 @@ def bank_list(request: HttpRequest) -> HttpResponse:
         if bank:
             messages.success(request, _("题库“%(b)s”已建立，请导入认定要素细目表。") % {"b": bank})
             return redirect("console:bank_detail", pk=bank.pk)
-    return render(request, "console/itembank/bank_list.html", {"rows": rows, "form": form})
+    return render(request, "console/itembank/bank_list.html", {
+        "rows": rows, "form": form, "can_create": account_rules.has_role(request.user, Role.BANK_MANAGER)})
 
 
 @staff_required(uses_banks)
