@@ -59,7 +59,7 @@ def fill(bank, writer) -> None:
     from skillcert.itembank.models import Item
 
     rng = random.Random(5)
-    statuses = [s for s in ItemStatus.values]
+    statuses = list(ItemStatus.values)
     made = 0
     while made < ITEMS:
         batch = generate(rng, min(4800, ITEMS - made), min(200, max(0, ITEMS - made - 4800)))

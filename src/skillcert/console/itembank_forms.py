@@ -101,15 +101,17 @@ class ItemForm(forms.Form):
     def meta(self) -> dict:
         return {f: self.cleaned_data[f] for f in self.META}
 
+    def clean_attachments(self) -> list[int]:
+        ids = [p.strip() for p in (self.cleaned_data["attachments"] or "").replace("，", ",").split(",") if p.strip()]
+        if any(not p.isdigit() for p in ids):
+            raise forms.ValidationError(_("附图编号应为数字。"))
+        return [int(i) for i in ids]
+
     def content(self) -> dict:
         d = self.cleaned_data
-        ids = [p.strip() for p in (d["attachments"] or "").replace("，", ",").split(",") if p.strip()]
-        if any(not p.isdigit() for p in ids):
-            self.add_error("attachments", _("附图编号应为数字。"))
-            ids = []
         return {"stem": d["stem"], "options": [d[f"option_{k}"] for k in OPTION_KEYS], "answer": d["answer"],
                 "rubric": d["rubric"], "explanation": d["explanation"], "scoring_sheet": d["scoring_sheet"],
-                "time_minutes": d["time_minutes"], "materials": d["materials"], "attachments": [int(i) for i in ids]}
+                "time_minutes": d["time_minutes"], "materials": d["materials"], "attachments": d["attachments"]}
 
 
 class AttachmentForm(forms.Form):

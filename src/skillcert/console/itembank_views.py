@@ -77,7 +77,8 @@ def bank_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("题库“%(b)s”已建立，请导入认定要素细目表。") % {"b": bank})
             return redirect("console:bank_detail", pk=bank.pk)
     return render(request, "console/itembank/bank_list.html", {
-        "rows": rows, "form": form, "can_create": account_rules.has_role(request.user, Role.BANK_MANAGER)})
+        "rows": rows, "form": form, "to_sign": selectors.meetings_to_sign(request.user).select_related("bank"),
+        "can_create": account_rules.has_role(request.user, Role.BANK_MANAGER)})
 
 
 @staff_required(uses_banks)
@@ -178,9 +179,8 @@ def item_create(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = forms.ItemForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        content = form.content()
-        item = form.is_valid() and run_service(form, services.item_create, actor=request.user, bank_id=bank.pk,
-                                               meta=form.meta(), content=content, note=form.cleaned_data["note"])
+        item = run_service(form, services.item_create, actor=request.user, bank_id=bank.pk, meta=form.meta(),
+                           content=form.content(), note=form.cleaned_data["note"])
         if item:
             messages.success(request, _("试题 %(c)s 已保存为草稿。") % {"c": item.code})
             return redirect("console:item_detail", pk=item.pk)
@@ -211,9 +211,8 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("console:item_edit", pk=item.pk)
         form = forms.ItemForm(initial=forms.ItemForm.initial_from(item, current))
     elif request.method == "POST" and form.is_valid():
-        content = form.content()
-        if form.is_valid() and run_service(form, services.item_edit, actor=request.user, item_id=item.pk,
-                                           meta=form.meta(), content=content, note=form.cleaned_data["note"]):
+        if run_service(form, services.item_edit, actor=request.user, item_id=item.pk, meta=form.meta(),
+                       content=form.content(), note=form.cleaned_data["note"]):
             messages.success(request, _("已保存为新版本。"))
             return redirect("console:item_detail", pk=item.pk)
     return render(request, "console/itembank/item_form.html", {

@@ -11,7 +11,6 @@ Modules' weights add up to 100 within each part (theory, practical, defence).
 
 from __future__ import annotations
 
-import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -21,10 +20,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
 from skillcert.core import audit
-from skillcert.core.excel import workbook_bytes
+from skillcert.core.excel import cell_text, read_rows, workbook_bytes
 
 from . import rules
 from .enums import MODULE_PART, Importance, ModuleKind, Part
@@ -109,43 +107,21 @@ def check(rows: list[NodeRow]) -> list[tuple[int, str]]:
     return errors
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def parse_xlsx(data: bytes) -> tuple[list[NodeRow], list[tuple[int, str]]]:
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        raise ValidationError({"file": _("无法读取该文件，请上传用模板填写的 .xlsx 文件。")}) from None
     rows: list[NodeRow] = []
     errors: list[tuple[int, str]] = []
-    try:
-        it = wb.worksheets[0].iter_rows(values_only=True)
-        header = [_text(v) for v in next(it, ())][:len(HEADERS)]
-        if header != HEADERS:
-            raise ValidationError({"file": _("第一行表头应为：%(h)s") % {"h": "、".join(HEADERS)}})
-        for number, values in enumerate(it, start=2):
-            values = tuple(values[:5]) + (None,) * (5 - len(values))
-            code, name, kind, weight, importance = (_text(v) for v in values)
-            if not any((code, name, kind, weight, importance)):
-                continue
-            parsed_weight = None
-            if weight:
-                try:
-                    parsed_weight = Decimal(weight.rstrip("%"))
-                except InvalidOperation:
-                    errors.append((number, _("比重“%(w)s”不是数字。") % {"w": weight}))
-            module_kind = MODULE_WORDS.get(kind, kind if kind in ModuleKind.values else "") if kind else ""
-            if kind and not module_kind:
-                errors.append((number, _("模块类别“%(k)s”无法识别。") % {"k": kind}))
-            rows.append(NodeRow(code.upper(), name, module_kind, parsed_weight, importance.upper(), number))
-    finally:
-        wb.close()
+    for number, values in read_rows(data, HEADERS):
+        code, name, kind, weight, importance = (cell_text(v) for v in values)
+        parsed_weight = None
+        if weight:
+            try:
+                parsed_weight = Decimal(weight.rstrip("%"))
+            except InvalidOperation:
+                errors.append((number, _("比重“%(w)s”不是数字。") % {"w": weight}))
+        module_kind = MODULE_WORDS.get(kind, kind if kind in ModuleKind.values else "") if kind else ""
+        if kind and not module_kind:
+            errors.append((number, _("模块类别“%(k)s”无法识别。") % {"k": kind}))
+        rows.append(NodeRow(code.upper(), name, module_kind, parsed_weight, importance.upper(), number))
     return rows, errors
 
 
