@@ -69,6 +69,7 @@ bench: install
 	$(PY) bench/registration_import.py
 	$(PY) bench/scheduling.py
 	$(PY) bench/itembank.py
+	$(PY) bench/assembly.py
 
 messages: install
 	cd src/skillcert && ../../$(PY) ../../manage.py makemessages -l en --no-location --no-obsolete

@@ -29,9 +29,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import highspy
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import lil_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 
 
 @dataclass
@@ -91,58 +92,180 @@ def _rows(items: list[dict], plan: dict) -> list[Row]:
     return rows
 
 
-def assemble(bank: dict, plan: dict, *, time_limit: float = 20.0, seed: int = 0) -> Result:
-    """Solve the plan over the bank; ``seed`` fixes the order items are offered to the solver."""
-    start = time.perf_counter()
+@dataclass
+class Model:
+    """The MIP in arrays: maximise c·x subject to lo ≤ A x ≤ hi, lb ≤ x ≤ ub, integrality (1 = integer)."""
+
+    c: np.ndarray
+    A: csr_matrix
+    lo: np.ndarray
+    hi: np.ndarray
+    lb: np.ndarray
+    ub: np.ndarray
+    integrality: np.ndarray
+    n: int
+    forms: int
+
+
+def _triplets(rows: list[Row], n: int, forms: int, first_row: int = 0):
+    """Coefficients of every plan row repeated per form, as COO arrays (row, column, value) and bounds."""
+    rr, cc, vv, lo, hi = [], [], [], [], []
+    r = first_row
+    for f in range(forms):
+        for row in rows:
+            idx = np.asarray(row.items, dtype=np.int64)
+            rr.append(np.full(idx.size, r, dtype=np.int64))
+            cc.append(f * n + idx)
+            vv.append(np.asarray(row.weights, dtype=float) if row.weights else np.ones(idx.size))
+            lo.append(row.low)
+            hi.append(row.high)
+            r += 1
+    return rr, cc, vv, lo, hi, r
+
+
+def _disjoint_csr(parts, n: int, forms: int, shape_cols: int):
+    """Append Σ_f x[i,f] ≤ 1 (one row per item, forms share no item) and return the CSR matrix and bounds."""
+    rr, cc, vv, lo, hi, r = parts
+    i = np.arange(n, dtype=np.int64)
+    rr.append(np.tile(r + i, forms))
+    cc.append((np.arange(forms, dtype=np.int64)[:, None] * n + i[None, :]).ravel())
+    vv.append(np.ones(n * forms))
+    lo, hi = np.r_[np.array(lo, dtype=float), np.zeros(n)], np.r_[np.array(hi, dtype=float), np.ones(n)]
+    A = coo_matrix((np.concatenate(vv), (np.concatenate(rr), np.concatenate(cc))), shape=(r + n, shape_cols))
+    return A.tocsr(), lo, hi
+
+
+def build(items: list[dict], rows: list[Row], forms: int) -> Model:
+    """The maximin model: x[i,f] at column f·n+i, t (the weakest form's discrimination) last."""
+    n = len(items)
+    nx = n * forms
+    a = np.array([float(it.get("discrimination") or 0.0) for it in items])
+    rr, cc, vv, lo, hi, r = _triplets(rows, n, forms)
+    for f in range(forms):  # t − Σ a_i x[i,f] ≤ 0
+        rr += [np.full(n + 1, r, dtype=np.int64)]
+        cc += [np.r_[f * n + np.arange(n, dtype=np.int64), nx]]
+        vv += [np.r_[-a, 1.0]]
+        lo.append(-np.inf)
+        hi.append(0.0)
+        r += 1
+    A, lo, hi = _disjoint_csr((rr, cc, vv, lo, hi, r), n, forms, nx + 1)
+    c = np.zeros(nx + 1)
+    c[nx] = 1.0
+    integrality = np.r_[np.ones(nx), 0.0]
+    return Model(c, A, lo, hi, np.zeros(nx + 1),
+                 np.r_[np.ones(nx), max(float(a.sum()), 0.0)], integrality, n, forms)
+
+
+def solve_highs(model: Model, *, time_limit: float, seed: int = 0, on_improve=None):
+    """Solve with HiGHS through highspy; ``on_improve(seconds, objective)`` hears every improving solution.
+    Returns (x or None, "optimal" | "feasible" | "infeasible", objective, bound)."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("random_seed", int(seed))
+    h.setOptionValue("threads", 1)
+    lp = highspy.HighsLp()
+    A = model.A.tocsc()
+    lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = model.c, model.lb, model.ub
+    lp.row_lower_, lp.row_upper_ = model.lo, model.hi
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = A.shape[1], A.shape[0]
+    lp.integrality_ = [highspy.HighsVarType.kInteger if v else highspy.HighsVarType.kContinuous
+                       for v in model.integrality]
+    lp.sense_ = highspy.ObjSense.kMaximize
+    h.passModel(lp)
+    if on_improve is not None:
+        started = time.perf_counter()
+        h.cbMipImprovingSolution.subscribe(
+            lambda e: on_improve(time.perf_counter() - started, float(e.data_out.objective_function_value)))
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    if info.primal_solution_status != 2:  # kSolutionStatusFeasible
+        return None, "infeasible", None, None
+    x = np.asarray(h.getSolution().col_value)
+    bound = float(info.mip_dual_bound)
+    return (x, "optimal" if status == highspy.HighsModelStatus.kOptimal else "feasible",
+            float(info.objective_function_value), bound if np.isfinite(bound) else None)
+
+
+def prepare(bank: dict, plan: dict, seed: int = 0) -> tuple[list[dict], list[Row], int]:
+    """Items offered to the solver (excluded ones dropped, order shuffled by ``seed``), plan rows, forms."""
     items = [it for it in bank["items"] if not it.get("exclude")]
     random.Random(seed).shuffle(items)
-    n, forms = len(items), int(plan.get("forms", 1))
-    rows = _rows(items, plan)
+    return items, _rows(items, plan), int(plan.get("forms", 1))
+
+
+def assemble(bank: dict, plan: dict, *, time_limit: float = 20.0, seed: int = 0, on_improve=None) -> Result:
+    """Solve the plan over the bank; ``seed`` fixes the order items are offered to the solver and HiGHS's
+    random seed, so the same bank, plan and seed give the same forms."""
+    start = time.perf_counter()
+    items, rows, forms = prepare(bank, plan, seed)
     contradictory = [{"row": row.name, "shortfall": None, "message": f"{row.label}：下限大于上限，计划本身矛盾"}
                      for row in rows if row.low > row.high]
     if contradictory:
         return Result(status="infeasible", diagnosis=contradictory, seconds=time.perf_counter() - start)
-    nx = n * forms  # x[i,f] at f*n + i, then t
-    a = np.array([float(it.get("discrimination") or 0.0) for it in items])
-    cons_rows = len(rows) * forms + forms + n
-    A = lil_matrix((cons_rows, nx + 1))
-    lo, hi = np.zeros(cons_rows), np.zeros(cons_rows)
-    r = 0
-    for f in range(forms):
-        for row in rows:
-            for k, i in enumerate(row.items):
-                A[r, f * n + i] = row.weights[k] if row.weights else 1.0
-            lo[r], hi[r] = row.low, row.high
-            r += 1
-        for i in range(n):  # t - Σ a_i x[i,f] ≤ 0
-            A[r, f * n + i] = -a[i]
-        A[r, nx] = 1.0
-        lo[r], hi[r] = -np.inf, 0.0
-        r += 1
-    for i in range(n):
-        for f in range(forms):
-            A[r, f * n + i] = 1.0
-        lo[r], hi[r] = 0.0, 1.0
-        r += 1
-    c = np.zeros(nx + 1)
-    c[nx] = -1.0
-    integrality = np.ones(nx + 1)
-    integrality[nx] = 0
-    res = milp(c, constraints=LinearConstraint(A.tocsr(), lo, hi), integrality=integrality,
-               bounds=Bounds(np.zeros(nx + 1), np.r_[np.ones(nx), np.inf]),
-               options={"time_limit": time_limit, "presolve": True})
     result = Result(status="infeasible")
-    if res.x is not None:
-        x = res.x[:nx].reshape(forms, n) > 0.5
-        result.forms = [sorted(items[i]["id"] for i in np.flatnonzero(x[f])) for f in range(forms)]
-        result.objective = round(float(min(a[x[f]].sum() for f in range(forms))), 6)
-        result.status = "optimal" if res.status == 0 else "feasible"
-        bound = getattr(res, "mip_dual_bound", None)
-        result.bound = round(-float(bound), 6) if bound is not None and np.isfinite(bound) else None
-    else:
+    pool = _pool(items, rows, forms)
+    if pool is not None:  # a large bank: solve over the items that can matter first
+        sub = [items[i] for i in pool]
+        _solve_into(result, sub, _rows(sub, plan), forms, time_limit=time_limit, seed=seed, on_improve=on_improve)
+        if result.forms:  # optimal over the pool only: no proven bound for the whole bank
+            result.status, result.bound = "feasible", None
+    if not result.forms:
+        remaining = max(1.0, time_limit - (time.perf_counter() - start))
+        _solve_into(result, items, rows, forms, time_limit=remaining, seed=seed, on_improve=on_improve)
+    if not result.forms:
         result.diagnosis = diagnose(items, plan, rows, forms, time_limit=max(1.0, time_limit / 4))
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _solve_into(result: Result, items: list[dict], rows: list[Row], forms: int, **options) -> None:
+    n = len(items)
+    x, status, _objective, bound = solve_highs(build(items, rows, forms), **options)
+    result.status = status
+    if x is None:
+        return
+    a = np.array([float(it.get("discrimination") or 0.0) for it in items])
+    chosen = x[: n * forms].reshape(forms, n) > 0.5
+    result.forms = [sorted(items[i]["id"] for i in np.flatnonzero(chosen[f])) for f in range(forms)]
+    result.objective = round(float(min(a[chosen[f]].sum() for f in range(forms))), 6)
+    result.bound = round(bound, 6) if bound is not None else None
+
+
+POOL_MIN_ITEMS = 5000
+
+
+def _pool(items: list[dict], rows: list[Row], forms: int) -> list[int] | None:
+    """For a large bank, the items worth offering to the solver. Items that belong to exactly the same plan
+    rows (type, element rows, difficulty band) are interchangeable for every count constraint, and such a
+    cell can give a form at most the smallest ``high`` of its rows; so the best ``forms × that`` items of a
+    cell by discrimination, plus a margin for enemy groups and the mean-difficulty window, hold an optimal
+    solution of the count constraints. Returns None when the bank is small or pooling would not shrink it."""
+    n = len(items)
+    if n < POOL_MIN_ITEMS:
+        return None
+    counted = [row for row in rows if not row.weights and not row.name.startswith("enemies.")]
+    cap = np.full(n, float(max((row.high for row in counted), default=n)))
+    keys: list[list[int]] = [[] for _ in range(n)]
+    for k, row in enumerate(counted):
+        for i in row.items:
+            keys[i].append(k)
+            cap[i] = min(cap[i], row.high)
+    cells: dict[tuple, list[int]] = {}
+    for i in range(n):
+        cells.setdefault(tuple(keys[i]), []).append(i)
+    keep: list[int] = []
+    for members in cells.values():
+        quota = int(forms * cap[members[0]] + 2 * forms)
+        members.sort(key=lambda i: -float(items[i].get("discrimination") or 0.0))
+        keep.extend(members[:quota])
+    if len(keep) > n // 2:
+        return None
+    return sorted(keep)
 
 
 def diagnose(items: list[dict], plan: dict, rows: list[Row], forms: int, *, time_limit: float) -> list[dict]:
@@ -151,30 +274,25 @@ def diagnose(items: list[dict], plan: dict, rows: list[Row], forms: int, *, time
     n = len(items)
     nx = n * forms
     flex = [k for k, row in enumerate(rows) if not row.name.startswith("enemies.")]
+    flex_pos = {k: j for j, k in enumerate(flex)}
     ns = 2 * len(flex) * forms  # under and over slack per row per form
-    cons_rows = len(rows) * forms + n
-    A = lil_matrix((cons_rows, nx + ns))
-    lo, hi = np.zeros(cons_rows), np.zeros(cons_rows)
-    r = 0
+    rr, cc, vv, lo, hi, r = _triplets(rows, n, forms)
     slack_of: dict[tuple[int, int], int] = {}
     for f in range(forms):
-        for k, row in enumerate(rows):
-            for j, i in enumerate(row.items):
-                A[r, f * n + i] = row.weights[j] if row.weights else 1.0
-            if k in flex:
-                s = nx + 2 * (flex.index(k) * forms + f)
-                A[r, s], A[r, s + 1] = 1.0, -1.0  # + under − over
-                slack_of[(k, f)] = s
-            lo[r], hi[r] = row.low, row.high
-            r += 1
-    for i in range(n):
-        for f in range(forms):
-            A[r, f * n + i] = 1.0
-        lo[r], hi[r] = 0.0, 1.0
-        r += 1
-    c = np.r_[np.zeros(nx), np.ones(ns)]
+        for k in flex:
+            row_no = f * len(rows) + k
+            s = nx + 2 * (flex_pos[k] * forms + f)
+            rr.append(np.array([row_no, row_no], dtype=np.int64))
+            cc.append(np.array([s, s + 1], dtype=np.int64))
+            vv.append(np.array([1.0, -1.0]))  # + under − over
+            slack_of[(k, f)] = s
+    A, lo, hi = _disjoint_csr((rr, cc, vv, lo, hi, r), n, forms, nx + ns)
+    c = np.zeros(nx + ns)
+    for (k, _f), s in slack_of.items():
+        c[s] = c[s + 1] = _slack_cost(rows[k], int(plan["length"]))
     integrality = np.r_[np.ones(nx), np.zeros(ns)]
-    res = milp(c, constraints=LinearConstraint(A.tocsr(), lo, hi), integrality=integrality,
+    res = milp(c, constraints=LinearConstraint(A, lo, hi),
+               integrality=integrality,
                bounds=Bounds(np.zeros(nx + ns), np.r_[np.ones(nx), np.full(ns, np.inf)]),
                options={"time_limit": time_limit})
     if res.x is None:
@@ -201,6 +319,15 @@ def diagnose(items: list[dict], plan: dict, rows: list[Row], forms: int, *, time
             found.append({"row": row.name, "shortfall": -extra,
                           "message": f"{row.label}：{forms} 份试卷共多出 {extra} 题，与其他计划行冲突"})
     return found
+
+
+def _slack_cost(row: Row, length: int) -> float:
+    """Slack on the paper's structure (length, type counts) costs double, so the blame falls on the content
+    rows first; among content rows a slightly lower cost for rows asking for more items breaks ties towards
+    the row that asks for too much rather than spreading one shortage over its neighbours."""
+    if row.name == "length" or row.name.startswith("types."):
+        return 2.0
+    return 1.0 + 1e-3 * (1.0 - min(max(row.low, 0.0), length) / max(length, 1))
 
 
 def main(argv: list[str] | None = None) -> int:
