@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "skillcert.integrity",
     "skillcert.scheduling",
     "skillcert.itembank",
+    "skillcert.papers",
     "skillcert.console",
     "skillcert.portal",
     "skillcert.public",

@@ -200,6 +200,13 @@ def _blueprint(bank: Bank, manager: User) -> None:
     blueprints.blueprint_approve(actor=manager, blueprint_id=bp.pk)
 
 
+def sample_statistics(item: Item, rng: random.Random) -> None:
+    """Plausible historical statistics: proportion correct falling with the designed difficulty, and a
+    discrimination index around 0.38 (until grading, #8, measures real ones)."""
+    item.empirical_difficulty = round(min(0.95, max(0.15, rng.gauss(0.85 - 0.1 * item.difficulty, 0.08))), 2)
+    item.discrimination = round(min(0.75, max(0.05, rng.gauss(0.38, 0.1))), 2)
+
+
 def _approve_in_bulk(bank: Bank, reviewer: User, rng: random.Random) -> None:
     """Load the generated items' historical reviews (all four §7.2.4 points met) and their statistics."""
     items = list(Item.objects.filter(bank=bank, status=ItemStatus.DRAFT).select_related("current_version"))
@@ -208,8 +215,7 @@ def _approve_in_bulk(bank: Bank, reviewer: User, rng: random.Random) -> None:
                    decision=ReviewDecision.APPROVE, comments="符合命题规范。") for i in items], batch_size=500)
     for i in items:
         i.status, i.reviewer = ItemStatus.APPROVED, reviewer
-        i.empirical_difficulty = round(min(0.95, max(0.15, rng.gauss(0.85 - 0.1 * i.difficulty, 0.08))), 2)
-        i.discrimination = round(min(0.75, max(0.05, rng.gauss(0.38, 0.1))), 2)
+        sample_statistics(i, rng)
     Item.objects.bulk_update(items, ["status", "reviewer", "empirical_difficulty", "discrimination"], batch_size=500)
 
 

@@ -321,6 +321,21 @@ def diagnose(items: list[dict], plan: dict, rows: list[Row], forms: int, *, time
     return found
 
 
+def check_form(form_items: list[dict], plan: dict) -> list[str]:
+    """The plan rows one form breaks (labels, in Chinese); empty when the form meets every row. Used to
+    check a manual swap and to tell which replacements keep every constraint."""
+    rows = _rows(form_items, plan)
+    broken = []
+    for row in rows:
+        if row.weights:
+            total = sum(row.weights[k] for k in range(len(row.items)))
+        else:
+            total = len(row.items)
+        if total < row.low - 1e-9 or total > row.high + 1e-9:
+            broken.append(row.label)
+    return broken
+
+
 def _slack_cost(row: Row, length: int) -> float:
     """Slack on the paper's structure (length, type counts) costs double, so the blame falls on the content
     rows first; among content rows a slightly lower cost for rows asking for more items breaks ties towards
