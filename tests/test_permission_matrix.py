@@ -30,6 +30,7 @@ CAND = [Role.CANDIDATE]
 BANK = [Role.BANK_MANAGER, Role.ITEM_WRITER, Role.ITEM_REVIEWER]  # bank roles (§7.3.2, §10.9)
 AUTHORS = [Role.BANK_MANAGER, Role.ITEM_WRITER]
 BANK_READERS = [Role.BANK_MANAGER, Role.ITEM_REVIEWER]
+PAPERS = [Role.PLATFORM_ADMIN, Role.BODY_ADMIN, Role.EXAM_AFFAIRS, Role.BANK_MANAGER]  # papers and custody (§10)
 
 
 def everyone(status: int) -> dict[str, int]:
@@ -180,6 +181,23 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "console:meeting_detail": (lambda o: {"pk": o["meeting"].pk}, allowed(BANK)),
     "console:release_detail": (lambda o: {"pk": o["release"].pk}, allowed(BANK)),
     "console:export_decide": (lambda o: {"pk": o["export"].pk}, allowed(BANK, ok=405)),
+    # Papers (§6.3.2, §10): content for the bank's managers, custody for the body's exam affairs staff
+    "console:paper_list": (lambda o: {}, allowed([*PAPERS, OTHER_BODY_ADMIN])),
+    "console:paper_assemble": (lambda o: {"bank_pk": o["bank"].pk}, {
+        **allowed([*PAPERS, OTHER_BODY_ADMIN], ok=404), Role.BANK_MANAGER: 200}),
+    "console:paper_detail": (lambda o: {"pk": o["paper"].pk}, allowed(PAPERS, out_of_scope=404)),
+    "console:paper_action": (lambda o: {"pk": o["paper"].pk, "action": "lock"},
+                             allowed([*PAPERS, OTHER_BODY_ADMIN], ok=405)),
+    "console:paper_swap": (lambda o: {"pk": o["paper"].pk, "item_pk": o["paper_item"].pk}, {
+        **allowed(PAPERS, ok=403, out_of_scope=404), Role.BANK_MANAGER: 200}),
+    "console:paper_print": (lambda o: {"pk": o["paper"].pk, "doc": "key"}, {
+        **allowed(PAPERS, ok=403, out_of_scope=404), Role.BANK_MANAGER: 200}),
+    "console:paper_custody": (lambda o: {"pk": o["paper"].pk}, allowed(PAPERS, out_of_scope=404)),
+    "console:custody_handover_pdf": (lambda o: {"pk": o["custody_event"].pk}, allowed(PAPERS, out_of_scope=404)),
+    "console:my_custody": (lambda o: {}, allowed(STAFF)),
+    "console:custody_confirm": (lambda o: {"pk": o["custody_party"].pk}, allowed(STAFF, ok=405)),
+    "console:discrepancy_resolve": (lambda o: {"pk": o["discrepancy"].pk},
+                                    allowed([*PAPERS, OTHER_BODY_ADMIN], ok=405)),
     # Only the requester downloads; a pending export sends them back to the list with the reason.
     "console:export_download": (lambda o: {"pk": o["export"].pk}, {**allowed(BANK, ok=403),
                                                                    Role.BANK_MANAGER: 302}),
@@ -306,6 +324,34 @@ def _itembank_objects(world, principals) -> dict:
             "meeting": meeting, "release": release, "export": export, "item_problem": problem}
 
 
+def _paper_objects(world, objects, principals, member) -> dict:
+    """A sealed two-form paper of the bank for the session (which now also offers the bank's trade), its
+    printing and a collection that came back one short (a discrepancy), the member named as a witness."""
+    from skillcert.papers import services
+    from skillcert.papers.enums import CustodyKind
+    from skillcert.papers.models import PaperItem
+    from tests.papers.conftest import fill_bank
+
+    manager, bank, session = principals[Role.BANK_MANAGER], objects["bank"], objects["session"]
+    session.offers.add(objects["ann"].offers.get(trade=bank.trade, level=bank.level))
+    fill_bank(bank, principals[Role.ITEM_WRITER], 30, 0)
+    plan = {"forms": 2, "length": 4, "types": {"single": 4}, "points": {"single": "25"}}
+    paper = services.paper_assemble(actor=manager, session_id=session.pk, bank_id=bank.pk, plan=plan)
+    services.paper_review(actor=manager, paper_id=paper.pk)
+    services.paper_lock(actor=manager, paper_id=paper.pk)
+    services.paper_seal(actor=manager, paper_id=paper.pk)
+    officer = principals[Role.EXAM_AFFAIRS]
+    services.custody_record(actor=officer, paper_id=paper.pk, kind=CustodyKind.PRINT, data={
+        "place": "印刷室", "count": 10, "spoiled": 0, "operator": officer})
+    services.custody_record(actor=officer, paper_id=paper.pk, kind=CustodyKind.PACK, data={
+        "room": objects["room"], "count": 10, "bag_no": "B1", "seal_no": "S1", "operator": officer})
+    event = services.custody_record(actor=officer, paper_id=paper.pk, kind=CustodyKind.COLLECT, data={
+        "room": objects["room"], "count": 9, "witnesses": [member, officer]})
+    return {"paper": paper, "paper_item": PaperItem.objects.filter(form__paper=paper).first(),
+            "custody_event": event, "custody_party": event.parties.get(user=member),
+            "discrepancy": event.discrepancy}
+
+
 @pytest.mark.django_db
 def test_every_url_answers_every_role_as_the_matrix_says(client, world):
     member = user_with_role(Role.PROCTOR, world.venue, username="matrix_member")
@@ -318,6 +364,7 @@ def test_every_url_answers_every_role_as_the_matrix_says(client, world):
     objects.update(_registration_objects(world, principals[Role.CANDIDATE]))
     objects.update(_scheduling_objects(world, objects, principals, member))
     objects.update(_itembank_objects(world, principals))
+    objects.update(_paper_objects(world, objects, principals, member))
     failures = []
     for name, (kwargs_for, expected) in MATRIX.items():
         url = reverse(name, kwargs=kwargs_for(objects))

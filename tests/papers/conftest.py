@@ -39,8 +39,9 @@ class PaperWorld:
 
 def fill_bank(bank: Bank, writer: User, theory: int, practical: int, seed: int = 5) -> None:
     rng = random.Random(seed)
-    exchange.write_items(actor=writer, bank_id=bank.pk, parsed=generate(rng, theory, practical), source="test")
-    items = list(bank.items.all())
+    codes = exchange.write_items(actor=writer, bank_id=bank.pk, parsed=generate(rng, theory, practical),
+                                 source="test")
+    items = list(bank.items.filter(code__in=codes))
     for i in items:
         i.status = ItemStatus.ACTIVE
         sample_statistics(i, rng)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import itembank_views as bank
+from . import papers_views as papers
 from . import registration_views as reg
 from . import scheduling_views as sch
 from . import views
@@ -74,6 +75,18 @@ urlpatterns = [
     path("jobs/<int:pk>/", sch.job_detail, name="job_detail"),
     path("jobs/<int:pk>/status.json", sch.job_status, name="job_status"),
     path("jobs/<int:pk>/download/", sch.job_download, name="job_download"),
+    # Papers and custody (§6.3.2, §7.2.2.6, §10, A.2)
+    path("papers/", papers.paper_list, name="paper_list"),
+    path("papers/assemble/<int:bank_pk>/", papers.paper_assemble, name="paper_assemble"),
+    path("papers/<int:pk>/", papers.paper_detail, name="paper_detail"),
+    path("papers/<int:pk>/do/<str:action>/", papers.paper_action, name="paper_action"),
+    path("papers/<int:pk>/swap/<int:item_pk>/", papers.paper_swap, name="paper_swap"),
+    path("papers/<int:pk>/print/<str:doc>/", papers.paper_print, name="paper_print"),
+    path("papers/<int:pk>/custody/", papers.paper_custody, name="paper_custody"),
+    path("custody/<int:pk>/handover.pdf", papers.custody_handover_pdf, name="custody_handover_pdf"),
+    path("custody/mine/", papers.my_custody, name="my_custody"),
+    path("custody/confirm/<int:pk>/", papers.custody_confirm, name="custody_confirm"),
+    path("custody/discrepancies/<int:pk>/resolve/", papers.discrepancy_resolve, name="discrepancy_resolve"),
     # Item bank (§7, §10)
     path("banks/", bank.bank_list, name="bank_list"),
     path("banks/<int:pk>/", bank.bank_detail, name="bank_detail"),
