@@ -4,7 +4,7 @@ from django.db.models import Count
 
 from skillcert.accounts.demo import DEMO_PASSWORD, seed_foundation
 
-STAGES = ["foundation", "registration", "scheduled", "itembank"]  # later issues add: papers, exam, ...
+STAGES = ["foundation", "registration", "scheduled", "itembank", "papers"]  # later issues add: exam, ...
 
 
 class Command(BaseCommand):
@@ -34,6 +34,11 @@ class Command(BaseCommand):
             from skillcert.itembank.demo import seed_itembank
 
             bank = seed_itembank()
+        papers = []
+        if STAGES.index(stage) >= STAGES.index("papers"):
+            from skillcert.papers.demo import seed_papers
+
+            papers = seed_papers(batch, bank)
         if quiet:
             return
         w = self.stdout.write
@@ -70,4 +75,10 @@ class Command(BaseCommand):
               "the 高级 bank is short (red on the dashboard)")
             w("    console: 题库 (demo_bank_manager; demo_item_writer writes, demo_item_reviewer reviews — all need "
               "TOTP, see above)")
+            w("")
+        for paper in papers:
+            w(f"  Paper {paper.code}: {paper.session} — {paper.get_status_display()}, {paper.forms.count()} forms")
+        if papers:
+            w("    console: 组卷与保密交接 (demo_bank_manager assembles, reviews, locks, seals, prints; "
+              "demo_exam_affairs keeps the custody ledger; 待我确认的交接 for the people it names)")
             w("")
