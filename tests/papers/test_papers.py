@@ -142,7 +142,7 @@ def test_recently_used_items_are_left_out(pw):
     from skillcert.papers import selectors
 
     assert selectors.recent_item_ids(pw.bank, 1) == used
-    bank_json, _by_id = plans.engine_bank(pw.bank, plans.clean_plan(small_plan(exposure_limit=1), "theory"),
+    bank_json = plans.engine_bank(pw.bank, plans.clean_plan(small_plan(exposure_limit=1), "theory"),
                                           "theory", recent_item_ids=set())
     excluded = {int(it["id"]) for it in bank_json["items"] if it["exclude"]}
     assert used <= excluded  # exposure limit 1: every item used once is out

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from reportlab.lib import colors
@@ -23,17 +22,16 @@ from reportlab.platypus import PageBreak, SimpleDocTemplate, Spacer, Table, Tabl
 
 from skillcert.core.pdf import cjk_font, para
 from skillcert.itembank.enums import CHOICE_TYPES, OPTION_KEYS, ItemType
+from skillcert.scheduling.documents import GRID, HEAD_BG, _local
 
 from .models import CustodyEvent, Paper
 
-GRID = [("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
-HEAD_BG = ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e3f4ec"))
 TYPE_LABELS = dict(ItemType.choices)
 MAX_COPIES = 200
 
 
-def _local(at, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return timezone.localtime(at).strftime(fmt) if at else "—"
+def _when(at) -> str:
+    return _local(at, "%Y-%m-%d %H:%M") if at else "—"
 
 
 def form_label(number: int) -> str:
@@ -109,7 +107,7 @@ def _heading(paper: Paper, title: str, label: str) -> list:
     return [para(title, "title"),
             para(f"{paper.bank.occupation.name}（{paper.bank.trade.name if paper.bank.trade else ''}）"
                  f"{paper.bank.level.name}　{s.get_kind_display()}", "center"),
-            para(_("%(batch)s　%(time)s　%(label)s") % {"batch": s.batch.name, "time": _local(s.starts_at),
+            para(_("%(batch)s　%(time)s　%(label)s") % {"batch": s.batch.name, "time": _when(s.starts_at),
                                                        "label": label}, "center"),
             Spacer(1, 4 * mm)]
 
@@ -241,7 +239,7 @@ def handover_pdf(event: CustodyEvent) -> bytes:
     buffer = io.BytesIO()
     doc = _doc(buffer, f"{paper.code} 试卷交接单")
     rows = [[_("试卷编号"), paper.code, _("场次"), f"{paper.session.batch.name} {paper.session}"],
-            [_("环节"), event.get_kind_display(), _("时间"), _local(event.occurred_at)],
+            [_("环节"), event.get_kind_display(), _("时间"), _when(event.occurred_at)],
             [_("地点"), event.place or "—", _("考场"), str(event.room) if event.room else "—"],
             [_("份数"), str(event.count if event.count is not None else "—"), _("袋号 / 密封条号"),
              f"{event.bag_no or '—'} / {event.seal_no or '—'}"],
@@ -252,7 +250,7 @@ def handover_pdf(event: CustodyEvent) -> bytes:
     for party in event.parties.all():
         people.append([para(ROLE_LABELS.get(party.role, party.role), "cell"),
                        para(party.user.full_name or party.user.username, "cell"),
-                       para(_local(party.confirmed_at) if party.confirmed_at else _("未确认"), "cell"), ""])
+                       para(_when(party.confirmed_at) if party.confirmed_at else _("未确认"), "cell"), ""])
     ptable = Table(people, colWidths=[36 * mm, 46 * mm, 50 * mm, 46 * mm], rowHeights=[None] + [12 * mm] * (
         len(people) - 1), repeatRows=1)
     ptable.setStyle(TableStyle([*GRID, HEAD_BG]))

@@ -186,22 +186,20 @@ def item_discrimination(item) -> float:
     return item.discrimination if item.discrimination is not None else DEFAULT_DISCRIMINATION
 
 
-def engine_bank(bank, plan: dict[str, Any], part: str, *, recent_item_ids: set[int]) -> tuple[dict, dict]:
+def engine_bank(bank, plan: dict[str, Any], part: str, *, recent_item_ids: set[int]) -> dict:
     """The bank's active items of ``part`` in the engine's bank.json shape (id = the item's pk as text),
-    with items used recently or over the exposure limit marked ``exclude``; and the items by that id."""
+    with items used recently or over the exposure limit marked ``exclude``."""
     kinds = set(plan["types"])
     items = (bank.items.filter(status=ItemStatus.ACTIVE, part=part, type__in=kinds)
-             .select_related("current_version").order_by("pk"))
+             .order_by("pk"))
     limit = plan.get("exposure_limit")
-    out, by_id = [], {}
+    out = []
     for it in items:
-        key = str(it.pk)
-        by_id[key] = it
-        out.append({"id": key, "type": it.type, "element": it.element_code, "difficulty": item_difficulty(it),
+        out.append({"id": str(it.pk), "type": it.type, "element": it.element_code, "difficulty": item_difficulty(it),
                     "discrimination": item_discrimination(it), "score": float(plan["points"][it.type]),
                     "enemies": [it.enemy_group] if it.enemy_group else [],
                     "exclude": it.pk in recent_item_ids or (limit is not None and it.exposure_count >= limit)})
-    return {"items": out}, by_id
+    return {"items": out}
 
 
 def engine_plan(plan: dict[str, Any]) -> dict[str, Any]:

@@ -82,19 +82,18 @@ def paper_assemble(*, actor, session_id: int, bank_id: int, plan: dict[str, Any]
         raise ValidationError({"session": _("该场次已有本题库的试卷 %(c)s，请在该试卷上重新组卷。")
                                % {"c": existing.code}})
     recent = selectors.recent_item_ids(bank, plan["exclude_recent"], exclude_paper_id=paper_id)
-    bank_json, by_id = plans.engine_bank(bank, plan, part, recent_item_ids=recent)
+    bank_json = plans.engine_bank(bank, plan, part, recent_item_ids=recent)
     result = assemble(bank_json, plans.engine_plan(plan), time_limit=plan["time_limit"], seed=plan["seed"])
     if result.status == "infeasible":
         messages = [d["message"] for d in result.diagnosis] or [_("题库中的试题不足以组成试卷。")]
         audit.record(actor, "papers.paper.assembly_infeasible", target=bank,
                      data={"session": session.pk, "diagnosis": result.diagnosis})
         raise ValidationError({"plan": messages})
-    return _write_assembly(actor=actor, session=session, bank=bank, plan=plan, paper_id=paper_id, result=result,
-                           by_id=by_id)
+    return _write_assembly(actor=actor, session=session, bank=bank, plan=plan, paper_id=paper_id, result=result)
 
 
 @transaction.atomic
-def _write_assembly(*, actor, session: ExamSession, bank: Bank, plan, paper_id, result, by_id) -> Paper:
+def _write_assembly(*, actor, session: ExamSession, bank: Bank, plan, paper_id, result) -> Paper:
     if paper_id is not None:
         paper = _lock_paper(paper_id)
         if paper.bank_id != bank.pk or paper.session_id != session.pk:
