@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",
     "skillcert.core",
     "skillcert.catalog",
     "skillcert.accounts",
@@ -78,9 +79,11 @@ INSTALLED_APPS = [
     "skillcert.scheduling",
     "skillcert.itembank",
     "skillcert.papers",
+    "skillcert.delivery",
     "skillcert.console",
     "skillcert.portal",
     "skillcert.public",
+    "skillcert.exam",
 ]
 
 MIDDLEWARE = [

@@ -299,21 +299,22 @@ def open_document(*, actor, paper: Paper, kind: str, form_number: int, purpose: 
 
 
 @transaction.atomic
-def _open(actor, paper: Paper, kind: str, form_number: int, purpose: str) -> dict:
+def _open(actor, paper: Paper, kind: str, form_number: int, purpose: str, actor_label: str | None = None) -> dict:
     doc = paper.documents.filter(kind=kind, form_number=form_number).first()
     if doc is None:
         raise ValidationError(_("试卷尚未密封。"))
     data = json.loads(keyring().open(doc.key_id, doc.sealed, doc.aad()))
-    audit.record(actor, "papers.document.opened", target=paper, data={"kind": kind, "form": form_number,
-                                                                       "purpose": purpose})
+    audit.record(actor, "papers.document.opened", target=paper, actor_label=actor_label,
+                 data={"kind": kind, "form": form_number, "purpose": purpose})
     return data
 
 
-def released_content(*, actor, paper: Paper, form_number: int) -> dict:
-    """For delivery (#7): a form's paper, only once the paper has been released at the start signal."""
-    if paper.status not in (PaperStatus.RELEASED, PaperStatus.USED):
+def released_content(*, actor, paper: Paper, form_number: int, actor_label: str | None = None) -> dict:
+    """For delivery: a form's paper, only once the paper has been released at the start signal. A candidate
+    at a room computer has no account: ``actor`` is None and ``actor_label`` names their ticket."""
+    if paper is None or paper.status not in (PaperStatus.RELEASED, PaperStatus.USED):
         raise PermissionDenied(_("试卷尚未启封下发。"))
-    return _open(actor, paper, DocKind.PAPER, form_number, "delivery")
+    return _open(actor, paper, DocKind.PAPER, form_number, "delivery", actor_label)
 
 
 @transaction.atomic

@@ -1,0 +1,64 @@
+"""Who may see and run a room (§6.4.1, A.2). Default deny.
+
+- A proctor sees and runs only the rooms they are assigned to for that session.
+- The chief and deputy chief examiner of a venue run every room of it; inspectors and quality
+  supervisors see them all (§6.4.1.2 巡考), without operating them.
+- The body's exam affairs staff and admins see every room of their body's sessions.
+- A candidate reaches only their own attempt, through the token of their log-in (never these rules).
+"""
+
+from __future__ import annotations
+
+from skillcert.accounts import rules
+from skillcert.accounts.enums import Role
+from skillcert.scheduling.enums import StaffRole
+
+RUNNERS_AT_VENUE = (StaffRole.CHIEF, StaffRole.DEPUTY)
+WATCHERS_AT_VENUE = (StaffRole.CHIEF, StaffRole.DEPUTY, StaffRole.INSPECTOR, StaffRole.SUPERVISOR)
+OFFICE = (Role.BODY_ADMIN, Role.EXAM_AFFAIRS)
+
+
+def _posts(user, sitting):
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cache = getattr(user, "_delivery_posts", None)
+    if cache is None:
+        cache = user._delivery_posts = {}
+    key = sitting.session_id
+    if key not in cache:
+        cache[key] = list(sitting.session.staff.filter(user=user).values_list("role", "venue_id", "room_id"))
+    return cache[key]
+
+
+def runs(user, sitting) -> bool:
+    """Start, pause, compensate, check in, force-submit: the room's proctors and the venue's chiefs."""
+    for role, venue_id, room_id in _posts(user, sitting):
+        if role == StaffRole.PROCTOR and room_id == sitting.room_id:
+            return True
+        if role in RUNNERS_AT_VENUE and venue_id == sitting.room.venue_id:
+            return True
+    return False
+
+
+def sees(user, sitting) -> bool:
+    if runs(user, sitting):
+        return True
+    for role, venue_id, _room in _posts(user, sitting):
+        if role in WATCHERS_AT_VENUE and venue_id == sitting.room.venue_id:
+            return True
+    return rules.is_platform_admin(user) or rules.has_role(user, *OFFICE,
+                                                           org=sitting.session.batch.announcement.body_id)
+
+
+def oversees_venue(user, session, venue_id: int) -> bool:
+    """The venue overview (all rooms at once): its chiefs, inspectors and supervisors, and the office."""
+    if session.staff.filter(user=user, venue_id=venue_id, role__in=WATCHERS_AT_VENUE).exists():
+        return True
+    return rules.is_platform_admin(user) or rules.has_role(user, *OFFICE, org=session.batch.announcement.body_id)
+
+
+def uses_delivery(user) -> bool:
+    """Whether the console shows 考场监考台 at all."""
+    if rules.is_platform_admin(user) or rules.has_role(user, *OFFICE):
+        return True
+    return user.staff_assignments.exists()

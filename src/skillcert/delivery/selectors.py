@@ -1,0 +1,120 @@
+"""Reads of the exam day: which rooms a staff member sees, a room's live roster, a venue's overview."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+
+from django.db.models import Count, Max, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from skillcert.accounts import rules as account_rules
+from skillcert.scheduling.documents import mask_id
+from skillcert.scheduling.enums import SessionKind
+from skillcert.scheduling.models import ExamSession, RoomSignOff
+
+from . import clock, rules
+from .enums import OFFLINE_AFTER_SECONDS, AttemptStatus, RoomState, SignalKind
+from .models import Attempt, AttemptSession, RoomEvent, RoomSitting
+
+
+def sessions_for_user(user, *, days: int = 30) -> QuerySet[ExamSession]:
+    """Computer-based sessions the user works in or oversees: recent and upcoming."""
+    since = timezone.now() - dt.timedelta(days=days)
+    qs = ExamSession.objects.filter(kind=SessionKind.THEORY_COMPUTER, ends_at__gte=since)
+    if account_rules.is_platform_admin(user):
+        pass
+    else:
+        bodies = account_rules.scope_org_ids(user, *rules.OFFICE)
+        qs = qs.filter(Q(staff__user=user) | Q(batch__announcement__body_id__in=bodies))
+    return qs.select_related("batch").distinct().order_by("starts_at")
+
+
+def sittings_visible(user, sittings) -> list[RoomSitting]:
+    return [s for s in sittings if rules.sees(user, s)]
+
+
+def sitting_get_for_user(user, pk: int) -> RoomSitting:
+    sitting = (RoomSitting.objects.select_related("session__batch__announcement", "room__venue", "started_by")
+               .filter(pk=pk).first())
+    if sitting is None or not rules.sees(user, sitting):
+        raise Http404
+    return sitting
+
+
+def live_status(attempt: Attempt, last_seen: dt.datetime | None, now: dt.datetime) -> str:
+    """not_arrived / checked_in / answering / offline / submitted / absent."""
+    if attempt.status == AttemptStatus.ANSWERING and (
+            last_seen is None or (now - last_seen).total_seconds() > OFFLINE_AFTER_SECONDS):
+        return "offline"
+    return attempt.status
+
+
+LIVE_LABELS = {**dict(AttemptStatus.choices), "offline": "离线"}
+
+
+def roster(sitting: RoomSitting, now: dt.datetime | None = None) -> list[dict]:
+    """One row per candidate: seat, identity, live status, answered count, signals, time left."""
+    now = now or timezone.now()
+    attempts = list(sitting.attempts.select_related("application", "ticket", "assignment__seat", "sitting__session")
+                    .annotate(answered=Count("answers", distinct=True)).order_by("assignment__seat__number"))
+    seen = dict(AttemptSession.objects.filter(attempt__sitting=sitting, revoked_at__isnull=True)
+                .values_list("attempt_id").annotate(m=Max("last_seen_at")))
+    signals: dict[int, Counter] = defaultdict(Counter)
+    for attempt_id, kind in sitting.attempts.values_list("pk", "signals__kind"):
+        if kind:
+            signals[attempt_id][kind] += 1
+    rows = []
+    for a in attempts:
+        status = live_status(a, seen.get(a.pk), now)
+        deadline = a.deadline(now)
+        rows.append({
+            "id": a.pk, "seat": a.assignment.seat.number, "workstation": a.assignment.seat.workstation,
+            "name": a.application.full_name, "ticket": a.ticket.number, "id_masked": mask_id(a.application.id_number),
+            "status": status, "status_label": str(LIVE_LABELS.get(status, status)),
+            "identity_checked": a.identity_checked_at is not None, "answered": a.answered,
+            "items": len(a.layout.get("items", [])), "compensation_minutes": a.compensation_seconds // 60,
+            "relogin_allowed": a.relogin_allowed,
+            "remaining_seconds": clock.remaining_seconds(deadline, now) if a.status in (
+                AttemptStatus.CHECKED_IN, AttemptStatus.ANSWERING) else None,
+            "signals": {k: signals[a.pk][k] for k in SignalKind.values if signals[a.pk][k]},
+            "submitted_at": a.submitted_at.isoformat() if a.submitted_at else None,
+        })
+    return rows
+
+
+def sitting_summary(sitting: RoomSitting, now: dt.datetime | None = None) -> dict:
+    now = now or timezone.now()
+    deadline = sitting.room_clock().deadline(now)
+    return {
+        "id": sitting.pk, "room": sitting.room.name, "state": sitting.state,
+        "state_label": str(RoomState(sitting.state).label), "code": sitting.code,
+        "started_at": sitting.started_at.isoformat() if sitting.started_at else None,
+        "deadline": deadline.isoformat() if deadline else None,
+        "remaining_seconds": clock.remaining_seconds(deadline, now),
+        "compensation_minutes": sitting.compensation_seconds // 60, "paused_seconds": sitting.paused_seconds,
+        "signed_off": RoomSignOff.objects.filter(session_id=sitting.session_id, room_id=sitting.room_id).exists(),
+        "server_time": now.isoformat(),
+    }
+
+
+def counts(rows: list[dict]) -> dict[str, int]:
+    c = Counter(r["status"] for r in rows)
+    return {k: c.get(k, 0) for k in ["not_arrived", "checked_in", "answering", "offline", "submitted", "absent"]}
+
+
+def venue_overview(session: ExamSession, venue_id: int, now: dt.datetime | None = None) -> list[dict]:
+    """Every room of the venue in this session at once (for the chief and inspectors)."""
+    now = now or timezone.now()
+    out = []
+    for sitting in session.sittings.filter(room__venue_id=venue_id).select_related("room", "session"):
+        rows = roster(sitting, now)
+        out.append({**sitting_summary(sitting, now), "counts": counts(rows),
+                    "signals": sum(sum(r["signals"].values()) for r in rows),
+                    "events": sitting.events.filter(recorded_by__isnull=False).count()})
+    return out
+
+
+def room_record(sitting: RoomSitting) -> QuerySet[RoomEvent]:
+    return sitting.events.select_related("attempt__application", "recorded_by").order_by("occurred_at", "pk")
