@@ -1,5 +1,7 @@
 from django.conf import settings
 
+from skillcert.delivery import rules as delivery_rules
+
 from . import rules
 from .enums import Role
 from .selectors import site_body
@@ -21,6 +23,7 @@ def site(request):
             "sittings": rules.has_role(user, Role.CHIEF_EXAMINER, Role.DEPUTY_CHIEF),
             "candidate": rules.is_candidate(user),
             "bank": rules.has_role(user, Role.BANK_MANAGER, Role.ITEM_WRITER, Role.ITEM_REVIEWER),
+            "delivery": delivery_rules.uses_delivery(user),
             "papers": rules.has_role(user, Role.BANK_MANAGER, Role.BODY_ADMIN, Role.EXAM_AFFAIRS)
             or rules.is_platform_admin(user),
         } if user is not None and user.is_authenticated else {},

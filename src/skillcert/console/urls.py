@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import delivery_views as delivery
 from . import itembank_views as bank
 from . import papers_views as papers
 from . import registration_views as reg
@@ -76,6 +77,10 @@ urlpatterns = [
     path("jobs/<int:pk>/status.json", sch.job_status, name="job_status"),
     path("jobs/<int:pk>/download/", sch.job_download, name="job_download"),
     # Papers and custody (§6.3.2, §7.2.2.6, §10, A.2)
+    path("exam-day/", delivery.delivery_list, name="delivery_list"),
+    path("exam-day/rooms/<int:pk>/", delivery.delivery_room, name="delivery_room"),
+    path("exam-day/sessions/<int:session_pk>/venues/<int:venue_pk>/", delivery.delivery_venue,
+         name="delivery_venue"),
     path("papers/", papers.paper_list, name="paper_list"),
     path("papers/assemble/<int:bank_pk>/", papers.paper_assemble, name="paper_assemble"),
     path("papers/<int:pk>/", papers.paper_detail, name="paper_detail"),

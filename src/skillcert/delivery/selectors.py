@@ -78,7 +78,8 @@ def roster(sitting: RoomSitting, now: dt.datetime | None = None) -> list[dict]:
             "relogin_allowed": a.relogin_allowed,
             "remaining_seconds": clock.remaining_seconds(deadline, now) if a.status in (
                 AttemptStatus.CHECKED_IN, AttemptStatus.ANSWERING) else None,
-            "signals": {k: signals[a.pk][k] for k in SignalKind.values if signals[a.pk][k]},
+            "signals": [{"kind": k, "label": str(SignalKind(k).label), "count": signals[a.pk][k]}
+                        for k in SignalKind.values if signals[a.pk][k]],
             "submitted_at": a.submitted_at.isoformat() if a.submitted_at else None,
         })
     return rows
@@ -111,7 +112,7 @@ def venue_overview(session: ExamSession, venue_id: int, now: dt.datetime | None 
     for sitting in session.sittings.filter(room__venue_id=venue_id).select_related("room", "session"):
         rows = roster(sitting, now)
         out.append({**sitting_summary(sitting, now), "counts": counts(rows),
-                    "signals": sum(sum(r["signals"].values()) for r in rows),
+                    "signals": sum(s["count"] for r in rows for s in r["signals"]),
                     "events": sitting.events.filter(recorded_by__isnull=False).count()})
     return out
 

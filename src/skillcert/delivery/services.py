@@ -371,13 +371,16 @@ def _finish(attempt: Attempt, how: str, at: dt.datetime) -> None:
 
 
 @transaction.atomic
-def finalise_due(*, now: dt.datetime | None = None, sitting_id: int | None = None) -> int:
+def finalise_due(*, now: dt.datetime | None = None, sitting_id: int | None = None,
+                 attempt_id: int | None = None) -> int:
     """到时收卷: every open attempt whose deadline has passed is submitted from its last saved answers, with
     the deadline as its finish time. Returns how many were finalised."""
     now = _now(now)
     qs = Attempt.objects.filter(status__in=OPEN_ATTEMPT, sitting__state=RoomState.RUNNING)
     if sitting_id:
         qs = qs.filter(sitting_id=sitting_id)
+    if attempt_id:
+        qs = qs.filter(pk=attempt_id)
     done = 0
     for attempt in qs.select_related("sitting__session").select_for_update(of=("self",)).order_by("pk"):
         deadline = attempt.deadline(now)
@@ -572,37 +575,52 @@ def attempt_paper(*, attempt_id: int, now: dt.datetime | None = None) -> list[di
     """Deliver the released paper to one attempt: decrypted server-side for this attempt only (each opening
     audited by the papers app). The first delivery starts the attempt and fixes its layout."""
     now = _now(now)
-    with transaction.atomic():
-        attempt = _lock_attempt(attempt_id)
-        sitting = attempt.sitting
-        if sitting.state == RoomState.WAITING:
-            raise ValidationError(_("尚未开考，请等待监考人员统一开考。"))
-        _refuse_if_closed(attempt, now)
-        content = paper_services.released_content(actor=None, paper=attempt.paper, form_number=attempt.form_number,
-                                                  actor_label=attempt.ticket.number)
-        if attempt.status == AttemptStatus.CHECKED_IN:
-            _set_status(attempt, AttemptStatus.ANSWERING)
-            attempt.started_at = now
-            attempt.layout = _layout(content, secrets.randbelow(2**31))
-            attempt.save(update_fields=["status", "started_at", "layout"])
-            audit.record(None, "delivery.attempt.started", target=attempt, actor_label=attempt.ticket.number,
-                         data={"paper": attempt.paper.code, "form": attempt.form_number,
-                               "seed": attempt.layout["seed"]})
-        return _present(content, attempt.layout)
+    return _deadline_guard(attempt_id, now, lambda: _deliver(attempt_id, now))
+
+
+@transaction.atomic
+def _deliver(attempt_id: int, now: dt.datetime) -> list[dict]:
+    attempt = _lock_attempt(attempt_id)
+    sitting = attempt.sitting
+    if sitting.state == RoomState.WAITING:
+        raise ValidationError(_("尚未开考，请等待监考人员统一开考。"))
+    _refuse_if_closed(attempt, now)
+    content = paper_services.released_content(actor=None, paper=attempt.paper, form_number=attempt.form_number,
+                                              actor_label=attempt.ticket.number)
+    if attempt.status == AttemptStatus.CHECKED_IN:
+        _set_status(attempt, AttemptStatus.ANSWERING)
+        attempt.started_at = now
+        attempt.layout = _layout(content, secrets.randbelow(2**31))
+        attempt.save(update_fields=["status", "started_at", "layout"])
+        audit.record(None, "delivery.attempt.started", target=attempt, actor_label=attempt.ticket.number,
+                     data={"paper": attempt.paper.code, "form": attempt.form_number,
+                           "seed": attempt.layout["seed"]})
+    return _present(content, attempt.layout)
+
+
+class _Expired(Exception):
+    """Raised inside a write transaction when the attempt's time is up; the caller rolls back, finalises the
+    attempt in its own transaction and refuses (see ``_deadline_guard``)."""
 
 
 def _refuse_if_closed(attempt: Attempt, now: dt.datetime) -> None:
-    """Submitted → refused; deadline passed → finalised now (from the last saves) and refused."""
     if attempt.status == AttemptStatus.SUBMITTED:
         raise Closed(_("您已交卷，答案不能再修改。"))
     if attempt.status not in OPEN_ATTEMPT:
         raise Closed(_("您不在作答状态。"))
     deadline = attempt.deadline(now)
     if deadline is not None and deadline <= now and attempt.sitting.state == RoomState.RUNNING:
-        _finish(attempt, SubmittedHow.DEADLINE, deadline)
-        audit.record(None, "delivery.attempt.finalised", target=attempt, actor_label="system",
-                     data={"at": deadline.isoformat()})
-        raise Closed(_("考试时间已到，系统已按您最后保存的答案收卷，此后的作答不再保存。"))
+        raise _Expired
+
+
+def _deadline_guard(attempt_id: int, now: dt.datetime, work):
+    """Run ``work``; if the time is up, finalise the attempt from its last saves (finish time = deadline)
+    and refuse with a clear message."""
+    try:
+        return work()
+    except _Expired:
+        finalise_due(now=now, attempt_id=attempt_id)
+        raise Closed(_("考试时间已到，系统已按您最后保存的答案收卷，此后的作答不再保存。")) from None
 
 
 def _clean_value(item_type: str, keys: list[str] | None, value: Any, position: int) -> Any:
@@ -650,31 +668,35 @@ def answers_save(*, attempt_id: int, saves: list[dict], now: dt.datetime | None 
         return []
     if len(saves) > MAX_SAVES_PER_REQUEST:
         raise ValidationError(_("一次最多保存 %(n)s 条。") % {"n": MAX_SAVES_PER_REQUEST})
-    with transaction.atomic():
-        attempt = (Attempt.objects.select_related("sitting__session").select_for_update(of=("self",))
-                   .only("status", "compensation_seconds", "layout", "sitting__state", "sitting__started_at",
-                         "sitting__compensation_seconds", "sitting__paused_seconds", "sitting__paused_at",
-                         "sitting__session__duration_minutes")
-                   .get(pk=attempt_id))
-        _refuse_if_closed(attempt, now)
-        if attempt.sitting.state == RoomState.PAUSED:
-            raise DomainError(_("考试已暂停，恢复后答案会自动保存。"), code="paused")
-        types, options = attempt.layout.get("types", {}), attempt.layout.get("options", {})
-        rows = []
-        for save in saves:
-            try:
-                seq, position = int(save["seq"]), int(save["position"])
-            except (KeyError, TypeError, ValueError):
-                raise ValidationError(_("保存内容格式不正确。")) from None
-            if seq < 1:
-                raise ValidationError(_("序号须为正整数。"))
-            item_type = types.get(str(position))
-            if item_type is None:
-                raise ValidationError(_("第 %(p)s 题不在本试卷中。") % {"p": position})
-            value = _clean_value(item_type, options.get(str(position)), save.get("value"), position)
-            rows.append((attempt_id, position, json.dumps(value, ensure_ascii=False), seq, now))
-        with connection.cursor() as cur:
-            cur.executemany(_UPSERT[connection.vendor], rows)
+    return _deadline_guard(attempt_id, now, lambda: _save(attempt_id, saves, now))
+
+
+@transaction.atomic
+def _save(attempt_id: int, saves: list[dict], now: dt.datetime) -> list[int]:
+    attempt = (Attempt.objects.select_related("sitting__session").select_for_update(of=("self",))
+               .only("status", "compensation_seconds", "layout", "sitting__state", "sitting__started_at",
+                     "sitting__compensation_seconds", "sitting__paused_seconds", "sitting__paused_at",
+                     "sitting__session__duration_minutes")
+               .get(pk=attempt_id))
+    _refuse_if_closed(attempt, now)
+    if attempt.sitting.state == RoomState.PAUSED:
+        raise DomainError(_("考试已暂停，恢复后答案会自动保存。"), code="paused")
+    types, options = attempt.layout.get("types", {}), attempt.layout.get("options", {})
+    rows = []
+    for save in saves:
+        try:
+            seq, position = int(save["seq"]), int(save["position"])
+        except (KeyError, TypeError, ValueError):
+            raise ValidationError(_("保存内容格式不正确。")) from None
+        if seq < 1:
+            raise ValidationError(_("序号须为正整数。"))
+        item_type = types.get(str(position))
+        if item_type is None:
+            raise ValidationError(_("第 %(p)s 题不在本试卷中。") % {"p": position})
+        value = _clean_value(item_type, options.get(str(position)), save.get("value"), position)
+        rows.append((attempt_id, position, json.dumps(value, ensure_ascii=False), seq, now))
+    with connection.cursor() as cur:
+        cur.executemany(_UPSERT[connection.vendor], rows)
     return [r[3] for r in rows]
 
 
@@ -682,10 +704,14 @@ def answers_of(attempt_id: int) -> dict[int, dict]:
     return {a["position"]: a for a in Answer.objects.filter(attempt_id=attempt_id).values("position", "value", "seq")}
 
 
-@transaction.atomic
 def attempt_submit(*, attempt_id: int, now: dt.datetime | None = None) -> Attempt:
     """交卷 by the candidate (after confirming in the player). Later saves are refused."""
     now = _now(now)
+    return _deadline_guard(attempt_id, now, lambda: _submit(attempt_id, now))
+
+
+@transaction.atomic
+def _submit(attempt_id: int, now: dt.datetime) -> Attempt:
     attempt = _lock_attempt(attempt_id)
     _refuse_if_closed(attempt, now)
     if attempt.status != AttemptStatus.ANSWERING:

@@ -1,0 +1,63 @@
+"""Console pages for exam day (§6.4, A.2): the rooms a staff member works in, the proctor console of one
+room, and the venue overview for the chief examiner and inspectors. The pages render the room; every
+operation goes through the exam API (skillcert.api.exam), which the page's script calls."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from skillcert.delivery import rules, selectors, services
+from skillcert.delivery.enums import MAX_COMPENSATION_MINUTES, PROCTOR_EVENT_KINDS, RoomEventKind
+from skillcert.scheduling.models import ExamSession
+
+from .views import staff_required
+
+
+def _texts() -> dict[str, str]:
+    return {"done": _("已完成。"), "error": _("未完成：%(m)s"), "identify": _("核验"),
+            "offline": _("网络异常，稍后自动重试")}
+
+
+@staff_required(rules.uses_delivery)
+def delivery_list(request: HttpRequest) -> HttpResponse:
+    """考场监考台: each computer-based session the user works in, with the rooms they may see."""
+    groups = []
+    for session in selectors.sessions_for_user(request.user):
+        sittings = selectors.sittings_visible(request.user, services.sittings_ensure(actor=request.user,
+                                                                                      session=session))
+        venues = sorted({s.room.venue for s in sittings if rules.oversees_venue(request.user, session,
+                                                                                 s.room.venue_id)},
+                        key=lambda v: v.pk)
+        if sittings:
+            groups.append({"session": session, "sittings": sittings, "venues": venues})
+    return render(request, "console/delivery/list.html", {"groups": groups})
+
+
+@staff_required(rules.uses_delivery)
+def delivery_room(request: HttpRequest, pk: int) -> HttpResponse:
+    sitting = selectors.sitting_get_for_user(request.user, pk)
+    services.tick(sitting_id=sitting.pk)
+    sitting.refresh_from_db()
+    rows = selectors.roster(sitting)
+    return render(request, "console/delivery/room.html", {
+        "sitting": sitting, "summary": selectors.sitting_summary(sitting), "rows": rows,
+        "counts": selectors.counts(rows), "runs": rules.runs(request.user, sitting),
+        "record": selectors.room_record(sitting), "max_minutes": MAX_COMPENSATION_MINUTES,
+        "event_kinds": [(k, RoomEventKind(k).label) for k in PROCTOR_EVENT_KINDS], "texts": _texts(),
+    })
+
+
+@staff_required(rules.uses_delivery)
+def delivery_venue(request: HttpRequest, session_pk: int, venue_pk: int) -> HttpResponse:
+    session = get_object_or_404(ExamSession.objects.select_related("batch__announcement"), pk=session_pk)
+    if not rules.oversees_venue(request.user, session, venue_pk):
+        raise Http404
+    services.sittings_ensure(actor=request.user, session=session)
+    for sitting_id in session.sittings.filter(room__venue_id=venue_pk).values_list("pk", flat=True):
+        services.tick(sitting_id=sitting_id)
+    rooms = selectors.venue_overview(session, venue_pk)
+    venue = session.rooms.filter(venue_id=venue_pk).select_related("venue").first()
+    return render(request, "console/delivery/venue.html", {
+        "session": session, "venue": venue.venue if venue else None, "rooms": rooms, "texts": _texts()})
