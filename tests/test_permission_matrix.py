@@ -30,6 +30,8 @@ CAND = [Role.CANDIDATE]
 BANK = [Role.BANK_MANAGER, Role.ITEM_WRITER, Role.ITEM_REVIEWER]  # bank roles (§7.3.2, §10.9)
 AUTHORS = [Role.BANK_MANAGER, Role.ITEM_WRITER]
 BANK_READERS = [Role.BANK_MANAGER, Role.ITEM_REVIEWER]
+# Exam day: the body's office and the session's chief examiner (the matrix member is the room's proctor).
+DELIVERY_OFFICE = [Role.PLATFORM_ADMIN, Role.BODY_ADMIN, Role.EXAM_AFFAIRS, Role.CHIEF_EXAMINER]
 PAPERS = [Role.PLATFORM_ADMIN, Role.BODY_ADMIN, Role.EXAM_AFFAIRS, Role.BANK_MANAGER]  # papers and custody (§10)
 
 
@@ -154,6 +156,27 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "api:approved_registrations": (lambda o: {"pk": o["ann"].pk}, {
         **everyone(403), ANON: 401, Role.PLATFORM_ADMIN: 200, Role.BODY_ADMIN: 200, Role.EXAM_AFFAIRS: 200,
         Role.QUALITY_SUPERVISOR: 200, OTHER_BODY_ADMIN: 404}),
+    # Exam day (§6.4, A.2): the player page is public; its API answers only a log-in's bearer token. The console
+    # and the proctor API show a room to its staff, the venue's chiefs and inspectors, and the body's office.
+    "exam:player": (lambda o: {}, everyone(200)),
+    "exam_api:api-root": (lambda o: {}, everyone(404)),
+    "exam_api:openapi-json": (lambda o: {}, everyone(200)),
+    "exam_api:openapi-view": (lambda o: {}, everyone(200)),
+    **{f"exam_api:{n}": (lambda o: {}, everyone(401)) for n in ("attempt_view", "time_view", "paper", "answers")},
+    "exam_api:save": (lambda o: {}, everyone(401)),  # the same path as answers (POST)
+    **{f"exam_api:{n}": (lambda o: {}, everyone(405)) for n in ("login", "submit", "signal")},
+    **{f"exam_api:{n}": (lambda o: {"sitting_id": o["sitting"].pk}, everyone(405))
+       for n in ("room_start", "room_pause", "room_resume", "room_compensate", "room_check_in", "room_event")},
+    **{f"exam_api:{n}": (lambda o: {"attempt_id": o["attempt"].pk}, everyone(405))
+       for n in ("attempt_identity", "attempt_force_submit", "attempt_relogin")},
+    "exam_api:room": (lambda o: {"sitting_id": o["sitting"].pk}, {
+        **everyone(404), ANON: 401, **dict.fromkeys(DELIVERY_OFFICE, 200)}),
+    "exam_api:venue": (lambda o: {"session_id": o["session"].pk, "venue_id": o["venue"].pk}, {
+        **everyone(404), ANON: 401, **dict.fromkeys(DELIVERY_OFFICE, 200)}),
+    "console:delivery_list": (lambda o: {}, allowed([*DELIVERY_OFFICE, OTHER_BODY_ADMIN])),
+    "console:delivery_room": (lambda o: {"pk": o["sitting"].pk}, allowed(DELIVERY_OFFICE, out_of_scope=404)),
+    "console:delivery_venue": (lambda o: {"session_pk": o["session"].pk, "venue_pk": o["venue"].pk},
+                               allowed(DELIVERY_OFFICE, out_of_scope=404)),
     # Item bank (§7, §10): only bank roles; content pages audit the reader
     "console:bank_list": (lambda o: {}, allowed(BANK)),
     "console:bank_detail": (lambda o: {"pk": o["bank"].pk}, allowed(BANK)),
@@ -291,8 +314,12 @@ def _scheduling_objects(world, objects, principals, member) -> dict:
                              params={"batch_id": batch.pk}, status=JobStatus.DONE, total=1, done=1,
                              result_name="t.zip")
     job.result.save("t.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18))
+    from skillcert.delivery.services import sittings_ensure
+
+    (sitting,) = sittings_ensure(actor=officer, session=session)
     return {"room": room, "batch": batch, "session": session, "staff_assignment": post, "job": job,
-            "ticket": AdmissionTicket.objects.get(application=app)}
+            "ticket": AdmissionTicket.objects.get(application=app), "sitting": sitting,
+            "attempt": sitting.attempts.get()}
 
 
 def _itembank_objects(world, principals) -> dict:
