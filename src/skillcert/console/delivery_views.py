@@ -43,7 +43,8 @@ def delivery_room(request: HttpRequest, pk: int) -> HttpResponse:
     rows = selectors.roster(sitting)
     return render(request, "console/delivery/room.html", {
         "sitting": sitting, "summary": selectors.sitting_summary(sitting), "rows": rows,
-        "counts": selectors.counts(rows), "runs": rules.runs(request.user, sitting),
+        "count_rows": [(k, selectors.LIVE_LABELS[k], v) for k, v in selectors.counts(rows).items()],
+        "runs": rules.runs(request.user, sitting),
         "record": selectors.room_record(sitting), "max_minutes": MAX_COMPENSATION_MINUTES,
         "event_kinds": [(k, RoomEventKind(k).label) for k in PROCTOR_EVENT_KINDS], "texts": _texts(),
     })

@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from skillcert.accounts import rules as account_rules
 from skillcert.scheduling.documents import mask_id
@@ -51,7 +52,7 @@ def live_status(attempt: Attempt, last_seen: dt.datetime | None, now: dt.datetim
     return attempt.status
 
 
-LIVE_LABELS = {**dict(AttemptStatus.choices), "offline": "离线"}
+LIVE_LABELS = {**dict(AttemptStatus.choices), "offline": _("离线")}
 
 
 def roster(sitting: RoomSitting, now: dt.datetime | None = None) -> list[dict]:

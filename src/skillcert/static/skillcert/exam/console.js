@@ -60,6 +60,9 @@
     var st = document.getElementById("room-state");
     st.textContent = data.room.state_label; st.className = "tag room-" + data.room.state;
     roomState = data.room.state; roomRemaining = data.room.remaining_seconds;
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-when]"), function (f) {
+      f.hidden = f.dataset.when !== roomState;
+    });
     document.getElementById("room-comp").textContent = data.room.compensation_minutes;
     Object.keys(data.counts).forEach(function (k) {
       var el = document.querySelector('[data-count="' + k + '"]'); if (el) el.textContent = data.counts[k];

@@ -61,7 +61,7 @@
 
   // --- Connection state and the save queue -----------------------------------------------------------
   function setNet() {
-    var pending = queue.length;
+    var pending = queue.length + Object.keys(debounce).length;  // typed but not yet queued counts too
     var net = $("net");
     if (!online) { net.className = "player-status offline"; net.textContent = T.offline; }
     else if (pending || inflight) { net.className = "player-status saving"; net.textContent = T.saving; }
@@ -222,6 +222,7 @@
   function later(position, ms) {
     clearTimeout(debounce[position]);
     debounce[position] = setTimeout(function () { delete debounce[position]; enqueue(position, answers[position]); }, ms);
+    setNet();
   }
   function flushText() {
     Object.keys(debounce).forEach(function (p) {
