@@ -4,7 +4,7 @@ from django.db.models import Count
 
 from skillcert.accounts.demo import DEMO_PASSWORD, seed_foundation
 
-STAGES = ["foundation", "registration", "scheduled", "itembank", "papers"]  # later issues add: exam, ...
+STAGES = ["foundation", "registration", "scheduled", "itembank", "papers", "exam"]  # later issues add: graded, ...
 
 
 class Command(BaseCommand):
@@ -39,6 +39,11 @@ class Command(BaseCommand):
             from skillcert.papers.demo import seed_papers
 
             papers = seed_papers(batch, bank)
+        sittings = []
+        if STAGES.index(stage) >= STAGES.index("exam"):
+            from skillcert.delivery.demo import seed_exam_day
+
+            sittings = seed_exam_day(announcement, bank)
         if quiet:
             return
         w = self.stdout.write
@@ -81,4 +86,11 @@ class Command(BaseCommand):
         if papers:
             w("    console: 组卷与保密交接 (demo_bank_manager assembles, reviews, locks, seals, prints; "
               "demo_exam_affairs keeps the custody ledger; 待我确认的交接 for the people it names)")
+            w("")
+        for sitting in sittings:
+            w(f"  Exam day: {sitting} — {sitting.get_state_display()}, room code {sitting.code}, "
+              f"{sitting.attempts.count()} candidates")
+        if sittings:
+            w("    console: 考场监考台 (demo_proctor runs 第02考场: check in, start; demo_chief_examiner sees every room)")
+            w("    exam player: http://127.0.0.1:8000/exam/ — ticket number + ID number (see the room's roster) + room code")
             w("")
