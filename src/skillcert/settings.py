@@ -147,6 +147,8 @@ CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL  # no broker: tasks run inline
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Asia/Shanghai"
+# The exam clock's job (delivery/tasks.py): absentees, deadlines, closing rooms.
+CELERY_BEAT_SCHEDULE = {"delivery-tick": {"task": "delivery.tick", "schedule": 5.0}}
 
 # --- Authentication and login security (§10.8–§10.9) --------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -367,3 +367,20 @@ def test_layout_is_a_permutation_for_any_seed():
         for pos, keys in lay["options"].items():
             assert sorted(keys) == ["A", "B", "C", "D"] and lay["types"][pos] in ("single", "multiple")
         assert lay == s._layout(content, seed)
+
+
+@pytest.mark.django_db
+def test_the_background_job_and_command_run_the_tick():
+    from django.core.management import call_command
+
+    from skillcert.delivery.tasks import tick
+
+    from .conftest import make_exam_day
+
+    day = make_exam_day(starts_ago_minutes=40)
+    start = timezone.now() - dt.timedelta(minutes=31)
+    checked_in(day, day.attempts[0])
+    s.room_start(actor=day.chief, sitting_id=day.sitting.pk, now=start)
+    assert tick.delay().get() == {"absent": 3, "finalised": 0, "closed": 0}
+    call_command("delivery_tick")
+    assert Attempt.objects.filter(sitting=day.sitting, status="absent").count() == 3

@@ -91,6 +91,8 @@ class Command(BaseCommand):
             w(f"  Exam day: {sitting} — {sitting.get_state_display()}, room code {sitting.code}, "
               f"{sitting.attempts.count()} candidates")
         if sittings:
-            w("    console: 考场监考台 (demo_proctor runs 第02考场: check in, start; demo_chief_examiner sees every room)")
-            w("    exam player: http://127.0.0.1:8000/exam/ — ticket number + ID number (see the room's roster) + room code")
+            w("    console: 考场监考台 (demo_proctor runs 第02考场: check in, start; "
+              "demo_chief_examiner sees every room)")
+            w("    exam player: http://127.0.0.1:8000/exam/ — ticket number + ID number (from the room's roster) "
+              "+ room code")
             w("")
