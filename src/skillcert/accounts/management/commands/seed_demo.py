@@ -90,6 +90,11 @@ class Command(BaseCommand):
         for sitting in sittings:
             w(f"  Exam day: {sitting} — {sitting.get_state_display()}, room code {sitting.code}, "
               f"{sitting.attempts.count()} candidates")
+            first = sitting.attempts.select_related("ticket", "application").order_by("assignment__seat__number")
+            first = first.filter(status="not_arrived").first()
+            if first is not None:
+                w(f"    to try the player: check in ticket {first.ticket.number}, then log in at /exam/ with it, "
+                  f"ID number {first.application.id_number} and room code {sitting.code}")
         if sittings:
             w("    console: 考场监考台 (demo_proctor runs 第02考场: check in, start; "
               "demo_chief_examiner sees every room)")
