@@ -146,3 +146,25 @@ def test_console_pages_render(day):
     r = c.get(f"/console/exam-day/sessions/{day.session.pk}/venues/{day.sitting.room.venue_id}/")
     assert r.status_code == 200 and "全部考场一览".encode() in r.content
     assert Client().get("/exam/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_time_poll_finalises_an_attempt_whose_deadline_passed(day):
+    """A player left at 00:00 learns from its next time poll that it was submitted (A.2.10)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from skillcert.delivery.models import RoomSitting
+
+    checked_in(day, day.attempts[0])
+    c = Client()
+    token = candidate_login(c, day, day.attempts[0])["token"]
+    chief = Client()
+    chief.force_login(day.chief)
+    post(chief, f"/rooms/{day.sitting.pk}/start")
+    get(c, "/paper", token)
+    RoomSitting.objects.filter(pk=day.sitting.pk).update(started_at=timezone.now() - dt.timedelta(minutes=91))
+    t = get(c, "/time", token).json()
+    assert t["status"] == "submitted" and t["remaining_seconds"] == 0
+    assert Attempt.objects.get(pk=day.attempts[0].pk).submitted_how == "deadline"

@@ -23,7 +23,7 @@ def site(request):
             "sittings": rules.has_role(user, Role.CHIEF_EXAMINER, Role.DEPUTY_CHIEF),
             "candidate": rules.is_candidate(user),
             "bank": rules.has_role(user, Role.BANK_MANAGER, Role.ITEM_WRITER, Role.ITEM_REVIEWER),
-            "delivery": delivery_rules.uses_delivery(user),
+            "delivery": rules.is_staff_member(user) and delivery_rules.uses_delivery(user),
             "papers": rules.has_role(user, Role.BANK_MANAGER, Role.BODY_ADMIN, Role.EXAM_AFFAIRS)
             or rules.is_platform_admin(user),
         } if user is not None and user.is_authenticated else {},

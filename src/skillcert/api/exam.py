@@ -108,9 +108,10 @@ def _attempt(request) -> Attempt:
             .get(pk=request.attempt_id))
 
 
-def _candidate_view(attempt: Attempt) -> dict[str, Any]:
+def _candidate_view(attempt: Attempt, *, photo: bool) -> dict[str, Any]:
+    """``photo``: include the photo (a data URL) — on log-in and on the player's first look, not on its polls."""
     profile = getattr(attempt.application.candidate, "candidate_profile", None)
-    data = _photo_bytes(profile.photo) if profile else None
+    data = _photo_bytes(profile.photo) if profile and photo else None
     photo = None
     if data:
         mime = "image/png" if data[:4] == b"\x89PNG" else "image/jpeg"
@@ -133,27 +134,25 @@ def login(request, body: LoginIn):
         ip=client_ip_from_request(request), user_agent=request.headers.get("User-Agent", ""))
     request.attempt_id = attempt.pk
     attempt = _attempt(request)
-    return {"token": token, "candidate": _candidate_view(attempt), "time": services.time_status(attempt).as_json()}
+    return {"token": token, "candidate": _candidate_view(attempt, photo=True),
+            "time": services.time_status(attempt).as_json()}
 
 
 @api.get("/attempt", auth=candidate, tags=["candidate"], summary="The candidate's details and clock")
-def attempt_view(request):
-    services.tick(sitting_id=Attempt.objects.values_list("sitting_id", flat=True).get(pk=request.attempt_id))
-    attempt = _attempt(request)
-    return {"candidate": _candidate_view(attempt), "time": services.time_status(attempt).as_json()}
+def attempt_view(request, photo: bool = False):
+    clock = services.attempt_clock(request.attempt_id)
+    return {"candidate": _candidate_view(_attempt(request), photo=photo), "time": clock.as_json()}
 
 
 @api.get("/time", auth=candidate, tags=["candidate"], summary="Server-authoritative remaining time")
 def time_view(request):
-    attempt = Attempt.objects.select_related("sitting__session").get(pk=request.attempt_id)
-    return services.time_status(attempt).as_json()
+    return services.attempt_clock(request.attempt_id).as_json()
 
 
 @api.get("/paper", auth=candidate, tags=["candidate"], summary="The released paper, in this candidate's order")
 def paper(request):
     items = services.attempt_paper(attempt_id=request.attempt_id)
-    attempt = Attempt.objects.select_related("sitting__session").get(pk=request.attempt_id)
-    return {"items": items, "time": services.time_status(attempt).as_json()}
+    return {"items": items, "time": services.attempt_clock(request.attempt_id).as_json()}
 
 
 @api.get("/answers", auth=candidate, tags=["candidate"], summary="Every acknowledged answer (to resume)")

@@ -96,7 +96,7 @@ def _require_runner(actor, sitting: RoomSitting) -> None:
 def _event(sitting: RoomSitting, kind: str, *, actor=None, attempt: Attempt | None = None, note: str = "",
            at: dt.datetime | None = None) -> RoomEvent:
     return RoomEvent.objects.create(sitting=sitting, attempt=attempt, kind=kind, note=note,
-                                    occurred_at=_now(at), recorded_by=actor if actor else None)
+                                    occurred_at=_now(at), recorded_by=actor or None)
 
 
 def _set_status(attempt: Attempt, target: str) -> None:
@@ -531,6 +531,19 @@ def time_status(attempt: Attempt, now: dt.datetime | None = None) -> TimeStatus:
     deadline = attempt.deadline(now)
     return TimeStatus(attempt.sitting.state, attempt.status, clock.remaining_seconds(deadline, now), deadline,
                       attempt.sitting.state == RoomState.PAUSED, now)
+
+
+def attempt_clock(attempt_id: int, now: dt.datetime | None = None) -> TimeStatus:
+    """The clock as the player polls it; an open attempt whose deadline has passed is finalised first, so a
+    player left at 00:00 learns it was submitted without waiting for the background job."""
+    now = _now(now)
+    attempt = Attempt.objects.select_related("sitting__session").get(pk=attempt_id)
+    deadline = attempt.deadline(now)
+    if (attempt.status in OPEN_ATTEMPT and attempt.sitting.state == RoomState.RUNNING and deadline is not None
+            and deadline <= now):
+        finalise_due(now=now, attempt_id=attempt_id)
+        attempt.refresh_from_db()
+    return time_status(attempt, now)
 
 
 def _layout(content: dict, seed: int) -> dict:

@@ -297,10 +297,12 @@
   }
 
   // --- Log-in, identity, waiting, resume ------------------------------------------------------------------
+  var photoShown = false;
   function showIdentity(c) {
     attemptId = c.attempt_id;
     $("who").textContent = c.name + " · " + c.ticket_number + " · " + T.seat + " " + c.seat;
-    if (c.photo) $("photo").src = c.photo; else $("photo").hidden = true;
+    if (c.photo) { $("photo").src = c.photo; $("photo").hidden = false; photoShown = true; }
+    else if (!photoShown) { $("photo").hidden = true; }
     var dl = $("identity"); dl.innerHTML = "";
     [[T.name, c.name], [T.ticket, c.ticket_number], [T.id_number, c.id_masked], [T.occupation, c.occupation],
      [T.venue, c.venue], [T.room, c.room], [T.seat, c.seat + (c.workstation ? " (" + c.workstation + ")" : "")],
@@ -311,7 +313,7 @@
   }
 
   function enter() {
-    call("GET", "/attempt").then(function (data) {
+    call("GET", "/attempt" + (photoShown ? "" : "?photo=1")).then(function (data) {
       showIdentity(data.candidate); applyTime(data.time);
       if (data.time.status === "submitted") return end(T.submitted);
       if (data.time.room_state === "waiting") { show("waiting"); return setTimeout(enter, 3000); }
