@@ -149,6 +149,31 @@ def test_entry_is_rolled_back_with_the_change_it_records():
     assert audit.verify_chain().ok
 
 
+def test_deferred_entries_are_chained_in_order_when_the_block_ends():
+    actor = UserFactory()
+    base = _seq_base() if AuditChainHead.objects.exists() else 0
+    with transaction.atomic():
+        with audit.deferred():
+            assert audit.record(actor, "tests.deferred.first", data={"i": 1}) is None
+            audit.record(actor, "tests.deferred.second", data={"i": 2})
+            assert not AuditEntry.objects.filter(action__startswith="tests.deferred").exists()  # nothing yet
+        rows = list(AuditEntry.objects.filter(action__startswith="tests.deferred").order_by("seq"))
+    assert [(r.seq, r.action) for r in rows] == [(base + 1, "tests.deferred.first"),
+                                                 (base + 2, "tests.deferred.second")]
+    assert rows[1].prev_hash == rows[0].hash
+    assert audit.verify_chain().ok
+
+
+def test_deferred_entries_go_with_a_failed_block():
+    before = AuditEntry.objects.count()
+    with pytest.raises(RuntimeError, match="failed"), transaction.atomic(), audit.deferred():
+        audit.record(None, "tests.deferred.lost", actor_label="x")
+        raise RuntimeError("the service failed")
+    assert AuditEntry.objects.count() == before
+    audit.record(None, "tests.after", actor_label="x")  # not deferred any more: written at once
+    assert AuditEntry.objects.filter(action="tests.after").exists()
+
+
 @pytest.mark.postgres
 def test_postgres_trigger_refuses_update_and_delete():
     need_postgres()

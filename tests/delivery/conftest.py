@@ -41,13 +41,18 @@ class ExamDay:
     paper: Paper
     sitting: RoomSitting
     attempts: list[Attempt] = field(default_factory=list)
+    sittings: list[RoomSitting] = field(default_factory=list)
 
     @property
     def start(self) -> dt.datetime:
         return self.session.starts_at
 
 
-def make_exam_day(n: int = 4, *, starts_ago_minutes: int = 1, duration: int = 90) -> ExamDay:
+def make_exam_day(n: int = 4, *, starts_ago_minutes: int = 1, duration: int = 90,
+                  room_size: int | None = None) -> ExamDay:
+    """``room_size``: split the candidates over computer rooms of that size (the benchmark's 2,000 candidates in
+    rooms of 30); the proctors are posted to the first room, the chief runs them all. ``sitting`` and
+    ``attempts`` are the first room's."""
     world = build_world()
     reg = build_registration(world)
     manager = user_with_role(Role.BANK_MANAGER, world.body, username="bank_manager", full_name="张管理")
@@ -58,11 +63,16 @@ def make_exam_day(n: int = 4, *, starts_ago_minutes: int = 1, duration: int = 90
     venue = world.venue
     scheduling.venue_profile_save(actor=reg.officer, venue=venue, facilities=dict.fromkeys(FACILITIES, True),
                                   support_staff=dict.fromkeys(SUPPORT_STAFF, 1))
-    room = theory_room(reg, "第1考场", capacity=max(n, 6), columns=3, location="1号楼301")
+    if room_size is None:
+        rooms = [theory_room(reg, "第1考场", capacity=max(n, 6), columns=3, location="1号楼301")]
+    else:
+        rooms = [theory_room(reg, f"第{i + 1:03d}考场", capacity=room_size, location=f"{i // 20 + 1}号楼")
+                 for i in range(-(-n // room_size))]
+    room = rooms[0]
     batch = scheduling.batch_create(actor=reg.officer, announcement=reg.announcement, name="2026年第一批")
     session = scheduling.session_add(actor=reg.officer, batch_id=batch.pk, kind="theory_computer",
                                      starts_at=at(10, 9), ends_at=at(10, 11), duration_minutes=duration,
-                                     offers=[reg.offers[("碳排放核算员", 4)]], rooms=[room])
+                                     offers=[reg.offers[("碳排放核算员", 4)]], rooms=rooms)
     scheduling.batch_transition(actor=reg.officer, batch_id=batch.pk, target=BatchStatus.SCHEDULED)
     scheduling.allocate(actor=reg.officer, session_id=session.pk, seed=7)
     scheduling.issue_tickets(actor=reg.officer, batch_id=batch.pk)
@@ -79,15 +89,17 @@ def make_exam_day(n: int = 4, *, starts_ago_minutes: int = 1, duration: int = 90
     papers.paper_review(actor=manager, paper_id=paper.pk)
     papers.paper_lock(actor=manager, paper_id=paper.pk)
     paper = papers.paper_seal(actor=manager, paper_id=paper.pk)
-    staffing.room_sign_off(actor=chief, session_id=session.pk, room_id=room.pk,
-                           items=dict.fromkeys(ROOM_SIGNOFF_ITEMS, True))
+    for r in rooms:
+        staffing.room_sign_off(actor=chief, session_id=session.pk, room_id=r.pk,
+                               items=dict.fromkeys(ROOM_SIGNOFF_ITEMS, True))
     now = timezone.now()
     ExamSession.objects.filter(pk=session.pk).update(starts_at=now - dt.timedelta(minutes=starts_ago_minutes),
                                                      ends_at=now + dt.timedelta(hours=3))
     session.refresh_from_db()
-    (sitting,) = delivery.sittings_ensure(actor=reg.officer, session=session)
+    sittings = delivery.sittings_ensure(actor=reg.officer, session=session)
+    sitting = sittings[0]
     attempts = list(sitting.attempts.select_related("ticket", "application").order_by("assignment__seat__number"))
-    return ExamDay(reg.officer, chief, proctors, inspector, session, paper, sitting, attempts)
+    return ExamDay(reg.officer, chief, proctors, inspector, session, paper, sitting, attempts, sittings)
 
 
 @pytest.fixture

@@ -44,6 +44,17 @@ class CandidateToken(HttpBearer):
 candidate = CandidateToken()
 
 
+class CandidateTokenInTransaction(HttpBearer):
+    """POST /answers: the token is checked, and the heartbeat written, inside the save's own transaction
+    (one statement and one commit fewer on the hottest path of exam day)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> str | None:
+        return token or None
+
+
+candidate_in_save = CandidateTokenInTransaction()
+
+
 def _error(request, exc, status: int):
     if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
         fields = {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
@@ -161,10 +172,10 @@ def answers(request):
     return {"answers": list(kept.values()), "max_seq": max((a["seq"] for a in kept.values()), default=0)}
 
 
-@api.post("/answers", auth=candidate, tags=["candidate"],
+@api.post("/answers", auth=candidate_in_save, tags=["candidate"],
           summary="Save answers; the highest client sequence per position is kept; acknowledged after commit")
 def save(request, body: SavesIn):
-    acked = services.answers_save(attempt_id=request.attempt_id, saves=[s.dict() for s in body.saves])
+    acked = services.answers_save(token=request.auth, saves=[s.dict() for s in body.saves])
     return {"acked": acked}
 
 

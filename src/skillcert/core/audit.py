@@ -6,6 +6,10 @@
 
 If the transaction rolls back, the entry goes with it; if the entry cannot be written, the
 change does not happen.
+
+Every writer locks the chain head until its transaction commits, so the head serialises audited
+transactions. A hot path that does its work and then commits wraps the work in ``with audit.deferred():``:
+its entries are appended together when the block ends, and the head is held only from then to the commit.
 """
 
 from __future__ import annotations
@@ -14,11 +18,13 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from .context import get_client_ip
 from .models import GENESIS_HASH, AuditChainHead, AuditEntry, AuditOutcome
@@ -86,10 +92,31 @@ def _lock_head() -> tuple[int, str]:
     return head
 
 
+_pending: ContextVar[list[dict[str, Any]] | None] = ContextVar("audit_pending", default=None)
+
+
+@contextmanager
+def deferred():
+    """Inside a transaction: entries recorded in the block are appended to the chain when it ends (in that
+    transaction, in order). If the block raises, they are dropped with the transaction's work. Not for a block
+    that catches the failure of a nested savepoint: its entries would be written all the same."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.deferred() needs a transaction")
+    token = _pending.set([])
+    try:
+        yield
+        pending = _pending.get()
+    finally:
+        _pending.reset(token)
+    if pending:
+        _append(pending)
+
+
 def record(actor: Any, action: str, *, target: Any = None, data: dict | None = None,
            outcome: str = AuditOutcome.SUCCESS, org_id: int | None = None, ip: str | None = None,
-           actor_label: str | None = None) -> AuditEntry:
-    """Append one entry to the chain, in the caller's transaction."""
+           actor_label: str | None = None) -> AuditEntry | None:
+    """Append one entry to the chain, in the caller's transaction (None when deferred: written at the end of
+    the ``deferred()`` block)."""
     from django.utils import timezone
 
     ttype, tid, tlabel, target_org = _describe_target(target)
@@ -98,28 +125,40 @@ def record(actor: Any, action: str, *, target: Any = None, data: dict | None = N
         org_id = target_org if target_org is not None else getattr(actor, "organisation_id", None) if is_user else None
     if actor_label is None:
         actor_label = actor.get_username() if is_user else ""
-    # No savepoint: if the entry cannot be written, the caller's whole transaction must fail.
+    values = {
+        "at": timezone.now().astimezone(dt.UTC),
+        "actor_id": actor.pk if is_user else None,
+        "actor_label": actor_label[:150],
+        "org_id": org_id,
+        "action": action,
+        "target_type": ttype,
+        "target_id": tid,
+        "target_label": tlabel,
+        "data": normalise_data(data),
+        "ip": ip if ip is not None else get_client_ip(),
+        "outcome": str(outcome),
+    }
+    pending = _pending.get()
+    if pending is not None:
+        pending.append(values)
+        return None
+    return _append([values])[0]
+
+
+def _append(entries: list[dict[str, Any]]) -> list[AuditEntry]:
+    """Lock the head, chain the entries on, move the head. No savepoint: if the entries cannot be written,
+    the caller's whole transaction must fail."""
     with transaction.atomic(savepoint=False):
-        head_seq, head_hash = _lock_head()
-        values = {
-            "seq": head_seq + 1,
-            "at": timezone.now().astimezone(dt.UTC),
-            "actor_id": actor.pk if is_user else None,
-            "actor_label": actor_label[:150],
-            "org_id": org_id,
-            "action": action,
-            "target_type": ttype,
-            "target_id": tid,
-            "target_label": tlabel,
-            "data": normalise_data(data),
-            "ip": ip if ip is not None else get_client_ip(),
-            "outcome": str(outcome),
-            "prev_hash": head_hash,
-        }
-        digest = compute_hash(values)
-        entry = AuditEntry.objects.create(hash=digest, **values)
-        AuditChainHead.objects.filter(pk=1).update(seq=values["seq"], hash=digest)
-    return entry
+        seq, prev = _lock_head()
+        rows = []
+        for values in entries:
+            seq += 1
+            values = {**values, "seq": seq, "prev_hash": prev}
+            prev = compute_hash(values)
+            rows.append(AuditEntry(hash=prev, **values))
+        AuditEntry.objects.bulk_create(rows)
+        AuditChainHead.objects.filter(pk=1).update(seq=seq, hash=prev)
+    return rows
 
 
 @dataclass(frozen=True)

@@ -468,7 +468,8 @@ def attempt_login(*, ticket_number: str, id_number: str, room_code: str, ip: str
         attempt = (Attempt.objects.select_for_update(of=("self",))
                    .select_related("sitting__session", "sitting__room", "application", "ticket")
                    .filter(ticket__number=ticket_number.strip(), ticket__status=TicketStatus.VALID,
-                           sitting__code=room_code.strip()).exclude(sitting__state=RoomState.CLOSED).first())
+                           sitting__code=room_code.strip()).exclude(sitting__state=RoomState.CLOSED)
+                   .order_by("pk").first())  # not the model's ordering: its joins cost more than the lookup
         if attempt is None or not _same_id(attempt.application.id_number, id_number):
             raise ValidationError(_(BAD_LOGIN))
         if attempt.status == AttemptStatus.NOT_ARRIVED:
@@ -477,11 +478,11 @@ def attempt_login(*, ticket_number: str, id_number: str, room_code: str, ip: str
             raise ValidationError(_("开考 %(n)s 分钟后未签到，已按缺考处理。") % {"n": LATE_ENTRY_MINUTES})
         if attempt.status == AttemptStatus.SUBMITTED:
             raise Closed(_("您已交卷，不能再次登录。"))
-        active = attempt.sessions.filter(revoked_at__isnull=True).first()
-        if active is not None and not attempt.relogin_allowed:
+        active = attempt.sessions.filter(revoked_at__isnull=True).exists()
+        if active and not attempt.relogin_allowed:
             refused_second = attempt
         else:
-            if active is not None:
+            if active:
                 attempt.sessions.filter(revoked_at__isnull=True).update(revoked_at=now)
             relogin = attempt.relogin_allowed
             attempt.relogin_allowed = False
@@ -593,46 +594,58 @@ def attempt_paper(*, attempt_id: int, now: dt.datetime | None = None) -> list[di
 
 @transaction.atomic
 def _deliver(attempt_id: int, now: dt.datetime) -> list[dict]:
-    attempt = _lock_attempt(attempt_id)
-    sitting = attempt.sitting
-    if sitting.state == RoomState.WAITING:
-        raise ValidationError(_("尚未开考，请等待监考人员统一开考。"))
-    _refuse_if_closed(attempt, now)
-    content = paper_services.released_content(actor=None, paper=attempt.paper, form_number=attempt.form_number,
-                                              actor_label=attempt.ticket.number)
-    if attempt.status == AttemptStatus.CHECKED_IN:
-        _set_status(attempt, AttemptStatus.ANSWERING)
-        attempt.started_at = now
-        attempt.layout = _layout(content, secrets.randbelow(2**31))
-        attempt.save(update_fields=["status", "started_at", "layout"])
-        audit.record(None, "delivery.attempt.started", target=attempt, actor_label=attempt.ticket.number,
-                     data={"paper": attempt.paper.code, "form": attempt.form_number,
-                           "seed": attempt.layout["seed"]})
-    return _present(content, attempt.layout)
+    # At the start signal every candidate of the venue arrives here at once: the audit entries (document
+    # opened, attempt started) are appended at the end, so the chain head is held only from there to the commit.
+    with audit.deferred():
+        attempt = _lock_attempt(attempt_id)
+        sitting = attempt.sitting
+        if sitting.state == RoomState.WAITING:
+            raise ValidationError(_("尚未开考，请等待监考人员统一开考。"))
+        _refuse_if_closed(attempt, now)
+        content = paper_services.released_content(actor=None, paper=attempt.paper, form_number=attempt.form_number,
+                                                  actor_label=attempt.ticket.number)
+        if attempt.status == AttemptStatus.CHECKED_IN:
+            _set_status(attempt, AttemptStatus.ANSWERING)
+            attempt.started_at = now
+            attempt.layout = _layout(content, secrets.randbelow(2**31))
+            attempt.save(update_fields=["status", "started_at", "layout"])
+            audit.record(None, "delivery.attempt.started", target=attempt, actor_label=attempt.ticket.number,
+                         data={"paper": attempt.paper.code, "form": attempt.form_number,
+                               "seed": attempt.layout["seed"]})
+        shown = _present(content, attempt.layout)
+    return shown
 
 
 class _Expired(Exception):
     """Raised inside a write transaction when the attempt's time is up; the caller rolls back, finalises the
     attempt in its own transaction and refuses (see ``_deadline_guard``)."""
 
+    def __init__(self, attempt_id: int):
+        super().__init__(attempt_id)
+        self.attempt_id = attempt_id
+
 
 def _refuse_if_closed(attempt: Attempt, now: dt.datetime) -> None:
-    if attempt.status == AttemptStatus.SUBMITTED:
+    _refuse_unless_open(attempt.pk, attempt.status, attempt.deadline(now), attempt.sitting.state, now)
+
+
+def _refuse_unless_open(attempt_id: int, status: str, deadline: dt.datetime | None, room_state: str,
+                        now: dt.datetime) -> None:
+    if status == AttemptStatus.SUBMITTED:
         raise Closed(_("您已交卷，答案不能再修改。"))
-    if attempt.status not in OPEN_ATTEMPT:
+    if status not in OPEN_ATTEMPT:
         raise Closed(_("您不在作答状态。"))
-    deadline = attempt.deadline(now)
-    if deadline is not None and deadline <= now and attempt.sitting.state == RoomState.RUNNING:
-        raise _Expired
+    if deadline is not None and deadline <= now and room_state == RoomState.RUNNING:
+        raise _Expired(attempt_id)
 
 
-def _deadline_guard(attempt_id: int, now: dt.datetime, work):
+def _deadline_guard(attempt_id: int | None, now: dt.datetime, work):
     """Run ``work``; if the time is up, finalise the attempt from its last saves (finish time = deadline)
     and refuse with a clear message."""
     try:
         return work()
-    except _Expired:
-        finalise_due(now=now, attempt_id=attempt_id)
+    except _Expired as expired:
+        finalise_due(now=now, attempt_id=expired.attempt_id or attempt_id)
         raise Closed(_("考试时间已到，系统已按您最后保存的答案收卷，此后的作答不再保存。")) from None
 
 
@@ -658,59 +671,93 @@ def _clean_value(item_type: str, keys: list[str] | None, value: Any, position: i
     return value
 
 
-_UPSERT = {
-    "postgresql": ("INSERT INTO delivery_answer (attempt_id, position, value, seq, saved_at) "
-                   "VALUES (%s, %s, CAST(%s AS jsonb), %s, %s) ON CONFLICT (attempt_id, position) DO UPDATE SET "
-                   "value = EXCLUDED.value, seq = EXCLUDED.seq, saved_at = EXCLUDED.saved_at "
-                   "WHERE delivery_answer.seq < EXCLUDED.seq"),
-    "sqlite": ("INSERT INTO delivery_answer (attempt_id, position, value, seq, saved_at) "
-               "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (attempt_id, position) DO UPDATE SET "
-               "value = excluded.value, seq = excluded.seq, saved_at = excluded.saved_at "
-               "WHERE delivery_answer.seq < excluded.seq"),
-}
+# The autosave is the hottest path of exam day (bench/delivery.py): on PostgreSQL one statement checks the
+# token, writes the heartbeat and locks the attempt; a second keeps the answers; one commit.
+_LOCK_BY_ID = ("SELECT a.id, a.status, a.compensation_seconds, a.layout, s.state, s.started_at, "
+               "s.compensation_seconds, s.paused_seconds, s.paused_at, e.duration_minutes FROM delivery_attempt a "
+               "JOIN delivery_roomsitting s ON s.id = a.sitting_id "
+               "JOIN scheduling_examsession e ON e.id = s.session_id WHERE a.id = %s")
+_LOCK_BY_SESSION = ("WITH t AS (UPDATE delivery_attemptsession SET last_seen_at = %s WHERE token_hash = %s "
+                    "AND revoked_at IS NULL RETURNING attempt_id) "
+                    "SELECT a.id, a.status, a.compensation_seconds, a.layout, s.state, s.started_at, "
+                    "s.compensation_seconds, s.paused_seconds, s.paused_at, e.duration_minutes "
+                    "FROM delivery_attempt a JOIN delivery_roomsitting s ON s.id = a.sitting_id "
+                    "JOIN scheduling_examsession e ON e.id = s.session_id JOIN t ON t.attempt_id = a.id")
+_UPSERT_ROW = {"postgresql": "(%s, %s, CAST(%s AS jsonb), %s, %s)", "sqlite": "(%s, %s, %s, %s, %s)"}
+_UPSERT = ("INSERT INTO delivery_answer (attempt_id, position, value, seq, saved_at) VALUES {rows} "
+           "ON CONFLICT (attempt_id, position) DO UPDATE SET value = excluded.value, seq = excluded.seq, "
+           "saved_at = excluded.saved_at WHERE delivery_answer.seq < excluded.seq")
 
 
-def answers_save(*, attempt_id: int, saves: list[dict], now: dt.datetime | None = None) -> list[int]:
+def answers_save(*, attempt_id: int | None = None, token: str | None = None, saves: list[dict],
+                 now: dt.datetime | None = None) -> list[int]:
     """Keep each save unless a higher sequence is already stored for its position; returns the sequence
     numbers acknowledged (all of them: an older save is acknowledged because something newer is kept).
 
-    Refused as a whole (nothing written) when a save is malformed, when the room is paused, and after
-    submission or the deadline."""
+    The attempt is given by id, or by the player's log-in ``token``, which is then checked (and its heartbeat
+    written) in the same transaction. Refused as a whole (nothing written) when a save is malformed, when the
+    room is paused, and after submission or the deadline."""
     now = _now(now)
-    if not saves:
-        return []
+    if (attempt_id is None) == (token is None):
+        raise TypeError("answers_save needs attempt_id or token")
     if len(saves) > MAX_SAVES_PER_REQUEST:
         raise ValidationError(_("一次最多保存 %(n)s 条。") % {"n": MAX_SAVES_PER_REQUEST})
-    return _deadline_guard(attempt_id, now, lambda: _save(attempt_id, saves, now))
+    return _deadline_guard(attempt_id, now, lambda: _save(attempt_id, token, saves, now))
 
 
 @transaction.atomic
-def _save(attempt_id: int, saves: list[dict], now: dt.datetime) -> list[int]:
-    attempt = (Attempt.objects.select_related("sitting__session").select_for_update(of=("self",))
-               .only("status", "compensation_seconds", "layout", "sitting__state", "sitting__started_at",
-                     "sitting__compensation_seconds", "sitting__paused_seconds", "sitting__paused_at",
-                     "sitting__session__duration_minutes")
-               .get(pk=attempt_id))
-    _refuse_if_closed(attempt, now)
-    if attempt.sitting.state == RoomState.PAUSED:
-        raise DomainError(_("考试已暂停，恢复后答案会自动保存。"), code="paused")
-    types, options = attempt.layout.get("types", {}), attempt.layout.get("options", {})
-    rows = []
-    for save in saves:
-        try:
-            seq, position = int(save["seq"]), int(save["position"])
-        except (KeyError, TypeError, ValueError):
-            raise ValidationError(_("保存内容格式不正确。")) from None
-        if seq < 1:
-            raise ValidationError(_("序号须为正整数。"))
-        item_type = types.get(str(position))
-        if item_type is None:
-            raise ValidationError(_("第 %(p)s 题不在本试卷中。") % {"p": position})
-        value = _clean_value(item_type, options.get(str(position)), save.get("value"), position)
-        rows.append((attempt_id, position, json.dumps(value, ensure_ascii=False), seq, now))
+def _save(attempt_id: int | None, token: str | None, saves: list[dict], now: dt.datetime) -> list[int]:
+    """The attempt row is locked (as submit and the deadline job lock it), so a save either commits before the
+    attempt closes or is refused."""
+    postgres = connection.vendor == "postgresql"
+    lock = " FOR UPDATE OF a" if postgres else ""
     with connection.cursor() as cur:
-        cur.executemany(_UPSERT[connection.vendor], rows)
-    return [r[3] for r in rows]
+        if token is not None and postgres:
+            cur.execute(_LOCK_BY_SESSION + lock, [now, _token_hash(token)])
+        else:
+            cur.execute(_LOCK_BY_ID + lock, [attempt_id if token is None else attempt_for_token(token, now=now)])
+        row = cur.fetchone()
+        if row is None:
+            if token is not None:
+                raise NotLoggedIn(_("本次登录已失效（可能已在另一台计算机登录或已交卷），请重新登录。"))
+            raise Attempt.DoesNotExist
+        attempt_id, status, compensation, layout, room_state, started_at, room_compensation, paused_seconds, \
+            paused_at, minutes = row
+        layout = json.loads(layout) if isinstance(layout, str) else layout  # Django's cursors leave JSON as text
+        started_at, paused_at = _aware(started_at), _aware(paused_at)  # SQLite's are naive UTC
+        end = clock.RoomClock(started_at, minutes * 60, room_compensation, paused_seconds, paused_at).deadline(now)
+        _refuse_unless_open(attempt_id, status, None if end is None else end + dt.timedelta(seconds=compensation),
+                            room_state, now)
+        if room_state == RoomState.PAUSED:
+            raise DomainError(_("考试已暂停，恢复后答案会自动保存。"), code="paused")
+        if not saves:
+            return []
+        types, options = layout.get("types", {}), layout.get("options", {})
+        latest: dict[int, tuple] = {}  # one row per position (the highest sequence), so one statement takes all
+        acked = []
+        for save in saves:
+            try:
+                seq, position = int(save["seq"]), int(save["position"])
+            except (KeyError, TypeError, ValueError):
+                raise ValidationError(_("保存内容格式不正确。")) from None
+            if seq < 1:
+                raise ValidationError(_("序号须为正整数。"))
+            item_type = types.get(str(position))
+            if item_type is None:
+                raise ValidationError(_("第 %(p)s 题不在本试卷中。") % {"p": position})
+            value = _clean_value(item_type, options.get(str(position)), save.get("value"), position)
+            acked.append(seq)
+            if position not in latest or latest[position][3] < seq:
+                latest[position] = (attempt_id, position, json.dumps(value, ensure_ascii=False), seq, now)
+        rows = ", ".join([_UPSERT_ROW[connection.vendor]] * len(latest))
+        cur.execute(_UPSERT.format(rows=rows), [v for r in latest.values() for v in r])
+    return acked
+
+
+def _aware(value):
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value is None or timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
 
 
 def answers_of(attempt_id: int) -> dict[int, dict]:
