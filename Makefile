@@ -70,6 +70,8 @@ bench: install
 	$(PY) bench/scheduling.py
 	$(PY) bench/itembank.py
 	$(PY) bench/assembly.py
+	$(PY) bench/delivery.py
+	$(PY) bench/grading.py
 
 messages: install
 	cd src/skillcert && ../../$(PY) ../../manage.py makemessages -l en --no-location --no-obsolete

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "skillcert.itembank",
     "skillcert.papers",
     "skillcert.delivery",
+    "skillcert.grading",
     "skillcert.console",
     "skillcert.portal",
     "skillcert.public",

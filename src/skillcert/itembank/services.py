@@ -576,6 +576,29 @@ def record_usage(*, actor, version_ids: list[int], paper_ref: str) -> int:
     return len(versions)
 
 
+def record_statistics(*, actor, stats: list[tuple[int, float, float | None, list[str]]], source: str) -> int:
+    """Called by grading after each sitting's item analysis (§7.3.1, §6.3.2.2): (item id, difficulty p,
+    point-biserial, flags) per item. The item's empirical difficulty and discrimination are replaced by the
+    latest sitting's; an item with flags gets an open problem for its bank managers, naming the sitting."""
+    items = {i.pk: i for i in Item.objects.filter(pk__in=[row[0] for row in stats]).select_related("bank")}
+    problems = []
+    for item_id, p, r, flags in stats:
+        item = items[item_id]
+        item.empirical_difficulty, item.discrimination = round(p, 4), None if r is None else round(r, 4)
+        if flags:
+            problems.append(ItemProblem(item=item, reported_by=actor,
+                                        description=_("%(source)s 试题分析：%(flags)s")
+                                        % {"source": source, "flags": "；".join(flags)}))
+    Item.objects.bulk_update(items.values(), ["empirical_difficulty", "discrimination"])
+    ItemProblem.objects.bulk_create(problems)
+    for bank in {i.bank for i in items.values()}:
+        audit.record(actor, "itembank.item.statistics", target=bank,
+                     data={"source": source, "items": sum(1 for i in items.values() if i.bank_id == bank.pk),
+                           "flagged": [i.code for i in items.values() if i.bank_id == bank.pk
+                                       and any(row[0] == i.pk and row[3] for row in stats)]})
+    return len(problems)
+
+
 @transaction.atomic
 def problem_report(*, actor, item_id: int, description: str) -> ItemProblem:
     item = Item.objects.select_related("bank").get(pk=item_id)

@@ -317,6 +317,16 @@ def released_content(*, actor, paper: Paper, form_number: int, actor_label: str 
     return _open(actor, paper, DocKind.PAPER, form_number, "delivery", actor_label)
 
 
+def open_key_for_grading(*, actor, paper: Paper) -> dict:
+    """For grading (§6.3.3 阅卷): the answer key with the scoring standard, for the body's exam affairs staff
+    and admins once the paper has been released to candidates — audited with the purpose."""
+    if not rules.keeps_custody(actor, paper):
+        raise PermissionDenied(_("只有本机构的考务人员、机构管理员或题库管理员可以调阅参考答案。"))
+    if paper.status not in (PaperStatus.RELEASED, PaperStatus.USED, PaperStatus.ARCHIVED):
+        raise ValidationError(_("试卷尚未启封下发，不能调阅参考答案评分。"))
+    return _open(actor, paper, DocKind.KEY, 0, "grading")
+
+
 @transaction.atomic
 def paper_release(*, actor, paper_id: int, now: datetime | None = None) -> Paper:
     """启封下发 at the session's start signal: not before the session's start time."""

@@ -1,0 +1,192 @@
+"""Grading services (§6.3.3 阅卷): permission → validate → lock → write → audit, in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+
+import numpy as np
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from skillcert.core import audit
+from skillcert.core.errors import ValidationError
+from skillcert.delivery.enums import OPEN_ATTEMPT, AttemptStatus
+from skillcert.delivery.models import Answer, Attempt
+from skillcert.itembank import services as bank_services
+from skillcert.papers import services as paper_services
+from skillcert.papers.models import Paper, PaperItem
+from skillcert.scheduling.models import ExamSession
+
+from . import analysis, rules, similarity
+from .models import AttemptScore, ItemAnalysis, ScoringRun, SimilarityScreening
+from .scoring import ZERO, MultipleRule, is_correct, response_code, score_item
+
+BATCH = 2000
+
+
+def _key_items(actor, paper: Paper) -> tuple[str, dict[int, dict[int, dict]]]:
+    """The sealed key (参考答案及评分标准), opened for grading (audited by the papers app): its digest and,
+    per form, each position's type, points and answer."""
+    key = paper_services.open_key_for_grading(actor=actor, paper=paper)
+    digest = hashlib.sha256(json.dumps(key, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    forms = {f["form"]: {it["position"]: it for it in f["items"]} for f in key["forms"]}
+    return digest, forms
+
+
+def score_attempt(items: dict[int, dict], answers: dict[int, object], rule: str) -> tuple[Decimal, dict, int]:
+    """(objective total, per-position points or None, number of items left to people) — pure."""
+    total, out, to_mark = ZERO, {}, 0
+    for position, it in items.items():
+        points = score_item(it["type"], it["answer"], Decimal(it["points"]), answers.get(position), rule)
+        out[str(position)] = None if points is None else str(points)
+        if points is None:
+            to_mark += 1
+        else:
+            total += points
+    return total, out, to_mark
+
+
+@transaction.atomic
+def score_session(*, actor, session_id: int, paper_id: int,
+                  multiple_rule: str = MultipleRule.ALL_OR_NOTHING) -> ScoringRun:
+    """Score every computer-based attempt of a paper automatically (§6.3.3) once the session's rooms are
+    over: objective items from the attempt's last saved answers; subjective items are left to markers.
+    Absent candidates get no score (their status says why). A new run supersedes the previous one."""
+    session = ExamSession.objects.select_related("batch__announcement").get(pk=session_id)
+    if not rules.scores(actor, session):
+        raise PermissionDenied(_("只有本机构的考务人员或机构管理员可以评分。"))
+    if multiple_rule not in MultipleRule.values:
+        raise ValidationError({"multiple_rule": _("多选题计分规则无效。")})
+    paper = Paper.objects.select_for_update().get(pk=paper_id, session=session)
+    attempts = Attempt.objects.filter(sitting__session=session, paper=paper)
+    still_open = attempts.filter(status__in=OPEN_ATTEMPT).count()
+    if still_open:
+        raise ValidationError(_("还有 %(n)s 名考生未交卷，考试结束后才能评分。") % {"n": still_open})
+    digest, forms = _key_items(actor, paper)
+    now = timezone.now()
+    ScoringRun.objects.filter(paper=paper, superseded_at__isnull=True).update(superseded_at=now)
+    run = ScoringRun.objects.create(session=session, paper=paper, multiple_rule=multiple_rule, key_digest=digest,
+                                    started_by=actor)
+    submitted = list(attempts.filter(status=AttemptStatus.SUBMITTED).order_by("pk").values_list("pk", "form_number"))
+    for start in range(0, len(submitted), BATCH):
+        chunk = submitted[start:start + BATCH]
+        answers: dict[int, dict[int, object]] = {aid: {} for aid, _form in chunk}
+        for aid, position, value in (Answer.objects.filter(attempt_id__in=[a for a, _f in chunk])
+                                     .values_list("attempt_id", "position", "value")):
+            answers[aid][position] = value
+        rows = []
+        for aid, form in chunk:
+            total, items, to_mark = score_attempt(forms[form], answers[aid], multiple_rule)
+            rows.append(AttemptScore(run=run, attempt_id=aid, objective=total, items=items, to_mark=to_mark))
+        AttemptScore.objects.bulk_create(rows, batch_size=BATCH)
+    run.attempts = len(submitted)
+    run.absent = attempts.filter(status=AttemptStatus.ABSENT).count()
+    run.save(update_fields=["attempts", "absent"])
+    audit.record(actor, "grading.objective.scored", target=run,
+                 data={"paper": paper.code, "rule": multiple_rule, "key": digest, "attempts": run.attempts,
+                       "absent": run.absent})
+    return run
+
+
+def _run_for(actor, run_id: int) -> ScoringRun:
+    run = ScoringRun.objects.select_related("session__batch__announcement", "paper").get(pk=run_id)
+    if not rules.scores(actor, run.session):
+        raise PermissionDenied(_("只有本机构的考务人员或机构管理员可以分析成绩。"))
+    return run
+
+
+def _responses(run: ScoringRun) -> dict[int, list[tuple[int, dict, dict[int, object]]]]:
+    """Per form: (attempt id, per-position points, answers) of every scored attempt of the run."""
+    scores = list(run.scores.select_related("attempt").order_by("attempt_id")
+                  .values_list("attempt_id", "attempt__form_number", "items"))
+    answers: dict[int, dict[int, object]] = {aid: {} for aid, _form, _items in scores}
+    for aid, position, value in Answer.objects.filter(attempt__scores__run=run).values_list(
+            "attempt_id", "position", "value"):
+        answers[aid][position] = value
+    by_form: dict[int, list] = {}
+    for aid, form, items in scores:
+        by_form.setdefault(form, []).append((aid, items, answers[aid]))
+    return by_form
+
+
+@transaction.atomic
+def analyse_run(*, actor, run_id: int, bounds: analysis.Bounds | None = None) -> ScoringRun:
+    """Item analysis of the automatically scored items of a run, per form (§6.3.2.2, §7.3.1): stored with the
+    run, written back to the bank (empirical difficulty and discrimination) and flagged items reported to the
+    bank managers as problems."""
+    run = _run_for(actor, run_id)
+    ScoringRun.objects.select_for_update().filter(pk=run.pk).first()
+    _digest, forms = _key_items(actor, run.paper)
+    placed = {(pi.form.number, pi.position): pi for pi in PaperItem.objects.filter(form__paper=run.paper)
+              .select_related("form")}
+    run.item_stats.all().delete()
+    rows, test_stats, feedback = [], {}, []
+    for form, people in sorted(_responses(run).items()):
+        positions = [pos for pos, it in sorted(forms[form].items()) if people[0][1].get(str(pos)) is not None]
+        if len(people) < 2 or not positions:
+            continue
+        key = forms[form]
+        scores = np.array([[float(items[str(pos)]) for pos in positions] for _aid, items, _ans in people])
+        top = np.array([float(key[pos]["points"]) for pos in positions])
+        codes, labels = analysis.encode([[response_code(key[pos]["type"], ans.get(pos)) for pos in positions]
+                                         for _aid, _items, ans in people])
+        keys = [response_code(key[pos]["type"], key[pos]["answer"]) for pos in positions]
+        stats = analysis.analyse(scores, top, codes=codes, labels=labels, keys=keys,
+                                 bounds=bounds or analysis.Bounds())
+        test_stats[str(form)] = {"n": stats.n, "items": stats.k, "mean": stats.mean, "sd": stats.sd,
+                                 "alpha": stats.alpha, "sem": stats.sem}
+        for pos, it in zip(positions, stats.items, strict=True):
+            pi = placed[(form, pos)]
+            options = [{"code": o.code, "correct": o.correct, "rate": o.rate, "r_pb": o.r_pb, "upper": o.upper,
+                        "lower": o.lower} for o in it.options]
+            rows.append(ItemAnalysis(run=run, form_number=form, position=pos, item_id=pi.item_id,
+                                     version_id=pi.version_id, n=stats.n, p=it.p, r_pb=it.r_pb, options=options,
+                                     flags=it.flags))
+            feedback.append((pi.item_id, it.p, it.r_pb, it.flags))
+    if not rows:
+        raise ValidationError(_("评分人数不足两人，无法进行试题分析。"))
+    ItemAnalysis.objects.bulk_create(rows)
+    run.test_stats, run.analysed_at = test_stats, timezone.now()
+    run.save(update_fields=["test_stats", "analysed_at"])
+    flagged = bank_services.record_statistics(actor=actor, stats=feedback, source=run.paper.code)
+    audit.record(actor, "grading.items.analysed", target=run,
+                 data={"paper": run.paper.code, "items": len(rows), "flagged": flagged, "forms": test_stats})
+    return run
+
+
+@transaction.atomic
+def screen_similarity(*, actor, run_id: int, alpha: float = 0.05) -> SimilarityScreening:
+    """Answer similarity screening of a run, per form (表B.1 雷同试卷): pairs with unusually many identical
+    wrong answers, Bonferroni-controlled at ``alpha``. Evidence for the staff, never a penalty by itself."""
+    run = _run_for(actor, run_id)
+    if not 0 < alpha <= 0.2:
+        raise ValidationError({"alpha": _("误报率上限须在 0 与 0.2 之间。")})
+    _digest, forms = _key_items(actor, run.paper)
+    flagged, clusters, tested = [], [], 0
+    for form, people in sorted(_responses(run).items()):
+        key = forms[form]
+        positions = [pos for pos, it in sorted(key.items()) if people[0][1].get(str(pos)) is not None]
+        # Per item: category 0 = right (any accepted answer), 1 = blank, 2… = each distinct wrong response.
+        codes = np.zeros((len(people), len(positions)), dtype=np.int32)
+        for j, pos in enumerate(positions):
+            wrong: dict[str, int] = {}
+            for i, (_aid, _items, ans) in enumerate(people):
+                value, kind = ans.get(pos), key[pos]["type"]
+                code = response_code(kind, value)
+                codes[i, j] = (1 if code == "" else 0 if is_correct(kind, key[pos]["answer"], value)
+                               else wrong.setdefault(code, len(wrong) + 2))
+        result = similarity.screen(codes, np.zeros(len(positions), int), np.ones(len(positions), int), alpha=alpha)
+        tested += result.pairs_tested
+        ids = [aid for aid, _items, _ans in people]
+        flagged += [{"form": form, "a": ids[p.a], "b": ids[p.b], "identical": p.identical_wrong,
+                     "expected": round(p.expected, 2), "p": p.p} for p in result.flagged]
+        clusters += [[ids[i] for i in group] for group in result.clusters]
+    screening = SimilarityScreening.objects.create(run=run, alpha=alpha, pairs_tested=tested, flagged=flagged,
+                                                   clusters=clusters, screened_by=actor)
+    audit.record(actor, "grading.similarity.screened", target=screening,
+                 data={"paper": run.paper.code, "alpha": alpha, "pairs": tested, "flagged": len(flagged)})
+    return screening
