@@ -44,6 +44,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from _pg import drop_scratch, scratch_database
+
 ROOT = Path(__file__).resolve().parents[1]
 CANDIDATES = int(os.environ.get("BENCH_CANDIDATES", "2000"))
 MINUTES = float(os.environ.get("BENCH_MINUTES", "5"))
@@ -52,32 +54,6 @@ CLIENTS = int(os.environ.get("BENCH_CLIENTS", "40"))
 BURST = float(os.environ.get("BENCH_BURST", "20"))
 WORKERS = 5  # 2 cores: 2 × cores + 1, as docs/operations.md
 SCRATCH = "skillcert_bench_delivery"
-
-
-def drop_scratch() -> None:
-    if not os.environ.get("BENCH_DATABASE_URL_GIVEN"):
-        import psycopg
-
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
-
-
-def scratch_database() -> str | None:
-    url = os.environ.get("BENCH_DATABASE_URL", "")
-    if url:
-        os.environ["BENCH_DATABASE_URL_GIVEN"] = "1"
-        return url if url.startswith(("postgres://", "postgresql://")) else None
-    try:
-        import psycopg
-
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True,
-                             connect_timeout=3) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {SCRATCH}")
-    except Exception as exc:  # no server: say so and skip
-        print(f"delivery bench skipped: no PostgreSQL ({exc.__class__.__name__}: {exc})")
-        return None
-    return f"postgres://postgres@127.0.0.1:5432/{SCRATCH}"
 
 
 # --- the server ---------------------------------------------------------------------------------------------
@@ -390,10 +366,8 @@ def verdict(ok: bool) -> str:
 
 
 def main() -> int:
-    url = scratch_database()
-    if url is None:
+    if scratch_database(SCRATCH) is None:
         return 0
-    os.environ["BENCH_DATABASE_URL"] = url
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
 
@@ -456,7 +430,7 @@ def main() -> int:
     print(f"({len(people)} candidates, {MINUTES:g} min at one save per {INTERVAL:g} s, {WORKERS} gunicorn workers, "
           f"database: postgresql)")
     connection.close()
-    drop_scratch()
+    drop_scratch(SCRATCH)
     return 0 if all(ok for _, _, ok in checks) else 1
 
 

@@ -32,6 +32,8 @@ AUTHORS = [Role.BANK_MANAGER, Role.ITEM_WRITER]
 BANK_READERS = [Role.BANK_MANAGER, Role.ITEM_REVIEWER]
 # Exam day: the body's office and the session's chief examiner (the matrix member is the room's proctor).
 DELIVERY_OFFICE = [Role.PLATFORM_ADMIN, Role.BODY_ADMIN, Role.EXAM_AFFAIRS, Role.CHIEF_EXAMINER]
+GRADING = [Role.BODY_ADMIN, Role.EXAM_AFFAIRS]  # scoring and analysis (§6.3.3, §10.7)
+MARKERS = [Role.EXAMINER, Role.EXAMINER_LEADER]
 PAPERS = [Role.PLATFORM_ADMIN, Role.BODY_ADMIN, Role.EXAM_AFFAIRS, Role.BANK_MANAGER]  # papers and custody (§10)
 
 
@@ -174,6 +176,13 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "exam_api:venue": (lambda o: {"session_id": o["session"].pk, "venue_id": o["venue"].pk}, {
         **everyone(404), ANON: 401, **dict.fromkeys(DELIVERY_OFFICE, 200)}),
     "console:delivery_list": (lambda o: {}, allowed([*DELIVERY_OFFICE, OTHER_BODY_ADMIN])),
+    "console:grading_list": (lambda o: {}, allowed([*GRADING, OTHER_BODY_ADMIN])),
+    "console:grading_score": (lambda o: {"paper_pk": o["paper"].pk}, allowed([*GRADING, OTHER_BODY_ADMIN], ok=405)),
+    "console:grading_run": (lambda o: {"pk": o["run"].pk}, allowed(GRADING, out_of_scope=404)),
+    "console:grading_action": (lambda o: {"pk": o["run"].pk, "action": "analyse"},
+                               allowed([*GRADING, OTHER_BODY_ADMIN], ok=405)),
+    "console:marking_list": (lambda o: {}, allowed(MARKERS)),
+    "console:marking_task": (lambda o: {"pk": o["marking_task"].pk}, allowed(MARKERS)),
     "console:delivery_room": (lambda o: {"pk": o["sitting"].pk}, allowed(DELIVERY_OFFICE, out_of_scope=404)),
     "console:delivery_venue": (lambda o: {"session_pk": o["session"].pk, "venue_pk": o["venue"].pk},
                                allowed(DELIVERY_OFFICE, out_of_scope=404)),
@@ -374,9 +383,17 @@ def _paper_objects(world, objects, principals, member) -> dict:
         "room": objects["room"], "count": 10, "bag_no": "B1", "seal_no": "S1", "operator": officer})
     event = services.custody_record(actor=officer, paper_id=paper.pk, kind=CustodyKind.COLLECT, data={
         "room": objects["room"], "count": 9, "witnesses": [member, officer]})
+    from skillcert.grading.models import MarkingTask, ScoringRun
+
+    run = ScoringRun.objects.create(session=session, paper=paper, multiple_rule="all", key_digest="0" * 64,
+                                    started_by=officer)
+    task = MarkingTask.objects.create(run=run, paper=paper, form_number=1, position=1, item_type="short",
+                                      points=10, tolerance=2, leader=principals[Role.EXAMINER_LEADER],
+                                      opened_by=officer)
+    task.markers.add(principals[Role.EXAMINER])
     return {"paper": paper, "paper_item": PaperItem.objects.filter(form__paper=paper).first(),
             "custody_event": event, "custody_party": event.parties.get(user=member),
-            "discrepancy": event.discrepancy}
+            "discrepancy": event.discrepancy, "run": run, "marking_task": task}
 
 
 @pytest.mark.django_db

@@ -49,16 +49,16 @@ class ExamDay:
 
 
 def make_exam_day(n: int = 4, *, starts_ago_minutes: int = 1, duration: int = 90,
-                  room_size: int | None = None) -> ExamDay:
+                  room_size: int | None = None, plan: dict | None = None, theory_items: int = 160) -> ExamDay:
     """``room_size``: split the candidates over computer rooms of that size (the benchmark's 2,000 candidates in
     rooms of 30); the proctors are posted to the first room, the chief runs them all. ``sitting`` and
-    ``attempts`` are the first room's."""
+    ``attempts`` are the first room's. ``plan`` and ``theory_items``: a bigger paper (the grading benchmark)."""
     world = build_world()
     reg = build_registration(world)
     manager = user_with_role(Role.BANK_MANAGER, world.body, username="bank_manager", full_name="张管理")
     writer = user_with_role(Role.ITEM_WRITER, world.body, username="item_writer", full_name="刘命题")
     bank = make_bank(world, manager)
-    fill_bank(bank, writer, 160, 0)
+    fill_bank(bank, writer, theory_items, 0)
     approve_imported(reg, n, trades=("碳排放核算员",))
     venue = world.venue
     scheduling.venue_profile_save(actor=reg.officer, venue=venue, facilities=dict.fromkeys(FACILITIES, True),
@@ -85,7 +85,7 @@ def make_exam_day(n: int = 4, *, starts_ago_minutes: int = 1, duration: int = 90
                               room=room)
     staffing.staff_assign(actor=reg.officer, session_id=session.pk, user=inspector, role=StaffRole.INSPECTOR,
                           venue=venue)
-    paper = papers.paper_assemble(actor=manager, session_id=session.pk, bank_id=bank.pk, plan=dict(PLAN))
+    paper = papers.paper_assemble(actor=manager, session_id=session.pk, bank_id=bank.pk, plan=dict(plan or PLAN))
     papers.paper_review(actor=manager, paper_id=paper.pk)
     papers.paper_lock(actor=manager, paper_id=paper.pk)
     paper = papers.paper_seal(actor=manager, paper_id=paper.pk)

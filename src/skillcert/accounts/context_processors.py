@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from skillcert.delivery import rules as delivery_rules
+from skillcert.grading import rules as grading_rules
 
 from . import rules
 from .enums import Role
@@ -24,6 +25,8 @@ def site(request):
             "candidate": rules.is_candidate(user),
             "bank": rules.has_role(user, Role.BANK_MANAGER, Role.ITEM_WRITER, Role.ITEM_REVIEWER),
             "delivery": rules.is_staff_member(user) and delivery_rules.uses_delivery(user),
+            "grading": rules.is_staff_member(user) and grading_rules.uses_grading(user),
+            "marking": grading_rules.marks_any(user),
             "papers": rules.has_role(user, Role.BANK_MANAGER, Role.BODY_ADMIN, Role.EXAM_AFFAIRS)
             or rules.is_platform_admin(user),
         } if user is not None and user.is_authenticated else {},

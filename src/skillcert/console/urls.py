@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import delivery_views as delivery
+from . import grading_views as grading
 from . import itembank_views as bank
 from . import papers_views as papers
 from . import registration_views as reg
@@ -77,6 +78,12 @@ urlpatterns = [
     path("jobs/<int:pk>/status.json", sch.job_status, name="job_status"),
     path("jobs/<int:pk>/download/", sch.job_download, name="job_download"),
     # Papers and custody (§6.3.2, §7.2.2.6, §10, A.2)
+    path("grading/", grading.grading_list, name="grading_list"),
+    path("grading/papers/<int:paper_pk>/score/", grading.grading_score, name="grading_score"),
+    path("grading/runs/<int:pk>/", grading.grading_run, name="grading_run"),
+    path("grading/runs/<int:pk>/<str:action>/", grading.grading_action, name="grading_action"),
+    path("marking/", grading.marking_list, name="marking_list"),
+    path("marking/<int:pk>/", grading.marking_task, name="marking_task"),
     path("exam-day/", delivery.delivery_list, name="delivery_list"),
     path("exam-day/rooms/<int:pk>/", delivery.delivery_room, name="delivery_room"),
     path("exam-day/sessions/<int:session_pk>/venues/<int:venue_pk>/", delivery.delivery_venue,

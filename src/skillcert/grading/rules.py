@@ -11,3 +11,24 @@ OFFICE = (Role.BODY_ADMIN, Role.EXAM_AFFAIRS)
 def scores(user, session) -> bool:
     """Objective scoring runs: the body's exam affairs staff and admins."""
     return rules.has_role(user, *OFFICE, org=session.batch.announcement.body_id)
+
+
+def uses_grading(user) -> bool:
+    """Scores are the body's business (§10.7): not the platform admin's."""
+    return rules.has_role(user, *OFFICE)
+
+
+def marks_any(user) -> bool:
+    """考评员 and 考评组长: the marking pages (their own tasks only)."""
+    return rules.has_role(user, Role.EXAMINER, Role.EXAMINER_LEADER)
+
+
+def marks(user, task) -> bool:
+    return user.pk == task.leader_id or task.markers.filter(pk=user.pk).exists()
+
+
+def examiner_of(user, body_id: int, *roles: str) -> bool:
+    """Holds one of ``roles`` in the body or in one of its venues (考评员 are often posted at a venue)."""
+    return any(a.role in roles and a.organisation_id is not None
+               and body_id in rules.ancestors_and_self(user, a.organisation_id)
+               for a in rules.active_assignments(user))

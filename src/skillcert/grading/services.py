@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from decimal import Decimal
+import secrets
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import numpy as np
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from skillcert.accounts.enums import Role
 from skillcert.core import audit
 from skillcert.core.errors import ValidationError
 from skillcert.delivery.enums import OPEN_ATTEMPT, AttemptStatus
@@ -22,8 +25,18 @@ from skillcert.papers.models import Paper, PaperItem
 from skillcert.scheduling.models import ExamSession
 
 from . import analysis, rules, similarity
-from .models import AttemptScore, ItemAnalysis, ScoringRun, SimilarityScreening
-from .scoring import ZERO, MultipleRule, is_correct, response_code, score_item
+from .models import (
+    AttemptScore,
+    ItemAnalysis,
+    Mark,
+    MarkingTask,
+    ScoringRun,
+    Script,
+    ScriptStatus,
+    SimilarityScreening,
+    TaskStatus,
+)
+from .scoring import AUTO_TYPES, ZERO, MultipleRule, is_correct, response_code, score_item
 
 BATCH = 2000
 
@@ -190,3 +203,145 @@ def screen_similarity(*, actor, run_id: int, alpha: float = 0.05) -> SimilarityS
     audit.record(actor, "grading.similarity.screened", target=screening,
                  data={"paper": run.paper.code, "alpha": alpha, "pairs": tested, "flagged": len(flagged)})
     return screening
+
+
+# --- Subjective items: blind double marking (§6.3.3) ---------------------------------------------------------
+#
+# Final score rule: two different markers score each script independently. When their marks differ by at
+# most the task's tolerance, the script scores their mean (rounded half-up to 0.01); beyond it, the marking
+# leader marks it a third time and that mark is final. A blank answer scores 0 without marking.
+
+HALF = Decimal("0.5")
+
+
+def _code() -> str:
+    return "".join(secrets.choice("23456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(8))
+
+
+@transaction.atomic
+def marking_open(*, actor, run_id: int, markers: list, leader, tolerance_share: Decimal = Decimal("0.2")
+                 ) -> list[MarkingTask]:
+    """Open marking of every subjective item of a run's paper: one task per item and form, one coded script
+    per scored attempt. ``markers`` (≥ 2, 考评员) mark; ``leader`` (考评组长, not one of them) arbitrates."""
+    run = _run_for(actor, run_id)
+    body_id = run.session.batch.announcement.body_id
+    markers = list(dict.fromkeys(markers))
+    if len(markers) < 2:
+        raise ValidationError({"markers": _("双评至少需要两名阅卷人。")})
+    for m in markers:
+        if not rules.examiner_of(m, body_id, Role.EXAMINER, Role.EXAMINER_LEADER):
+            raise ValidationError({"markers": _("%(name)s 不是本机构的考评员。") % {"name": m.full_name or m.username}})
+    if not rules.examiner_of(leader, body_id, Role.EXAMINER_LEADER):
+        raise ValidationError({"leader": _("阅卷组长须为本机构的考评组长。")})
+    if leader in markers:
+        raise ValidationError({"leader": _("阅卷组长负责仲裁，不能同时担任双评阅卷人。")})
+    if not Decimal("0") < tolerance_share <= Decimal("0.5"):
+        raise ValidationError({"tolerance_share": _("误差允许值须为分值的 0–50%。")})
+    if run.superseded_at is not None:
+        raise ValidationError(_("该评分记录已被新的评分替代，请在最新的评分上组织阅卷。"))
+    if MarkingTask.objects.filter(paper=run.paper).exists():
+        raise ValidationError(_("本试卷已开始阅卷。"))
+    _digest, forms = _key_items(actor, run.paper)
+    people = _responses(run)
+    tasks = []
+    for form, items in sorted(forms.items()):
+        if form not in people:
+            continue  # a backup form nobody sat
+        for position, it in sorted(items.items()):
+            if it["type"] in AUTO_TYPES:
+                continue  # scored automatically
+            points = Decimal(it["points"])
+            tolerance = max(HALF, (points * tolerance_share / HALF).to_integral_value(ROUND_HALF_UP) * HALF)
+            task = MarkingTask.objects.create(run=run, paper=run.paper, form_number=form, position=position,
+                                              item_type=it["type"], points=points, tolerance=tolerance,
+                                              leader=leader, opened_by=actor)
+            task.markers.set(markers)
+            now, codes, scripts = timezone.now(), set(), []
+            for aid, _items, answers in people[form]:
+                code = _code()
+                while code in codes:
+                    code = _code()
+                codes.add(code)
+                blank = not str(answers.get(position) or "").strip()
+                scripts.append(Script(task=task, attempt_id=aid, code=code,
+                                      status=ScriptStatus.FINAL if blank else ScriptStatus.WAITING,
+                                      final=ZERO if blank else None, rule="blank" if blank else "",
+                                      finalised_at=now if blank else None))
+            Script.objects.bulk_create(scripts)
+            tasks.append(task)
+    if not tasks:
+        raise ValidationError(_("本试卷没有需要人工评阅的试题。"))
+    audit.record(actor, "grading.marking.opened", target=run,
+                 data={"paper": run.paper.code, "tasks": len(tasks), "markers": [m.username for m in markers],
+                       "leader": leader.username, "tolerance_share": str(tolerance_share)})
+    return tasks
+
+
+def _clean_points(points, task: MarkingTask) -> Decimal:
+    try:
+        value = Decimal(str(points).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"points": _("请填写分数。")}) from None
+    if not value.is_finite() or value < 0 or value > task.points:
+        raise ValidationError({"points": _("分数须在 0 到 %(max)s 之间。") % {"max": task.points}})
+    if value % HALF:
+        raise ValidationError({"points": _("分数以 0.5 分为单位。")})
+    return value
+
+
+@transaction.atomic
+def mark_record(*, actor, task_id: int, code: str, points, comment: str = "") -> Mark:
+    """Record one mark on a script (by its code); locks the script, so two markers cannot take the same round.
+    Marks are final once recorded; each is audited."""
+    task = MarkingTask.objects.select_related("run__session__batch__announcement", "paper").get(pk=task_id)
+    script = Script.objects.select_for_update().filter(task=task, code=code.strip().upper()).first()
+    if script is None:
+        raise ValidationError({"code": _("密号不存在。")})
+    value = _clean_points(points, task)
+    marks = list(script.marks.order_by("round"))
+    if script.status == ScriptStatus.FINAL:
+        raise ValidationError(_("该答卷已定分，不能再评。"))
+    if script.status == ScriptStatus.THIRD:
+        if actor.pk != task.leader_id:
+            raise PermissionDenied(_("超出误差的答卷由阅卷组长仲裁。"))
+        round_ = 3
+    else:
+        if not task.markers.filter(pk=actor.pk).exists():
+            raise PermissionDenied(_("您不是本题的阅卷人。"))
+        if any(m.marker_id == actor.pk for m in marks):
+            raise ValidationError(_("您已评过这份答卷；双评须由另一位阅卷人完成。"))
+        round_ = len(marks) + 1
+    mark = Mark.objects.create(script=script, marker=actor, round=round_, points=value, comment=comment.strip()[:300])
+    if round_ == 2:
+        first = marks[0].points
+        if abs(first - value) <= task.tolerance:
+            script.final, script.rule = ((first + value) / 2).quantize(Decimal("0.01"), ROUND_HALF_UP), "mean"
+            script.status, script.finalised_at = ScriptStatus.FINAL, timezone.now()
+        else:
+            script.status = ScriptStatus.THIRD
+    elif round_ == 3:
+        script.final, script.rule = value, "leader"
+        script.status, script.finalised_at = ScriptStatus.FINAL, timezone.now()
+    script.save(update_fields=["status", "final", "rule", "finalised_at"])
+    if not task.scripts.exclude(status=ScriptStatus.FINAL).exists():
+        MarkingTask.objects.filter(pk=task.pk).update(status=TaskStatus.DONE)
+    audit.record(actor, "grading.mark.recorded", target=script,
+                 data={"task": task.pk, "code": script.code, "round": round_, "points": str(value),
+                       "status": script.status})
+    return mark
+
+
+def next_script(user, task: MarkingTask) -> Script | None:
+    """The next script for this marker: not final, not yet marked by them, half-marked ones first; for the leader,
+    the next one waiting for arbitration."""
+    if user.pk == task.leader_id:
+        return task.scripts.filter(status=ScriptStatus.THIRD).order_by("code").first()
+    return (task.scripts.filter(status=ScriptStatus.WAITING).exclude(marks__marker=user)
+            .annotate(n=Count("marks")).order_by("-n", "code").first())
+
+
+def script_answer(script: Script) -> str:
+    """The candidate's answer to the script's item, as text (what the marker reads)."""
+    value = (Answer.objects.filter(attempt_id=script.attempt_id, position=script.task.position)
+             .values_list("value", flat=True).first())
+    return value if isinstance(value, str) else ""

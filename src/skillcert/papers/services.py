@@ -327,6 +327,21 @@ def open_key_for_grading(*, actor, paper: Paper) -> dict:
     return _open(actor, paper, DocKind.KEY, 0, "grading")
 
 
+def marking_content(*, actor, paper: Paper, form_number: int, position: int) -> dict:
+    """For a marker (§6.3.3): one item's stem and materials with its standard answer and rubric, once the paper
+    has been released — audited with the purpose. The grading app decides who is a marker of the item."""
+    if paper.status not in (PaperStatus.RELEASED, PaperStatus.USED, PaperStatus.ARCHIVED):
+        raise ValidationError(_("试卷尚未启封下发，不能调阅参考答案评分。"))
+    with transaction.atomic():
+        shown = _open(actor, paper, DocKind.PAPER, form_number, f"marking {form_number}-{position}")
+        key = _open(actor, paper, DocKind.KEY, 0, f"marking {form_number}-{position}")
+    item = next(it for it in shown["items"] if it["position"] == position)
+    form = next(f for f in key["forms"] if f["form"] == form_number)
+    answer = next(it for it in form["items"] if it["position"] == position)
+    return {"stem": item["stem"], "materials": item.get("materials") or "", "points": answer["points"],
+            "answer": answer["answer"], "rubric": answer["rubric"], "type": answer["type"]}
+
+
 @transaction.atomic
 def paper_release(*, actor, paper_id: int, now: datetime | None = None) -> Paper:
     """启封下发 at the session's start signal: not before the session's start time."""

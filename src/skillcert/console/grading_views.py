@@ -1,0 +1,134 @@
+"""Console pages for grading (§6.3.3 阅卷, §6.3.2.2, 表B.1): the office scores a computer-based paper, analyses
+its items, screens answers for similarity and opens blind double marking; markers mark by script code."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from skillcert.accounts.enums import Role
+from skillcert.accounts.models import User
+from skillcert.delivery.models import Attempt
+from skillcert.grading import rules, selectors, services
+from skillcert.grading.models import ItemAnalysis, ScoringRun, ScriptStatus
+from skillcert.grading.scoring import MultipleRule
+from skillcert.papers import services as paper_services
+
+from .itembank_views import _attempt, _flash
+from .views import staff_required
+
+
+@staff_required(rules.uses_grading)
+def grading_list(request: HttpRequest) -> HttpResponse:
+    """阅卷评分: each released computer-based paper with its latest scoring run."""
+    rows = []
+    for paper in selectors.papers_to_grade(request.user):
+        rows.append({"paper": paper, "runs": list(paper.scoring_runs.all()[:3])})
+    return render(request, "console/grading/list.html", {"rows": rows, "rules": MultipleRule.choices})
+
+
+@staff_required(rules.uses_grading)
+@require_POST
+def grading_score(request: HttpRequest, paper_pk: int) -> HttpResponse:
+    paper = next((p for p in selectors.papers_to_grade(request.user) if p.pk == paper_pk), None)
+    if paper is None:
+        raise Http404
+    run = _attempt(request, services.score_session, _("客观题已评分。"), actor=request.user,
+                   session_id=paper.session_id, paper_id=paper.pk,
+                   multiple_rule=request.POST.get("multiple_rule", MultipleRule.ALL_OR_NOTHING))
+    return redirect("console:grading_run", run.pk) if run else redirect("console:grading_list")
+
+
+def _examiners(run: ScoringRun, *roles) -> list[User]:
+    body_id = run.session.batch.announcement.body_id
+    people = User.objects.filter(role_assignments__role__in=roles, is_active=True).distinct().order_by("username")
+    return [u for u in people if rules.examiner_of(u, body_id, *roles)]
+
+
+@staff_required(rules.uses_grading)
+def grading_run(request: HttpRequest, pk: int) -> HttpResponse:
+    run = selectors.run_get_for_user(request.user, pk)
+    stats = list(ItemAnalysis.objects.filter(run=run).select_related("item"))
+    screening = run.screenings.first()
+    pairs = []
+    if screening:
+        attempts = {a.pk: a for a in Attempt.objects.filter(
+            pk__in={p[k] for p in screening.flagged for k in ("a", "b")}).select_related(
+            "application", "assignment__seat", "sitting__room")}
+        pairs = [{**p, "pa": attempts[p["a"]], "pb": attempts[p["b"]]} for p in screening.flagged]
+    tasks = selectors.task_progress(run.marking_tasks.select_related("leader").prefetch_related("markers"))
+    return render(request, "console/grading/run.html", {
+        "run": run, "summary": selectors.score_summary(run), "stats": stats,
+        "flagged_items": sum(1 for s in stats if s.flags), "screening": screening, "pairs": pairs, "tasks": tasks,
+        "examiners": _examiners(run, Role.EXAMINER, Role.EXAMINER_LEADER),
+        "leaders": _examiners(run, Role.EXAMINER_LEADER)})
+
+
+@staff_required(rules.uses_grading)
+@require_POST
+def grading_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    run = selectors.run_get_for_user(request.user, pk)
+    if action == "analyse":
+        _attempt(request, services.analyse_run, _("试题分析已完成，结果已回写题库。"), actor=request.user,
+                 run_id=run.pk)
+    elif action == "screen":
+        try:
+            alpha = float(request.POST.get("alpha", "0.05"))
+        except ValueError:
+            alpha = -1.0
+        _attempt(request, services.screen_similarity, _("雷同筛查已完成。"), actor=request.user, run_id=run.pk,
+                 alpha=alpha)
+    elif action == "mark":
+        ids = [int(x) for x in request.POST.getlist("markers") if x.isdigit()]
+        leader = User.objects.filter(pk=int(request.POST.get("leader") or 0)).first()
+        try:
+            share = Decimal(request.POST.get("tolerance", "20")) / 100
+        except InvalidOperation:
+            share = Decimal("-1")
+        if leader is None:
+            messages.error(request, _("请选择阅卷组长。"))
+        else:
+            _attempt(request, services.marking_open, _("已开始阅卷：主观题按题分配给阅卷人双评。"), actor=request.user,
+                     run_id=run.pk, markers=list(User.objects.filter(pk__in=ids)), leader=leader,
+                     tolerance_share=share)
+    else:
+        raise Http404
+    return redirect("console:grading_run", run.pk)
+
+
+@staff_required(rules.marks_any)
+def marking_list(request: HttpRequest) -> HttpResponse:
+    """我的阅卷任务: the items a marker or leader marks, with progress — never a candidate's name."""
+    tasks = selectors.task_progress(selectors.tasks_for_marker(request.user))
+    return render(request, "console/grading/marking_list.html", {"tasks": tasks})
+
+
+@staff_required(rules.marks_any)
+def marking_task(request: HttpRequest, pk: int) -> HttpResponse:
+    """The marking screen: the item, its standard answer and rubric, one coded script at a time."""
+    task = selectors.task_get_for_marker(request.user, pk)
+    if request.method == "POST":
+        try:
+            services.mark_record(actor=request.user, task_id=task.pk, code=request.POST.get("code", ""),
+                                 points=request.POST.get("points", ""), comment=request.POST.get("comment", ""))
+        except (ValidationError, PermissionDenied) as exc:
+            _flash(request, exc)
+        else:
+            messages.success(request, _("已评分，下一份。"))
+        return redirect("console:marking_task", task.pk)
+    script = services.next_script(request.user, task)
+    content = paper_services.marking_content(actor=request.user, paper=task.paper, form_number=task.form_number,
+                                             position=task.position) if script else None
+    answer = services.script_answer(script) if script else None
+    leader = request.user.pk == task.leader_id
+    earlier = list(script.marks.order_by("round")) if script and leader else []
+    progress = selectors.task_progress([task])[0]
+    return render(request, "console/grading/marking_task.html", {
+        "task": task, "script": script, "content": content, "answer": answer, "leader": leader,
+        "earlier": earlier, "progress": progress, "third": ScriptStatus.THIRD})

@@ -1,0 +1,55 @@
+"""Reads for the grading pages."""
+
+from __future__ import annotations
+
+from django.db.models import Avg, Count, Max, Min, Q
+from django.http import Http404
+
+from skillcert.papers.enums import PaperStatus
+from skillcert.papers.models import Paper
+from skillcert.scheduling.enums import SessionKind
+
+from . import rules
+from .models import MarkingTask, ScoringRun, ScriptStatus
+
+
+def papers_to_grade(user) -> list[Paper]:
+    """Released or used papers of computer-based sessions the user may score, newest session first."""
+    papers = (Paper.objects.filter(status__in=[PaperStatus.RELEASED, PaperStatus.USED],
+                                   session__kind=SessionKind.THEORY_COMPUTER)
+              .select_related("session__batch__announcement", "bank").order_by("-session__starts_at", "code"))
+    return [p for p in papers if rules.scores(user, p.session)]
+
+
+def run_get_for_user(user, pk: int) -> ScoringRun:
+    run = (ScoringRun.objects.select_related("session__batch__announcement", "paper", "started_by")
+           .filter(pk=pk).first())
+    if run is None or not rules.scores(user, run.session):
+        raise Http404
+    return run
+
+
+def score_summary(run: ScoringRun) -> dict:
+    return run.scores.aggregate(n=Count("pk"), mean=Avg("objective"), low=Min("objective"), high=Max("objective"))
+
+
+def task_progress(tasks) -> list[dict]:
+    rows = []
+    for task in tasks:
+        counts = task.scripts.aggregate(total=Count("pk"), final=Count("pk", filter=Q(status=ScriptStatus.FINAL)),
+                                        third=Count("pk", filter=Q(status=ScriptStatus.THIRD)))
+        rows.append({"task": task, **counts})
+    return rows
+
+
+def tasks_for_marker(user):
+    return (MarkingTask.objects.filter(Q(markers=user) | Q(leader=user)).distinct()
+            .select_related("paper__session__batch", "leader").order_by("-opened_at", "position"))
+
+
+def task_get_for_marker(user, pk: int) -> MarkingTask:
+    task = MarkingTask.objects.select_related("paper__session__batch", "run__session__batch__announcement",
+                                              "leader").filter(pk=pk).first()
+    if task is None or not rules.marks(user, task):
+        raise Http404
+    return task
