@@ -7,7 +7,6 @@ import json
 import secrets
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-import numpy as np
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
@@ -24,7 +23,7 @@ from skillcert.papers import services as paper_services
 from skillcert.papers.models import Paper, PaperItem
 from skillcert.scheduling.models import ExamSession
 
-from . import analysis, rules, similarity
+from . import rules
 from .models import (
     AttemptScore,
     ItemAnalysis,
@@ -127,10 +126,14 @@ def _responses(run: ScoringRun) -> dict[int, list[tuple[int, dict, dict[int, obj
 
 
 @transaction.atomic
-def analyse_run(*, actor, run_id: int, bounds: analysis.Bounds | None = None) -> ScoringRun:
+def analyse_run(*, actor, run_id: int, bounds=None) -> ScoringRun:
     """Item analysis of the automatically scored items of a run, per form (§6.3.2.2, §7.3.1): stored with the
     run, written back to the bank (empirical difficulty and discrimination) and flagged items reported to the
-    bank managers as problems."""
+    bank managers as problems. ``bounds``: an ``analysis.Bounds`` (default: p in [0.15, 0.95], r ≥ 0.2)."""
+    import numpy as np  # numpy is loaded where grading runs, not in every web worker
+
+    from . import analysis
+
     run = _run_for(actor, run_id)
     ScoringRun.objects.select_for_update().filter(pk=run.pk).first()
     _digest, forms = _key_items(actor, run.paper)
@@ -175,6 +178,10 @@ def analyse_run(*, actor, run_id: int, bounds: analysis.Bounds | None = None) ->
 def screen_similarity(*, actor, run_id: int, alpha: float = 0.05) -> SimilarityScreening:
     """Answer similarity screening of a run, per form (表B.1 雷同试卷): pairs with unusually many identical
     wrong answers, Bonferroni-controlled at ``alpha``. Evidence for the staff, never a penalty by itself."""
+    import numpy as np
+
+    from . import similarity
+
     run = _run_for(actor, run_id)
     if not 0 < alpha <= 0.2:
         raise ValidationError({"alpha": _("误报率上限须在 0 与 0.2 之间。")})
