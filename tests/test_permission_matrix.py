@@ -182,6 +182,12 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "console:grading_action": (lambda o: {"pk": o["run"].pk, "action": "analyse"},
                                allowed([*GRADING, OTHER_BODY_ADMIN], ok=405)),
     "console:marking_list": (lambda o: {}, allowed(MARKERS)),
+    "console:practical_list": (lambda o: {}, allowed([*GRADING, OTHER_BODY_ADMIN])),
+    "console:panel_create": (lambda o: {"session_pk": o["session"].pk, "room_pk": o["room"].pk},
+                             allowed([*GRADING, OTHER_BODY_ADMIN], ok=405)),
+    "console:panel_detail": (lambda o: {"pk": o["panel"].pk}, allowed([*GRADING, *MARKERS], out_of_scope=404)),
+    "console:practical_mine": (lambda o: {}, allowed(MARKERS)),
+    "console:practical_sheet": (lambda o: {"pk": o["panel"].pk}, allowed(MARKERS)),
     "console:marking_task": (lambda o: {"pk": o["marking_task"].pk}, allowed(MARKERS)),
     "console:delivery_room": (lambda o: {"pk": o["sitting"].pk}, allowed(DELIVERY_OFFICE, out_of_scope=404)),
     "console:delivery_venue": (lambda o: {"session_pk": o["session"].pk, "venue_pk": o["venue"].pk},
@@ -391,9 +397,14 @@ def _paper_objects(world, objects, principals, member) -> dict:
                                       points=10, tolerance=2, leader=principals[Role.EXAMINER_LEADER],
                                       opened_by=officer)
     task.markers.add(principals[Role.EXAMINER])
+    from skillcert.grading.models import PracticalPanel
+
+    panel = PracticalPanel.objects.create(session=session, room=objects["room"], paper=paper,
+                                          leader=principals[Role.EXAMINER_LEADER], created_by=officer)
+    panel.examiners.add(principals[Role.EXAMINER], principals[Role.EXAMINER_LEADER])
     return {"paper": paper, "paper_item": PaperItem.objects.filter(form__paper=paper).first(),
             "custody_event": event, "custody_party": event.parties.get(user=member),
-            "discrepancy": event.discrepancy, "run": run, "marking_task": task}
+            "discrepancy": event.discrepancy, "run": run, "marking_task": task, "panel": panel}
 
 
 @pytest.mark.django_db

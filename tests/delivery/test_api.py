@@ -90,6 +90,9 @@ def test_candidate_scope_is_their_own_attempt(day):
     token = candidate_login(c, day, day.attempts[0])["token"]
     assert get(c, "/attempt").status_code == 401
     assert get(c, "/attempt", "not-a-token").status_code == 401
+    # The save checks its token inside its own transaction: a wrong or missing one is refused just the same.
+    assert post(c, "/answers", {"saves": []}, "not-a-token").status_code == 401
+    assert post(c, "/answers", {"saves": []}).status_code == 401
     assert get(c, "/attempt", token).json()["candidate"]["attempt_id"] == day.attempts[0].pk
     # A candidate's token opens nothing of the proctor's.
     assert get(c, f"/rooms/{day.sitting.pk}", token).status_code == 401

@@ -8,17 +8,10 @@ from skillcert.delivery.enums import AttemptStatus
 from skillcert.delivery.models import Answer, Attempt
 from skillcert.papers import services as papers
 from tests.delivery.conftest import make_exam_day
-from tests.factories import PASSWORD
+
+from .conftest import staff_login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _staff_login(page, base, user):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url("**/console/")
 
 
 def _answer_current(page, n: int):
@@ -47,7 +40,7 @@ def test_proctor_starts_candidate_answers_offline_and_submits(live_server, brows
     proctor = staff_ctx.new_page()
     proctor.set_default_timeout(15000)
     proctor.on("dialog", lambda d: d.accept())
-    _staff_login(proctor, base, day.proctors[0])
+    staff_login(proctor, base, day.proctors[0])
     proctor.click("text=考场监考台")
     proctor.click("text=第1考场")
     proctor.fill("#checkin-ticket", a.ticket.number)

@@ -5,18 +5,11 @@ that show only their codes."""
 import pytest
 
 from skillcert.grading.models import Mark, Script
-from tests.factories import PASSWORD
 from tests.grading.conftest import TEXTS, sat_with_short_answers
 
+from .conftest import staff_login
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, base, user):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url("**/console/")
 
 
 def test_officer_scores_and_opens_marking_then_a_marker_marks_blind(live_server, browser, artifacts):
@@ -25,7 +18,7 @@ def test_officer_scores_and_opens_marking_then_a_marker_marks_blind(live_server,
     ctx = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = ctx.new_page()
     page.set_default_timeout(15000)
-    _login(page, base, day.officer)
+    staff_login(page, base, day.officer)
     page.click("text=评分与试题分析")
     page.click("button:has-text('客观题评分')")
     page.wait_for_selector("#scored")
@@ -45,7 +38,7 @@ def test_officer_scores_and_opens_marking_then_a_marker_marks_blind(live_server,
     ctx = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = ctx.new_page()
     page.set_default_timeout(15000)
-    _login(page, base, m1)
+    staff_login(page, base, m1)
     page.click("text=我的阅卷任务")
     page.click("a.button:has-text('阅卷')")
     for points in ("8", "6.5", "1"):

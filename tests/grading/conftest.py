@@ -1,12 +1,22 @@
-"""A computer-based sitting that is over: four candidates answered the short-answer item (one left it blank) and
-submitted; two examiners and an examiner leader of the body are ready to mark."""
+"""Grading fixtures: a computer-based sitting that is over (four candidates answered the short-answer item, one
+left it blank, and submitted; two examiners and an examiner leader ready to mark) and a practical session whose
+paper has been released."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.utils import timezone
+
 from skillcert.accounts.enums import Role
 from skillcert.delivery import services as delivery
+from skillcert.papers import services as papers
+from skillcert.scheduling.models import ExamSession, SeatAssignment
 from tests.delivery.conftest import login, make_exam_day, started
-from tests.factories import user_with_role
+from tests.factories import build_registration, build_world, user_with_role
+from tests.itembank.conftest import make_bank
+from tests.papers.conftest import fill_bank
+from tests.scheduling.conftest import sitting
 
 TEXTS = ["排放量等于活动数据乘以排放因子，并说明数据来源。", "按核算指南计算，保留两位小数。", "不知道", ""]
 
@@ -27,3 +37,30 @@ def sat_with_short_answers():
     m2 = user_with_role(Role.EXAMINER, body, username="marker2", full_name="阅卷乙")
     leader = user_with_role(Role.EXAMINER_LEADER, body, username="leader", full_name="组长丙")
     return day, m1, m2, leader
+
+
+PRACTICAL_PLAN = {"forms": 2, "length": 1, "types": {"practical": 1}, "points": {"practical": "100"}, "elements": [],
+        "difficulty_bands": [], "mean_difficulty": {"min": 0, "max": 1}, "exclude_recent": 0, "time_limit": 10,
+        "seed": 3}
+
+
+def make_practical_day():
+    """A practical session whose one-task paper has been released: four candidates seated at workstations,
+    two examiners (posted at the venue) and an examiner leader of the body. Returns (officer, sitting
+    namespace, examiners, leader, application ids, world)."""
+    world = build_world()
+    reg = build_registration(world)
+    s = sitting(reg, 4)
+    manager = user_with_role(Role.BANK_MANAGER, world.body, username="bank_manager", full_name="张管理")
+    writer = user_with_role(Role.ITEM_WRITER, world.body, username="item_writer", full_name="刘命题")
+    bank = make_bank(world, manager)
+    fill_bank(bank, writer, 20, 6)
+    paper = papers.paper_assemble(actor=manager, session_id=s.practical.pk, bank_id=bank.pk, plan=dict(PRACTICAL_PLAN))
+    for step in (papers.paper_review, papers.paper_lock, papers.paper_seal):
+        step(actor=manager, paper_id=paper.pk)
+    ExamSession.objects.filter(pk=s.practical.pk).update(starts_at=timezone.now() - dt.timedelta(minutes=5))
+    papers.paper_release(actor=reg.officer, paper_id=paper.pk)
+    examiners = [user_with_role(Role.EXAMINER, world.venue, username=f"ex{i}", full_name=f"考评{i}") for i in (1, 2)]
+    leader = user_with_role(Role.EXAMINER_LEADER, world.body, username="ex_leader", full_name="考评组长")
+    apps = list(SeatAssignment.objects.filter(session=s.practical).values_list("application_id", flat=True))
+    return reg.officer, s, examiners, leader, apps, world

@@ -15,10 +15,11 @@ from django.views.decorators.http import require_POST
 from skillcert.accounts.enums import Role
 from skillcert.accounts.models import User
 from skillcert.delivery.models import Attempt
-from skillcert.grading import rules, selectors, services
-from skillcert.grading.models import ItemAnalysis, ScoringRun, ScriptStatus
+from skillcert.grading import practical, rules, selectors, services
+from skillcert.grading.models import ItemAnalysis, PracticalRule, ScoringRun, ScriptStatus
 from skillcert.grading.scoring import MultipleRule
 from skillcert.papers import services as paper_services
+from skillcert.scheduling.models import SeatAssignment
 
 from .itembank_views import _attempt, _flash
 from .views import staff_required
@@ -48,7 +49,7 @@ def grading_score(request: HttpRequest, paper_pk: int) -> HttpResponse:
 def _examiners(run: ScoringRun, *roles) -> list[User]:
     body_id = run.session.batch.announcement.body_id
     people = User.objects.filter(role_assignments__role__in=roles, is_active=True).distinct().order_by("username")
-    return [u for u in people if rules.examiner_of(u, body_id, *roles)]
+    return [u for u in people if rules.serves_body(u, body_id, *roles)]
 
 
 @staff_required(rules.uses_grading)
@@ -132,3 +133,116 @@ def marking_task(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "console/grading/marking_task.html", {
         "task": task, "script": script, "content": content, "answer": answer, "leader": leader,
         "earlier": earlier, "progress": progress, "third": ScriptStatus.THIRD})
+
+
+# --- Practical assessment (§6.4.1.4, A.3.4–A.3.8) -----------------------------------------------------------
+
+@staff_required(rules.uses_grading)
+def practical_list(request: HttpRequest) -> HttpResponse:
+    """实操评分: practical rooms with their examiner panels."""
+    rows = selectors.practical_rooms_to_grade(request.user)
+    body_ids = {r["session"].batch.announcement.body_id for r in rows}
+    people = User.objects.filter(role_assignments__role__in=[Role.EXAMINER, Role.EXAMINER_LEADER],
+                                 is_active=True).distinct().order_by("username")
+    examiners = [u for u in people if any(rules.serves_body(u, b, Role.EXAMINER, Role.EXAMINER_LEADER)
+                                          for b in body_ids)]
+    leaders = [u for u in examiners if any(rules.serves_body(u, b, Role.EXAMINER_LEADER) for b in body_ids)]
+    return render(request, "console/grading/practical_list.html", {
+        "rows": rows, "examiners": examiners, "leaders": leaders, "rules": PracticalRule.choices})
+
+
+@staff_required(rules.uses_grading)
+@require_POST
+def panel_create(request: HttpRequest, session_pk: int, room_pk: int) -> HttpResponse:
+    ids = [int(x) for x in request.POST.getlist("examiners") if x.isdigit()]
+    leader = User.objects.filter(pk=int(request.POST.get("leader") or 0)).first()
+    try:
+        limit = Decimal(request.POST.get("spread_limit", "10"))
+    except InvalidOperation:
+        limit = Decimal(0)
+    if leader is None:
+        messages.error(request, _("请选择考评组长。"))
+        return redirect("console:practical_list")
+    panel = _attempt(request, practical.panel_form, _("考评小组已组建。"), actor=request.user, session_id=session_pk,
+                     room_id=room_pk, examiners=list(User.objects.filter(pk__in=ids)), leader=leader,
+                     rule=request.POST.get("rule", PracticalRule.MEAN), spread_limit=limit)
+    return redirect("console:panel_detail", panel.pk) if panel else redirect("console:practical_list")
+
+
+@staff_required(rules.uses_practical)
+def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The panel: collecting and coding work pieces, scoring progress, voids, flags and the sealed map."""
+    panel = selectors.panel_get_for_user(request.user, pk)
+    office = rules.scores(request.user, panel.session)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "collect":
+            ticket = request.POST.get("ticket", "").strip()
+            seat = (SeatAssignment.objects.filter(session=panel.session, seat__room=panel.room,
+                                                  application__tickets__number=ticket).first() if ticket else None)
+            if seat is None:
+                messages.error(request, _("本考场没有该准考证号的考生。"))
+            else:
+                piece = _attempt(request, practical.piece_collect, _("已编号。"), actor=request.user,
+                                 panel_id=panel.pk, application_id=seat.application_id)
+                if piece:
+                    messages.info(request, _("请在工件上写明编号 %(code)s。") % {"code": piece.code})
+        elif action == "unseal":
+            witnesses = list(User.objects.filter(pk__in=[int(x) for x in request.POST.getlist("witnesses")
+                                                          if x.isdigit()]))
+            _attempt(request, practical.unseal_request, _("已申请开封对号，等待两名见证人确认。"), actor=request.user,
+                     panel_id=panel.pk, witnesses=witnesses)
+        elif action == "confirm":
+            _attempt(request, practical.unseal_confirm, _("已确认。"), actor=request.user, panel_id=panel.pk)
+        else:
+            raise Http404
+        return redirect("console:panel_detail", panel.pk)
+    pieces = list(panel.pieces.select_related("application").prefetch_related("sheets"))
+    witnesses = list(panel.unseal_witnesses.select_related("user"))
+    staff = []
+    if office:  # witnesses: the body's staff (its own or its venues'), not the candidates
+        body_id, roles = panel.session.batch.announcement.body_id, [r for r in Role.values if r != Role.CANDIDATE]
+        staff = [u for u in User.objects.filter(is_active=True, role_assignments__role__in=roles).distinct()
+                 .order_by("username") if u.pk != request.user.pk and rules.serves_body(u, body_id, *roles)]
+    return render(request, "console/grading/panel_detail.html", {
+        "panel": panel, "pieces": pieces, "office": office, "collector": office or panel.leader_id == request.user.pk,
+        "examiners": list(panel.examiners.all()), "witnesses": witnesses, "staff": staff,
+        "my_witness": next((w for w in witnesses if w.user_id == request.user.pk), None)})
+
+
+@staff_required(rules.marks_any)
+def practical_mine(request: HttpRequest) -> HttpResponse:
+    return render(request, "console/grading/practical_mine.html",
+                  {"panels": selectors.panels_for_examiner(request.user)})
+
+
+@staff_required(rules.marks_any)
+def practical_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """评分记录表: one examiner scores one coded work piece, criterion by criterion; locked once submitted."""
+    panel = selectors.panel_get_for_user(request.user, pk)
+    if not panel.examiners.filter(pk=request.user.pk).exists():
+        raise PermissionDenied
+    try:
+        criteria = practical.sheet_criteria(request.user, panel)
+    except ValidationError as exc:
+        _flash(request, exc)
+        criteria = []
+    if request.method == "POST":
+        code = request.POST.get("code", "")
+        if request.POST.get("action") == "void":
+            _attempt(request, practical.piece_void, _("该工件成绩已作废。"), actor=request.user, panel_id=panel.pk,
+                     code=code, reason=request.POST.get("reason", ""))
+        else:
+            deductions = [{"reason": r, "points": p} for r, p in zip(request.POST.getlist("deduction_reason"),
+                                                                     request.POST.getlist("deduction_points"),
+                                                                     strict=False) if r.strip() or p.strip()]
+            _attempt(request, practical.sheet_submit, _("评分记录表已提交。"), actor=request.user, panel_id=panel.pk,
+                     code=code, given=[request.POST.get(f"given-{i}", "") for i in range(len(criteria))],
+                     deductions=deductions)
+        return redirect("console:practical_sheet", panel.pk)
+    pieces = list(panel.pieces.prefetch_related("sheets"))
+    mine = {s.piece_id for p in pieces for s in p.sheets.all() if s.examiner_id == request.user.pk}
+    waiting = [p for p in pieces if p.pk not in mine and not p.voided]
+    return render(request, "console/grading/practical_sheet.html", {
+        "panel": panel, "criteria": criteria, "waiting": waiting if criteria else [], "done": len(mine),
+        "total": len(pieces)})

@@ -27,8 +27,16 @@ def marks(user, task) -> bool:
     return user.pk == task.leader_id or task.markers.filter(pk=user.pk).exists()
 
 
-def examiner_of(user, body_id: int, *roles: str) -> bool:
-    """Holds one of ``roles`` in the body or in one of its venues (考评员 are often posted at a venue)."""
+def serves_body(user, body_id: int, *roles: str) -> bool:
+    """Holds one of ``roles`` in the body or in one of its venues (考评员, for one, are often posted at a venue)."""
     return any(a.role in roles and a.organisation_id is not None
                and body_id in rules.ancestors_and_self(user, a.organisation_id)
                for a in rules.active_assignments(user))
+
+
+def uses_practical(user) -> bool:
+    """The practical panel pages: the office, examiners and leaders, and any staff named as a witness."""
+    from .models import UnsealWitness
+
+    return (uses_grading(user) or marks_any(user)
+            or UnsealWitness.objects.filter(user=user, confirmed_at__isnull=True).exists())

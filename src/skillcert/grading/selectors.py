@@ -53,3 +53,42 @@ def task_get_for_marker(user, pk: int) -> MarkingTask:
     if task is None or not rules.marks(user, task):
         raise Http404
     return task
+
+
+def practical_rooms_to_grade(user) -> list[dict]:
+    """Practical sessions with a released paper the user may organise, each room with its panel (if formed)."""
+    from skillcert.scheduling.models import ExamSession
+
+    from .models import PracticalPanel
+
+    sessions = (ExamSession.objects.filter(kind=SessionKind.PRACTICAL,
+                                           papers__status__in=[PaperStatus.RELEASED, PaperStatus.USED])
+                .select_related("batch__announcement").distinct().order_by("-starts_at"))
+    rows = []
+    for session in sessions:
+        if not rules.scores(user, session):
+            continue
+        panels = {p.room_id: p for p in PracticalPanel.objects.filter(session=session)}
+        rows.append({"session": session, "rooms": [(room, panels.get(room.pk)) for room in session.rooms.all()]})
+    return rows
+
+
+def panel_get_for_user(user, pk: int):
+    """The panel page: the office, the panel's leader and examiners, and the named witnesses."""
+    from .models import PracticalPanel
+
+    panel = (PracticalPanel.objects.select_related("session__batch__announcement", "room", "paper", "leader")
+             .filter(pk=pk).first())
+    if panel is None:
+        raise Http404
+    if not (rules.scores(user, panel.session) or panel.leader_id == user.pk
+            or panel.examiners.filter(pk=user.pk).exists() or panel.unseal_witnesses.filter(user=user).exists()):
+        raise Http404
+    return panel
+
+
+def panels_for_examiner(user):
+    from .models import PracticalPanel
+
+    return (PracticalPanel.objects.filter(examiners=user).select_related("session__batch", "room")
+            .order_by("-created_at"))

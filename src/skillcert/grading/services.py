@@ -236,9 +236,9 @@ def marking_open(*, actor, run_id: int, markers: list, leader, tolerance_share: 
     if len(markers) < 2:
         raise ValidationError({"markers": _("双评至少需要两名阅卷人。")})
     for m in markers:
-        if not rules.examiner_of(m, body_id, Role.EXAMINER, Role.EXAMINER_LEADER):
+        if not rules.serves_body(m, body_id, Role.EXAMINER, Role.EXAMINER_LEADER):
             raise ValidationError({"markers": _("%(name)s 不是本机构的考评员。") % {"name": m.full_name or m.username}})
-    if not rules.examiner_of(leader, body_id, Role.EXAMINER_LEADER):
+    if not rules.serves_body(leader, body_id, Role.EXAMINER_LEADER):
         raise ValidationError({"leader": _("阅卷组长须为本机构的考评组长。")})
     if leader in markers:
         raise ValidationError({"leader": _("阅卷组长负责仲裁，不能同时担任双评阅卷人。")})

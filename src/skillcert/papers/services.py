@@ -322,9 +322,15 @@ def open_key_for_grading(*, actor, paper: Paper) -> dict:
     and admins once the paper has been released to candidates — audited with the purpose."""
     if not rules.keeps_custody(actor, paper):
         raise PermissionDenied(_("只有本机构的考务人员、机构管理员或题库管理员可以调阅参考答案。"))
+    return open_key_for_panel(actor=actor, paper=paper, purpose="grading")
+
+
+def open_key_for_panel(*, actor, paper: Paper, purpose: str) -> dict:
+    """The key for an examiner panel's scoring sheets (A.3.6) once the paper has been released — audited with
+    the purpose; the grading app decides who sits on the panel."""
     if paper.status not in (PaperStatus.RELEASED, PaperStatus.USED, PaperStatus.ARCHIVED):
         raise ValidationError(_("试卷尚未启封下发，不能调阅参考答案评分。"))
-    return _open(actor, paper, DocKind.KEY, 0, "grading")
+    return _open(actor, paper, DocKind.KEY, 0, purpose)
 
 
 def marking_content(*, actor, paper: Paper, form_number: int, position: int) -> dict:
