@@ -168,3 +168,36 @@ def test_the_pages_form_a_panel_code_pieces_and_take_sheets(client, prac):
     assert "没有待您评分的工件" in client.get(reverse("console:practical_sheet", args=[panel.pk])).content.decode()
     client.force_login(user_with_role(Role.EXAMINER, world.body, username="not_on_panel"))
     assert client.get(reverse("console:practical_sheet", args=[panel.pk])).status_code == 404
+
+
+def test_key_rotation_reseals_papers_and_code_maps_before_retiring_old_keys(prac):
+    """§10.9: retiring a key must not leave a sealed paper or a sealed code map that nothing can open."""
+    import io
+
+    from django.core.management import call_command
+
+    from skillcert.core.crypto import keyring
+
+    officer, _s, _examiners, _leader, apps, _world = prac
+    panel = _panel(prac)
+    piece = practical.piece_collect(actor=officer, panel_id=panel.pk, application_id=apps[0])
+    old = keyring().active_id
+    call_command("rotate_item_key", "--retire", stdout=io.StringIO())
+    ring = keyring()
+    panel.refresh_from_db()
+    assert ring.active_id != old and list(ring.keys) == [ring.active_id] and panel.map_key_id == ring.active_id
+    assert practical._open_map(panel) == {piece.code: apps[0]}
+    assert practical.sheet_criteria(officer, panel)  # the paper's sealed key still opens
+
+
+def test_a_scoring_sheet_keeps_points_not_the_sealed_wording(prac):
+    officer, _s, examiners, _leader, apps, _world = prac
+    panel = _panel(prac)
+    piece = practical.piece_collect(actor=officer, panel_id=panel.pk, application_id=apps[0])
+    criteria = practical.sheet_criteria(officer, panel)
+    sheet = practical.sheet_submit(actor=examiners[0], panel_id=panel.pk, code=piece.code,
+                                   given=[c["max"] for c in criteria])
+    stored = str(sheet.scores)
+    assert all(c["criterion"] not in stored and (not c["method"] or c["method"] not in stored) for c in criteria)
+    assert [(r["task"], r["index"], r["max"]) for r in sheet.scores] == [(c["task"], c["index"], c["max"])
+                                                                          for c in criteria]

@@ -120,6 +120,7 @@ def test_item_analysis_is_stored_written_back_and_flags_reach_the_bank(sat):
     single = next(pos for pos, it in auto.items() if it["type"] == "single")
     assert stats[single].p == pytest.approx(0.5)
     assert {o["code"] for o in stats[single].options} == {key[single]["answer"], ""}
+    assert all("correct" not in o for a in stats.values() for o in a.options)  # the key stays sealed
     item = Item.objects.get(pk=stats[judge].item_id)
     assert item.empirical_difficulty == pytest.approx(0.25)
     assert run.test_stats["1"]["n"] == 4 and run.analysed_at is not None
@@ -149,3 +150,17 @@ def test_the_key_opens_for_grading_only_after_release_and_only_for_the_office():
     with pytest.raises(PermissionDenied):
         papers.open_key_for_grading(actor=day.proctors[0], paper=day.paper)
     assert papers.open_key_for_grading(actor=day.officer, paper=day.paper)["forms"]
+
+
+def test_the_run_page_marks_the_key_by_opening_it(client, sat):
+    from django.urls import reverse
+
+    day, key, auto = sat.day, sat.key, sat.auto
+    run = grading.score_session(actor=day.officer, session_id=day.session.pk, paper_id=day.paper.pk)
+    grading.analyse_run(actor=day.officer, run_id=run.pk)
+    client.force_login(day.officer)
+    before = AuditEntry.objects.filter(action="papers.document.opened").count()
+    page = client.get(reverse("console:grading_run", args=[run.pk])).content.decode()
+    single = next(pos for pos, it in auto.items() if it["type"] == "single")
+    assert f'<span class="strong">{key[single]["answer"]} ' in page
+    assert AuditEntry.objects.filter(action="papers.document.opened").count() == before + 1

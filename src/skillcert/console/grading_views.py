@@ -56,6 +56,11 @@ def _examiners(run: ScoringRun, *roles) -> list[User]:
 def grading_run(request: HttpRequest, pk: int) -> HttpResponse:
     run = selectors.run_get_for_user(request.user, pk)
     stats = list(ItemAnalysis.objects.filter(run=run).select_related("item"))
+    if stats:
+        keys = services.key_codes(request.user, run)
+        for s in stats:
+            right = keys.get((s.form_number, s.position))
+            s.shown_options = [{**o, "correct": o["code"] == right} for o in s.options]
     screening = run.screenings.first()
     pairs = []
     if screening:

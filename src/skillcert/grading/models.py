@@ -287,7 +287,7 @@ class PracticalSheet(models.Model):
 
     piece = models.ForeignKey(WorkPiece, on_delete=models.CASCADE, related_name="sheets")
     examiner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("考评员"))
-    scores = models.JSONField(_("各评分项得分"), default=list)  # [{"task", "criterion", "max", "given"}]
+    scores = models.JSONField(_("各评分项得分"), default=list)  # [{"task", "index", "max", "given"}], no wording
     deductions = models.JSONField(_("安全文明扣分"), default=list)  # [{"reason", "points"}]
     total = models.DecimalField(_("合计"), max_digits=6, decimal_places=2)
     submitted_at = models.DateTimeField(_("提交时间"), auto_now_add=True)

@@ -122,8 +122,8 @@ def piece_collect(*, actor, panel_id: int, application_id: int) -> WorkPiece:
 
 
 def sheet_criteria(actor, panel: PracticalPanel) -> list[dict]:
-    """The scoring sheet of the panel's form (from #6's sealed key), each task's criteria scaled to the task's
-    points: [{"task", "criterion", "method", "max"}]."""
+    """The scoring sheet of the panel's form (from the paper's sealed key), each task's criteria scaled to the
+    task's points: [{"task", "index", "criterion", "method", "max"}]. Opened (and audited) for each use."""
     key = paper_services.open_key_for_panel(actor=actor, paper=panel.paper, purpose=f"practical {panel.pk}")
     form = next(f for f in key["forms"] if f["form"] == panel.form_number)
     rows = []
@@ -131,8 +131,9 @@ def sheet_criteria(actor, panel: PracticalPanel) -> list[dict]:
         sheet = task.get("scoring_sheet") or []
         full = sum(Decimal(str(c["points"])) for c in sheet) or Decimal(1)
         scale = Decimal(task["points"]) / full
-        for c in sheet:
-            rows.append({"task": task["position"], "criterion": c["criterion"], "method": c.get("method", ""),
+        for index, c in enumerate(sheet):
+            rows.append({"task": task["position"], "index": index, "criterion": c["criterion"],
+                         "method": c.get("method", ""),
                          "max": str((Decimal(str(c["points"])) * scale).quantize(CENT, ROUND_HALF_UP))})
     return rows
 
@@ -182,7 +183,8 @@ def sheet_submit(*, actor, panel_id: int, code: str, given: list, deductions: li
         if number < 0 or number > Decimal(c["max"]):
             raise ValidationError({f"given.{i}": _("“%(c)s”的得分须在 0 到 %(m)s 之间。") % {"c": c["criterion"],
                                                                                          "m": c["max"]}})
-        scores.append({**c, "given": str(number)})
+        # Positions and points only: the criteria's wording is bank content and stays sealed (§7.3.2).
+        scores.append({"task": c["task"], "index": c["index"], "max": c["max"], "given": str(number)})
         total += number
     kept = []
     for i, d in enumerate(deductions or []):

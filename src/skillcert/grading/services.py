@@ -157,7 +157,9 @@ def analyse_run(*, actor, run_id: int, bounds=None) -> ScoringRun:
                                  "alpha": stats.alpha, "sem": stats.sem}
         for pos, it in zip(positions, stats.items, strict=True):
             pi = placed[(form, pos)]
-            options = [{"code": o.code, "correct": o.correct, "rate": o.rate, "r_pb": o.r_pb, "upper": o.upper,
+            # No "correct" flag: which option is the key is bank content and stays sealed (§7.3.2); the page
+            # marks it from the key, opened (and audited) when someone looks.
+            options = [{"code": o.code, "rate": o.rate, "r_pb": o.r_pb, "upper": o.upper,
                         "lower": o.lower} for o in it.options]
             rows.append(ItemAnalysis(run=run, form_number=form, position=pos, item_id=pi.item_id,
                                      version_id=pi.version_id, n=stats.n, p=it.p, r_pb=it.r_pb, options=options,
@@ -352,3 +354,11 @@ def script_answer(script: Script) -> str:
     value = (Answer.objects.filter(attempt_id=script.attempt_id, position=script.task.position)
              .values_list("value", flat=True).first())
     return value if isinstance(value, str) else ""
+
+
+def key_codes(actor, run: ScoringRun) -> dict[tuple[int, int], str]:
+    """(form, position) → the key's response code, for marking the right option on the analysis page; opens
+    the sealed key for this actor (audited)."""
+    _digest, forms = _key_items(actor, run.paper)
+    return {(form, pos): response_code(it["type"], it["answer"]) for form, items in forms.items()
+            for pos, it in items.items() if it["type"] in AUTO_TYPES}

@@ -1,5 +1,5 @@
-"""Rotate the item key (§7.3.2, §10.9): add a new key, re-seal every item version and attachment under it,
-then (with --retire) drop the old keys from the ring.
+"""Rotate the item key (§7.3.2, §10.9): add a new key, re-seal everything sealed under the ring — item versions
+and attachments, sealed paper documents and practical code maps — then (with --retire) drop the old keys.
 
     manage.py rotate_item_key            # add a key and re-seal everything
     manage.py rotate_item_key --retire   # … and remove the old keys once nothing uses them
@@ -15,29 +15,38 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from skillcert.core import audit, crypto
+from skillcert.grading.models import PracticalPanel
 from skillcert.itembank.models import ItemAttachment, ItemVersion
+from skillcert.papers.models import SealedDocument
 
 CHUNK = 500
+# Every table sealed under the ring: (model, key id field, ciphertext field). Nothing may be left behind when old
+# keys are retired, or it could never be opened again.
+SEALED = [(ItemVersion, "key_id", "sealed"), (ItemAttachment, "key_id", "sealed"),
+          (SealedDocument, "key_id", "sealed"), (PracticalPanel, "map_key_id", "sealed_map")]
 
 
-def reseal(model, ring: crypto.KeyRing, stdout=None) -> int:
+def reseal(model, ring: crypto.KeyRing, stdout=None, key_field: str = "key_id", blob_field: str = "sealed") -> int:
     done = 0
     while True:
         with transaction.atomic():
-            rows = list(model.objects.select_for_update().exclude(key_id=ring.active_id).order_by("pk")[:CHUNK])
+            rows = list(model.objects.select_for_update().exclude(**{key_field: ring.active_id})
+                        .exclude(**{key_field: ""}).order_by("pk")[:CHUNK])
             if not rows:
                 return done
             for row in rows:
-                plain = ring.open(row.key_id, row.sealed, row.aad())
-                row.key_id, row.sealed = ring.seal(plain, row.aad())
-            model.objects.bulk_update(rows, ["key_id", "sealed"])
+                plain = ring.open(getattr(row, key_field), bytes(getattr(row, blob_field)), row.aad())
+                key_id, blob = ring.seal(plain, row.aad())
+                setattr(row, key_field, key_id)
+                setattr(row, blob_field, blob)
+            model.objects.bulk_update(rows, [key_field, blob_field])
         done += len(rows)
         if stdout:
             stdout.write(f"  {model.__name__}: {done} re-sealed")
 
 
 class Command(BaseCommand):
-    help = "Add a new item key, re-seal all bank content under it, optionally retire the old keys."
+    help = "Add a new item key, re-seal all sealed content under it, optionally retire the old keys."
 
     def add_arguments(self, parser):
         parser.add_argument("--retire", action="store_true", help="remove old keys once nothing is sealed with them")
@@ -49,11 +58,11 @@ class Command(BaseCommand):
         new_id = old.active_id if no_new_key else crypto.add_key()
         ring = crypto.keyring()
         self.stdout.write(f"active key: {ring.active_id}")
-        counts = {m.__name__: reseal(m, ring, self.stdout) for m in (ItemVersion, ItemAttachment)}
+        counts = {m.__name__: reseal(m, ring, self.stdout, key, blob) for m, key, blob in SEALED}
         retired: list[str] = []
         if retire:
-            still = (set(ItemVersion.objects.values_list("key_id", flat=True).distinct())
-                     | set(ItemAttachment.objects.values_list("key_id", flat=True).distinct()))
+            still = set().union(*(m.objects.exclude(**{key: ""}).values_list(key, flat=True).distinct()
+                                  for m, key, _blob in SEALED))
             if still - {ring.active_id}:
                 raise CommandError(f"content is still sealed with {sorted(still - {ring.active_id})}; not retiring")
             retired = crypto.retire_keys({ring.active_id})
