@@ -12,14 +12,24 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from skillcert.accounts import rules as accounts_rules
 from skillcert.accounts.enums import Role
 from skillcert.accounts.models import User
 from skillcert.delivery.models import Attempt
-from skillcert.grading import practical, rules, selectors, services
-from skillcert.grading.models import ItemAnalysis, PracticalRule, ScoringRun, ScriptStatus
+from skillcert.grading import practical, results, rules, selectors, services
+from skillcert.grading.models import (
+    DecisionKind,
+    ItemAnalysis,
+    Part,
+    PracticalRule,
+    ResultChange,
+    ScoringRun,
+    ScriptStatus,
+)
 from skillcert.grading.scoring import MultipleRule
 from skillcert.papers import services as paper_services
-from skillcert.scheduling.models import SeatAssignment
+from skillcert.scheduling.enums import StaffRole
+from skillcert.scheduling.models import Batch, SeatAssignment
 
 from .itembank_views import _attempt, _flash
 from .views import staff_required
@@ -251,3 +261,54 @@ def practical_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "console/grading/practical_sheet.html", {
         "panel": panel, "criteria": criteria, "waiting": waiting if criteria else [], "done": len(mine),
         "total": len(pieces)})
+
+
+# --- Results (§6.5, §10.7) -----------------------------------------------------------------------------------
+
+@staff_required(rules.uses_results)
+def results_page(request: HttpRequest, batch_pk: int) -> HttpResponse:
+    """统分、复核、确认与发布 of one batch; visible only to its grading roles until published (§10.7)."""
+    batch = Batch.objects.select_related("announcement").filter(pk=batch_pk).first()
+    if batch is None or not rules.sees_results(request.user, batch):
+        raise Http404
+    office = rules.scores_batch(request.user, batch)
+    if request.method == "POST":
+        action, user = request.POST.get("action"), request.user
+        if action == "compile" and office:
+            _attempt(request, results.results_compile, _("已统分复核。"), actor=user, batch_id=batch.pk)
+        elif action == "decide" and office:
+            _attempt(request, results.score_decide, _("已记录。"), actor=user, batch_id=batch.pk,
+                     application_id=int(request.POST.get("application") or 0), part=request.POST.get("part", ""),
+                     kind=request.POST.get("kind", ""), reason=request.POST.get("reason", ""))
+        elif action == "confirm":
+            _attempt(request, results.results_confirm, _("成绩已复核确认并锁定。"), actor=user, batch_id=batch.pk)
+        elif action == "change" and office:
+            _attempt(request, results.change_request, _("更正申请已提交，待另一人审批。"), actor=user,
+                     result_id=int(request.POST.get("result") or 0), part=request.POST.get("part", ""),
+                     new=request.POST.get("new", ""), reason=request.POST.get("reason", ""))
+        elif action in ("approve", "reject") and office:
+            _attempt(request, results.change_decide, _("已审批。"), actor=user,
+                     change_id=int(request.POST.get("change") or 0), approve=action == "approve")
+        elif action == "publish":
+            _attempt(request, results.results_publish, _("认定成绩已发布，考生已收到通知。"), actor=user,
+                     batch_id=batch.pk)
+        else:
+            raise PermissionDenied
+        return redirect("console:results_page", batch.pk)
+    rows = list(batch.results.select_related("application").order_by("application__full_name"))
+    changes = list(ResultChange.objects.filter(result__batch=batch).select_related(
+        "result__application", "requested_by", "decided_by"))
+    return render(request, "console/grading/results.html", {
+        "chief": batch.sessions.filter(staff__user=request.user, staff__role=StaffRole.CHIEF).exists(),
+        "publisher": accounts_rules.has_role(request.user, Role.BODY_ADMIN, org=batch.announcement.body_id),
+        "batch": batch, "rows": rows, "office": office, "changes": changes, "parts": Part.choices,
+        "kinds": DecisionKind.choices, "statuses": {r.status for r in rows},
+        "passed": sum(1 for r in rows if r.passed), "open": sum(1 for r in rows if r.passed is None)})
+
+
+@staff_required(rules.uses_results)
+def results_list(request: HttpRequest) -> HttpResponse:
+    """认定成绩: the batches whose results the user may see (their grading roles), newest first."""
+    batches = [b for b in Batch.objects.select_related("announcement").order_by("-pk")[:200]
+               if rules.sees_results(request.user, b)]
+    return render(request, "console/grading/results_list.html", {"batches": batches})

@@ -298,3 +298,142 @@ class PracticalSheet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.piece.code}: {self.total}"
+
+
+class PassRule(models.Model):
+    """合格标准 per level (§6.5.1): theory and practical on 100 points each, and for 技师/高级技师 the comprehensive
+    review. A level without a row uses the standard's defaults (``PassRule.default``)."""
+
+    level = models.OneToOneField("catalog.Level", on_delete=models.PROTECT, related_name="pass_rule",
+                                 verbose_name=_("等级"))
+    theory_min = models.DecimalField(_("理论知识合格分"), max_digits=5, decimal_places=2, default=60)
+    practical_min = models.DecimalField(_("实际操作合格分"), max_digits=5, decimal_places=2, default=60)
+    review_min = models.DecimalField(_("综合评审合格分"), max_digits=5, decimal_places=2, default=60)
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.theory_min}/{self.practical_min}/{self.review_min}"
+
+    @classmethod
+    def for_level(cls, level) -> PassRule:
+        return cls.objects.filter(level=level).first() or cls(level=level)
+
+
+class Part(models.TextChoices):
+    THEORY = "theory", _("理论知识")
+    PRACTICAL = "practical", _("实际操作")
+    REVIEW = "review", _("综合评审")
+
+
+class DecisionKind(models.TextChoices):
+    VOID = "void", _("成绩作废")
+    ZERO = "zero", _("按零分处理")
+
+
+class ScoreDecision(models.Model):
+    """A decision beside a score (表B.2): a part voided, or scored zero (e.g. the answer sheet was taken away),
+    with the reason and who decided."""
+
+    batch = models.ForeignKey("scheduling.Batch", on_delete=models.PROTECT, related_name="score_decisions")
+    application = models.ForeignKey("registration.Application", on_delete=models.PROTECT,
+                                    related_name="score_decisions")
+    part = models.CharField(_("科目"), max_length=10, choices=Part.choices)
+    kind = models.CharField(_("处理"), max_length=6, choices=DecisionKind.choices)
+    reason = models.CharField(_("原因"), max_length=300)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("决定人"))
+    decided_at = models.DateTimeField(_("决定时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_at"]
+        constraints = [models.UniqueConstraint(fields=["batch", "application", "part"],
+                                               name="grading_one_decision_per_part")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.part}: {self.kind}"
+
+    @property
+    def audit_org_id(self) -> int:
+        return self.batch.audit_org_id
+
+
+class PartState(models.TextChoices):
+    SCORED = "scored", _("已评定")
+    PENDING = "pending", _("评分未完成")
+    ABSENT = "absent", _("缺考")
+    VOID = "void", _("成绩作废")
+    ZERO = "zero", _("按零分处理")
+    NOT_REQUIRED = "not_required", _("不需要")
+
+
+class ResultStatus(models.TextChoices):
+    DRAFT = "draft", _("待复核")
+    CONFIRMED = "confirmed", _("已复核确认")
+    PUBLISHED = "published", _("已发布")
+
+
+class Result(models.Model):
+    """成绩 of one candidate in one batch (§6.5): each part's score and state, the verdict under the level's pass
+    rule, and the review state. Confirmed results are locked: a change needs a reason and a second approver."""
+
+    batch = models.ForeignKey("scheduling.Batch", on_delete=models.PROTECT, related_name="results")
+    application = models.ForeignKey("registration.Application", on_delete=models.PROTECT, related_name="results")
+    theory = models.DecimalField(_("理论知识"), max_digits=6, decimal_places=2, null=True, blank=True)
+    theory_state = models.CharField(max_length=12, choices=PartState.choices, default=PartState.PENDING)
+    practical = models.DecimalField(_("实际操作"), max_digits=6, decimal_places=2, null=True, blank=True)
+    practical_state = models.CharField(max_length=12, choices=PartState.choices, default=PartState.PENDING)
+    review = models.DecimalField(_("综合评审"), max_digits=6, decimal_places=2, null=True, blank=True)
+    review_state = models.CharField(max_length=12, choices=PartState.choices, default=PartState.NOT_REQUIRED)
+    passed = models.BooleanField(_("合格"), null=True, blank=True)  # None: not decidable yet
+    anomalies = models.JSONField(_("复核发现的问题"), default=list, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=ResultStatus.choices, default=ResultStatus.DRAFT)
+    compiled_at = models.DateTimeField(_("统分时间"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("复核确认人"))
+    confirmed_at = models.DateTimeField(_("复核确认时间"), null=True, blank=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["batch", "application"]
+        constraints = [models.UniqueConstraint(fields=["batch", "application"], name="grading_one_result")]
+        verbose_name = _("认定成绩")
+        verbose_name_plural = _("认定成绩")
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.application_id}: {self.passed}"
+
+    @property
+    def audit_org_id(self) -> int:
+        return self.batch.audit_org_id
+
+
+class ChangeStatus(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("已驳回")
+
+
+class ResultChange(models.Model):
+    """A change to a confirmed result: requested with a reason, applied only when a second person approves."""
+
+    result = models.ForeignKey(Result, on_delete=models.PROTECT, related_name="changes")
+    part = models.CharField(_("科目"), max_length=10, choices=Part.choices)
+    old = models.DecimalField(_("原分数"), max_digits=6, decimal_places=2, null=True, blank=True)
+    new = models.DecimalField(_("新分数"), max_digits=6, decimal_places=2)
+    reason = models.CharField(_("原因"), max_length=300)
+    status = models.CharField(_("状态"), max_length=10, choices=ChangeStatus.choices, default=ChangeStatus.PENDING)
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("申请人"))
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("审批人"))
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [models.CheckConstraint(condition=~models.Q(decided_by=models.F("requested_by")),
+                                              name="grading_change_needs_a_second_person")]
+
+    def __str__(self) -> str:
+        return f"{self.result_id} {self.part}: {self.old} → {self.new}"
+
+    @property
+    def audit_org_id(self) -> int:
+        return self.result.audit_org_id

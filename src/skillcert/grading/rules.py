@@ -40,3 +40,19 @@ def uses_practical(user) -> bool:
 
     return (uses_grading(user) or marks_any(user)
             or UnsealWitness.objects.filter(user=user, confirmed_at__isnull=True).exists())
+
+
+def scores_batch(user, batch) -> bool:
+    return rules.has_role(user, *OFFICE, org=batch.announcement.body_id)
+
+
+def sees_results(user, batch) -> bool:
+    """Before publication only the batch's grading roles see scores (§10.7): the body's office and the chief
+    examiner of one of the batch's sessions."""
+    from skillcert.scheduling.enums import StaffRole
+
+    return scores_batch(user, batch) or batch.sessions.filter(staff__user=user, staff__role=StaffRole.CHIEF).exists()
+
+
+def uses_results(user) -> bool:
+    return uses_grading(user) or rules.has_role(user, Role.CHIEF_EXAMINER)

@@ -25,6 +25,7 @@ from skillcert.core.files import private_file_response
 from skillcert.core.forms import run_service
 from skillcert.core.models import Notification
 from skillcert.core.notify import mark_all_read
+from skillcert.grading import results as grading_results
 from skillcert.registration import applications, candidates, selectors
 from skillcert.registration.enums import ApplicationStatus
 from skillcert.registration.models import AnnouncementOffer, PriorCertificate
@@ -196,6 +197,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("portal:application_detail", pk=app.pk)
     return render(request, "portal/application_detail.html", {
         "app": app, "form": form, "documents": selectors.ordered_documents(app),
+        "result": grading_results.published_result(app),  # nothing before publication (§10.7)
         "can_withdraw": app.status in (ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED,
                                        ApplicationStatus.RESUBMITTED)})
 

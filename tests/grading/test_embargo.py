@@ -1,0 +1,111 @@
+"""Embargo (§10.7 认定成绩发布前，任何人不应外泄或公布): until a body admin publishes a batch's results, no page or
+API a candidate can reach shows a score or a verdict; then the candidate is told and sees them. Among staff only
+the batch's grading roles see them (the permission matrix covers the console pages)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import get_resolver, reverse
+
+from skillcert.accounts.enums import Role
+from skillcert.core.models import Notification
+from skillcert.grading import results, services
+from skillcert.grading.models import Part, Result, ResultStatus
+from skillcert.registration.models import ApplicationDocument
+from skillcert.scheduling.models import AdmissionTicket
+from tests.factories import user_with_role
+
+from .conftest import sat_with_short_answers
+
+pytestmark = pytest.mark.django_db
+SCORE = "73.25"
+
+
+def _candidate_pages(app) -> list[str]:
+    """Every GET page of the candidate-facing faces (portal, public), with the candidate's own objects."""
+    kwargs = {"application_detail": {"pk": app.pk}, "application_withdraw": None, "apply": None,
+              "announcement_detail": {"pk": app.announcement_id}, "announcement_print": {"pk": app.announcement_id},
+              "certificate_delete": None}
+    doc = ApplicationDocument.objects.filter(application=app).first()
+    kwargs["document"] = {"pk": doc.pk} if doc else None
+    ticket = AdmissionTicket.objects.filter(application=app).first()
+    kwargs["ticket_pdf"] = {"pk": ticket.pk} if ticket else None
+    urls = []
+    for namespace in ("portal", "public"):
+        resolver = get_resolver().namespace_dict[namespace][1]
+        for pattern in resolver.url_patterns:
+            name = pattern.name
+            if name in kwargs and kwargs[name] is None:
+                continue  # POST-only, or nothing of this candidate's to show
+            urls.append(reverse(f"{namespace}:{name}", kwargs=kwargs.get(name) or {}))
+    return urls
+
+
+def test_no_candidate_facing_page_shows_a_score_before_publication(client):
+    day, m1, m2, leader = sat_with_short_answers()
+    run = services.score_session(actor=day.officer, session_id=day.session.pk, paper_id=day.paper.pk)
+    (task,) = services.marking_open(actor=day.officer, run_id=run.pk, markers=[m1, m2], leader=leader)
+    for script in task.scripts.filter(status="waiting"):
+        services.mark_record(actor=m1, task_id=task.pk, code=script.code, points="5")
+        services.mark_record(actor=m2, task_id=task.pk, code=script.code, points="5")
+    batch = day.session.batch
+    for r in results.results_compile(actor=day.officer, batch_id=batch.pk):
+        results.score_decide(actor=day.officer, batch_id=batch.pk, application_id=r.application_id,
+                             part=Part.PRACTICAL, kind="zero", reason="表B.2")
+    results.results_compile(actor=day.officer, batch_id=batch.pk)
+    results.results_confirm(actor=day.chief, batch_id=batch.pk)
+    app = day.attempts[0].application
+    mine = Result.objects.get(batch=batch, application=app)
+    second = user_with_role(Role.EXAM_AFFAIRS, batch.announcement.body, username="officer2")
+    change = results.change_request(actor=day.officer, result_id=mine.pk, part=Part.THEORY, new=SCORE,
+                                    reason="复核更正")
+    results.change_decide(actor=second, change_id=change.pk, approve=True)
+
+    client.force_login(app.candidate)
+    pages = _candidate_pages(app)
+    assert len(pages) >= 8
+    for url in pages:
+        body = client.get(url).content
+        assert SCORE.encode() not in body and "认定成绩".encode() not in body, url
+    staff = user_with_role(Role.PROCTOR, day.session.batch.announcement.body, username="curious_proctor")
+    client.force_login(staff)
+    assert client.get(reverse("console:results_page", args=[batch.pk])).status_code == 403
+    with pytest.raises(Exception, match="机构管理员"):
+        results.results_publish(actor=day.officer, batch_id=batch.pk)  # exam affairs may not publish
+
+    admin = user_with_role(Role.BODY_ADMIN, batch.announcement.body, username="body_admin2")
+    assert results.results_publish(actor=admin, batch_id=batch.pk) == 4
+    assert Result.objects.filter(batch=batch, status=ResultStatus.PUBLISHED).count() == 4
+    assert Notification.objects.filter(user=app.candidate, subject__contains="认定成绩已发布").exists()
+    client.force_login(app.candidate)
+    page = client.get(reverse("portal:application_detail", args=[app.pk])).content.decode()
+    assert SCORE in page and 'id="my-result"' in page
+
+
+def test_the_results_page_compiles_confirms_and_publishes(client):
+    day, m1, m2, leader = sat_with_short_answers()
+    run = services.score_session(actor=day.officer, session_id=day.session.pk, paper_id=day.paper.pk)
+    (task,) = services.marking_open(actor=day.officer, run_id=run.pk, markers=[m1, m2], leader=leader)
+    for script in task.scripts.filter(status="waiting"):
+        services.mark_record(actor=m1, task_id=task.pk, code=script.code, points="4")
+        services.mark_record(actor=m2, task_id=task.pk, code=script.code, points="4")
+    batch = day.session.batch
+    url = reverse("console:results_page", args=[batch.pk])
+    client.force_login(day.officer)
+    assert client.post(url, {"action": "compile"}).status_code == 302
+    for app_id in batch.results.values_list("application_id", flat=True):
+        client.post(url, {"action": "decide", "application": app_id, "part": "practical", "kind": "void",
+                          "reason": "无视停止口令继续操作"})
+    client.post(url, {"action": "compile"})
+    page = client.get(url).content.decode()
+    assert "成绩作废" in page and "不合格" in page
+    assert client.post(url, {"action": "confirm"}).status_code == 302  # refused: not the chief
+    assert not batch.results.exclude(status=ResultStatus.DRAFT).exists()
+    client.force_login(day.chief)
+    assert "认定成绩" in client.get(reverse("console:results_list")).content.decode()
+    client.post(url, {"action": "confirm"})
+    assert not batch.results.filter(status=ResultStatus.DRAFT).exists()
+    admin = user_with_role(Role.BODY_ADMIN, batch.announcement.body, username="body_admin2")
+    client.force_login(admin)
+    client.post(url, {"action": "publish"})
+    assert batch.results.filter(status=ResultStatus.PUBLISHED).count() == 4

@@ -1,0 +1,98 @@
+"""Results (§6.5): parts compiled from the scores, the pass rule as data, the chief's confirmation that locks
+them, decisions beside scores (表B.2), and changes after confirmation only with a second person's approval."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from skillcert.accounts.enums import Role
+from skillcert.catalog.models import Level
+from skillcert.core.errors import ValidationError
+from skillcert.core.models import AuditEntry
+from skillcert.grading import results, services
+from skillcert.grading.models import Part, PartState, PassRule, Result, ResultStatus, ScriptStatus
+from tests.factories import user_with_role
+
+from .conftest import sat_with_short_answers
+
+pytestmark = pytest.mark.django_db
+S, P, N = PartState.SCORED, PartState.PENDING, PartState.NOT_REQUIRED
+
+
+def _parts(theory, practical, review=(None, N)):
+    return {Part.THEORY: theory, Part.PRACTICAL: practical, Part.REVIEW: review}
+
+
+def test_the_pass_rule_is_data_with_the_standards_defaults(world):
+    middle, technician = Level.objects.get(number=4), Level.objects.get(number=2)
+    sixty, fifty_nine = Decimal(60), Decimal("59.5")
+    assert results.verdict(middle, _parts((sixty, S), (sixty, S))) is True
+    assert results.verdict(middle, _parts((sixty, S), (fifty_nine, S))) is False
+    assert results.verdict(middle, _parts((sixty, S), (None, P))) is None
+    assert results.verdict(middle, _parts((sixty, S), (None, PartState.ABSENT))) is False
+    assert results.verdict(middle, _parts((Decimal(0), PartState.ZERO), (sixty, S))) is False
+    # 技师 also needs the comprehensive review (§6.5.1)
+    assert results.verdict(technician, _parts((sixty, S), (sixty, S), (None, P))) is None
+    assert results.verdict(technician, _parts((sixty, S), (sixty, S), (fifty_nine, S))) is False
+    assert results.verdict(technician, _parts((sixty, S), (sixty, S), (sixty, S))) is True
+    PassRule.objects.create(level=middle, theory_min=70)
+    assert results.verdict(middle, _parts((Decimal(65), S), (sixty, S))) is False
+
+
+def test_compile_confirm_lock_and_change_with_a_second_person():
+    day, m1, m2, leader = sat_with_short_answers()
+    run = services.score_session(actor=day.officer, session_id=day.session.pk, paper_id=day.paper.pk)
+    (task,) = services.marking_open(actor=day.officer, run_id=run.pk, markers=[m1, m2], leader=leader)
+    batch = day.session.batch
+    compiled = {r.application_id: r for r in results.results_compile(actor=day.officer, batch_id=batch.pk)}
+    assert all(r.theory_state == P and "主观题阅卷未完成" in r.anomalies[0] for r in compiled.values()
+               if r.application_id != task.scripts.get(status=ScriptStatus.FINAL).attempt.application_id)
+    for script in task.scripts.filter(status=ScriptStatus.WAITING):
+        services.mark_record(actor=m1, task_id=task.pk, code=script.code, points="6")
+        services.mark_record(actor=m2, task_id=task.pk, code=script.code, points="7")
+    compiled = results.results_compile(actor=day.officer, batch_id=batch.pk)
+    assert sorted(r.theory for r in compiled) == [0, Decimal("6.5"), Decimal("6.5"), Decimal("6.5")]
+    assert all(r.theory_state == S and r.practical_state == P and r.passed is None for r in compiled)
+    assert all("本批次没有该科目的考试" in r.anomalies for r in compiled)
+    with pytest.raises(ValidationError, match="未评定完"):
+        results.results_confirm(actor=day.chief, batch_id=batch.pk)
+    for r in compiled:  # 表B.2: the practical answer sheets were taken away
+        results.score_decide(actor=day.officer, batch_id=batch.pk, application_id=r.application_id,
+                             part=Part.PRACTICAL, kind="zero", reason="携带评分表离开考场（表B.2）")
+    compiled = results.results_compile(actor=day.officer, batch_id=batch.pk)
+    assert all(r.practical == 0 and r.practical_state == PartState.ZERO and r.passed is False for r in compiled)
+    with pytest.raises(PermissionDenied):
+        results.results_confirm(actor=day.proctors[0], batch_id=batch.pk)
+    assert results.results_confirm(actor=day.chief, batch_id=batch.pk) == 4
+    with pytest.raises(ValidationError, match="已确认"):
+        results.results_compile(actor=day.officer, batch_id=batch.pk)
+    with pytest.raises(ValidationError, match="更正流程"):
+        results.score_decide(actor=day.officer, batch_id=batch.pk, application_id=compiled[0].application_id,
+                             part=Part.THEORY, kind="void", reason="x")
+    result = Result.objects.get(batch=batch, application_id=compiled[0].application_id)
+    assert result.status == ResultStatus.CONFIRMED and result.confirmed_by == day.chief
+    second = user_with_role(Role.EXAM_AFFAIRS, batch.announcement.body, username="officer2")
+    with pytest.raises(ValidationError, match="原因"):
+        results.change_request(actor=day.officer, result_id=result.pk, part=Part.THEORY, new="80", reason=" ")
+    with pytest.raises(ValidationError, match="0 到 100"):
+        results.change_request(actor=day.officer, result_id=result.pk, part=Part.THEORY, new="101", reason="复核")
+    change = results.change_request(actor=day.officer, result_id=result.pk, part=Part.THEORY, new="80",
+                                    reason="复核发现主观题漏评一页")
+    with pytest.raises(PermissionDenied, match="另一人"):
+        results.change_decide(actor=day.officer, change_id=change.pk, approve=True)
+    results.change_decide(actor=second, change_id=change.pk, approve=True)
+    result.refresh_from_db()
+    assert (result.theory, result.passed) == (Decimal(80), False)  # practical is still zero
+    change = results.change_request(actor=second, result_id=result.pk, part=Part.PRACTICAL, new="75",
+                                    reason="评分表找回，按原评分登记")
+    results.change_decide(actor=day.officer, change_id=change.pk, approve=True)
+    result.refresh_from_db()
+    assert (result.practical, result.practical_state, result.passed) == (Decimal(75), S, True)
+    with pytest.raises(ValidationError, match="已处理"):
+        results.change_decide(actor=day.officer, change_id=change.pk, approve=False)
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {"grading.results.compiled", "grading.results.confirmed", "grading.score.decided",
+            "grading.result.change_requested", "grading.result.change_decided"} <= actions
