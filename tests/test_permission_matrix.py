@@ -183,6 +183,8 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
                                allowed([*GRADING, OTHER_BODY_ADMIN], ok=405)),
     "console:marking_list": (lambda o: {}, allowed(MARKERS)),
     "console:practical_list": (lambda o: {}, allowed([*GRADING, OTHER_BODY_ADMIN])),
+    "console:results_summary": (lambda o: {"batch_pk": o["session"].batch_id, "fmt": "xlsx"},
+                                allowed([*GRADING, Role.CHIEF_EXAMINER], out_of_scope=404)),
     "console:results_list": (lambda o: {}, allowed([*GRADING, Role.CHIEF_EXAMINER, OTHER_BODY_ADMIN])),
     "console:results_page": (lambda o: {"batch_pk": o["session"].batch_id},
                              allowed([*GRADING, Role.CHIEF_EXAMINER], out_of_scope=404)),  # the chief of its session

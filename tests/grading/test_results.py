@@ -53,6 +53,9 @@ def test_compile_confirm_lock_and_change_with_a_second_person():
     for script in task.scripts.filter(status=ScriptStatus.WAITING):
         services.mark_record(actor=m1, task_id=task.pk, code=script.code, points="6")
         services.mark_record(actor=m2, task_id=task.pk, code=script.code, points="7")
+    # Re-scoring the objective items (e.g. after a key correction) keeps the marks.
+    services.score_session(actor=day.officer, session_id=day.session.pk, paper_id=day.paper.pk,
+                           multiple_rule="half")
     compiled = results.results_compile(actor=day.officer, batch_id=batch.pk)
     assert sorted(r.theory for r in compiled) == [0, Decimal("6.5"), Decimal("6.5"), Decimal("6.5")]
     assert all(r.theory_state == S and r.practical_state == P and r.passed is None for r in compiled)
@@ -96,3 +99,37 @@ def test_compile_confirm_lock_and_change_with_a_second_person():
     actions = set(AuditEntry.objects.values_list("action", flat=True))
     assert {"grading.results.compiled", "grading.results.confirmed", "grading.score.decided",
             "grading.result.change_requested", "grading.result.change_decided"} <= actions
+
+
+def test_the_score_summary_as_excel_and_pdf_audited(client):
+    """成绩汇总表 (§9.1 f): every candidate's parts and verdict, who confirmed, whether published."""
+    import io
+
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    from tests.factories import pdf_embeds_font, pdf_text
+
+    day, m1, m2, leader = sat_with_short_answers()
+    run = services.score_session(actor=day.officer, session_id=day.session.pk, paper_id=day.paper.pk)
+    (task,) = services.marking_open(actor=day.officer, run_id=run.pk, markers=[m1, m2], leader=leader)
+    for script in task.scripts.filter(status=ScriptStatus.WAITING):
+        services.mark_record(actor=m1, task_id=task.pk, code=script.code, points="8")
+        services.mark_record(actor=m2, task_id=task.pk, code=script.code, points="9")
+    batch = day.session.batch
+    results.results_compile(actor=day.officer, batch_id=batch.pk)
+    client.force_login(day.officer)
+    xlsx = client.get(reverse("console:results_summary", args=[batch.pk, "xlsx"]))
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0][:3] == ["序号", "姓名", "证件号码"] and len(values) == 5
+    names = {a.application.full_name for a in day.attempts}
+    assert {row[1] for row in values[1:]} == names
+    assert sorted(row[6] for row in values[1:]) == ["0", "8.5", "8.5", "8.5"]
+    assert all("*" in row[2] for row in values[1:])  # ID numbers masked
+    pdf = client.get(reverse("console:results_summary", args=[batch.pk, "pdf"])).content
+    text = pdf_text(pdf)
+    assert "成绩汇总表" in text and "尚未复核确认" in text and "不得外泄" in text and pdf_embeds_font(pdf)
+    assert AuditEntry.objects.filter(action="grading.summary.downloaded").count() == 2
+    client.force_login(day.proctors[0])
+    assert client.get(reverse("console:results_summary", args=[batch.pk, "pdf"])).status_code == 403

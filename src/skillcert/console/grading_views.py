@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,7 +16,9 @@ from django.views.decorators.http import require_POST
 from skillcert.accounts import rules as accounts_rules
 from skillcert.accounts.enums import Role
 from skillcert.accounts.models import User
+from skillcert.core import audit
 from skillcert.delivery.models import Attempt
+from skillcert.grading import documents as grading_documents
 from skillcert.grading import practical, results, rules, selectors, services
 from skillcert.grading.models import (
     DecisionKind,
@@ -312,3 +315,20 @@ def results_list(request: HttpRequest) -> HttpResponse:
     batches = [b for b in Batch.objects.select_related("announcement").order_by("-pk")[:200]
                if rules.sees_results(request.user, b)]
     return render(request, "console/grading/results_list.html", {"batches": batches})
+
+
+@staff_required(rules.uses_results)
+def results_summary(request: HttpRequest, batch_pk: int, fmt: str) -> HttpResponse:
+    """成绩汇总表 as Excel or PDF, for the batch's grading roles only; every download is audited (§10.7)."""
+    batch = Batch.objects.select_related("announcement").filter(pk=batch_pk).first()
+    if batch is None or not rules.sees_results(request.user, batch) or fmt not in ("xlsx", "pdf"):
+        raise Http404
+    who = request.user.full_name or request.user.username
+    data = grading_documents.summary_xlsx(batch) if fmt == "xlsx" else grading_documents.summary_pdf(batch, who)
+    with transaction.atomic():
+        audit.record(request.user, "grading.summary.downloaded", target=batch, data={"format": fmt})
+    kind = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
+            else "application/pdf")
+    response = HttpResponse(data, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="results-{batch.pk}.{fmt}"'
+    return response

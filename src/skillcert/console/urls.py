@@ -84,6 +84,8 @@ urlpatterns = [
     path("grading/runs/<int:pk>/<str:action>/", grading.grading_action, name="grading_action"),
     path("grading/results/", grading.results_list, name="results_list"),
     path("grading/batches/<int:batch_pk>/results/", grading.results_page, name="results_page"),
+    path("grading/batches/<int:batch_pk>/results/summary.<str:fmt>", grading.results_summary,
+         name="results_summary"),
     path("grading/practical/", grading.practical_list, name="practical_list"),
     path("grading/practical/<int:session_pk>/rooms/<int:room_pk>/panel/", grading.panel_create, name="panel_create"),
     path("grading/panels/<int:pk>/", grading.panel_detail, name="panel_detail"),

@@ -84,11 +84,12 @@ def _theory(batch: Batch) -> dict[int, tuple[Decimal | None, str, list[str]]]:
     attempts = Attempt.objects.filter(sitting__session__batch=batch).values_list("pk", "application_id", "status")
     scores = {s.attempt_id: s for s in AttemptScore.objects.filter(
         run__session__batch=batch, run__superseded_at__isnull=True).select_related("run")}
-    marked = dict(Script.objects.filter(task__run__superseded_at__isnull=True, task__run__session__batch=batch,
-                                        status=ScriptStatus.FINAL).values("attempt_id").annotate(s=Sum("final"))
-                  .values_list("attempt_id", "s"))
-    waiting = set(Script.objects.filter(task__run__superseded_at__isnull=True, task__run__session__batch=batch)
-                  .exclude(status=ScriptStatus.FINAL).values_list("attempt_id", flat=True))
+    # Marking belongs to the paper (one task per item and form), not to a scoring run: re-scoring the objective
+    # items (say, after a key correction) keeps the marks.
+    marked = dict(Script.objects.filter(task__paper__session__batch=batch, status=ScriptStatus.FINAL)
+                  .values("attempt_id").annotate(s=Sum("final")).values_list("attempt_id", "s"))
+    waiting = set(Script.objects.filter(task__paper__session__batch=batch).exclude(status=ScriptStatus.FINAL)
+                  .values_list("attempt_id", flat=True))
     for attempt_id, application_id, status in attempts:
         if status == AttemptStatus.ABSENT:
             out[application_id] = (None, PartState.ABSENT, [])
@@ -282,4 +283,5 @@ def results_publish(*, actor, batch_id: int) -> int:
 
 def published_result(application) -> Result | None:
     """What a candidate may see (§10.7): their result once published — nothing before."""
-    return Result.objects.filter(application=application, status=ResultStatus.PUBLISHED).first()
+    return (Result.objects.filter(application=application, status=ResultStatus.PUBLISHED)
+            .order_by("-published_at").first())

@@ -1,0 +1,90 @@
+"""成绩汇总表 (§9.1 f, §6.5.2): a batch's results as Excel and as a printable PDF, with who reviewed, confirmed
+and published them. Downloading is audited: before publication these are the most sensitive numbers the body
+holds (§10.7)."""
+
+from __future__ import annotations
+
+import io
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+
+from skillcert.core.excel import workbook_bytes
+from skillcert.core.pdf import cjk_font, para
+from skillcert.scheduling.documents import mask_id
+from skillcert.scheduling.models import AdmissionTicket, Batch
+
+from .models import PartState, Result, ResultStatus
+
+
+def _score(value, state: str, label: str) -> str:
+    if value is not None:
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return "—" if state == PartState.NOT_REQUIRED else label
+
+
+def header() -> list[str]:
+    return [_("序号"), _("姓名"), _("证件号码"), _("准考证号"), _("职业（工种）"), _("等级"), _("理论知识"),
+            _("实际操作"), _("综合评审"), _("结果"), _("备注")]
+
+
+def summary_rows(batch: Batch) -> list[list[str]]:
+    results = list(Result.objects.filter(batch=batch).select_related(
+        "application__offer__occupation", "application__offer__trade", "application__offer__level")
+        .order_by("application__offer__level__number", "application__full_name"))
+    tickets = dict(AdmissionTicket.objects.filter(batch=batch).values_list("application_id", "number"))
+    rows = []
+    for i, r in enumerate(results, start=1):
+        app, offer = r.application, r.application.offer
+        verdict = "" if r.passed is None else (_("合格") if r.passed else _("不合格"))
+        rows.append([str(i), app.full_name, mask_id(app.id_number), tickets.get(app.pk, ""),
+                     offer.trade.name if offer.trade_id else offer.occupation.name, offer.level.name,
+                     _score(r.theory, r.theory_state, r.get_theory_state_display()),
+                     _score(r.practical, r.practical_state, r.get_practical_state_display()),
+                     _score(r.review, r.review_state, r.get_review_state_display()), verdict,
+                     "；".join(r.anomalies)])
+    return rows
+
+
+def _status_line(batch: Batch) -> str:
+    results = Result.objects.filter(batch=batch)
+    confirmed = results.exclude(confirmed_at__isnull=True).select_related("confirmed_by").first()
+    published = results.filter(status=ResultStatus.PUBLISHED).first()
+    parts = [_("共 %(n)s 人，合格 %(p)s 人") % {"n": results.count(), "p": results.filter(passed=True).count()}]
+    if confirmed:
+        parts.append(_("复核确认：%(who)s %(at)s") % {
+            "who": confirmed.confirmed_by.full_name or confirmed.confirmed_by.username,
+            "at": timezone.localtime(confirmed.confirmed_at).strftime("%Y-%m-%d %H:%M")})
+    else:
+        parts.append(_("尚未复核确认"))
+    parts.append(_("发布：%(at)s") % {"at": timezone.localtime(published.published_at).strftime("%Y-%m-%d %H:%M")}
+                 if published else _("尚未发布（不得外泄）"))
+    return "　".join(parts)
+
+
+def summary_xlsx(batch: Batch) -> bytes:
+    return workbook_bytes(_("成绩汇总表"), header(), summary_rows(batch))
+
+
+def summary_pdf(batch: Batch, printed_by: str) -> bytes:
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
+                            topMargin=12 * mm, bottomMargin=12 * mm, title=_("成绩汇总表"), author="skillcert")
+    rows = [header(), *summary_rows(batch)]
+    cells = [[para(c, "cell") for c in row] for row in rows]
+    widths = [12, 22, 44, 36, 30, 16, 18, 20, 18, 14, 43]  # 273 mm: landscape A4 within the margins
+    table = Table(cells, colWidths=[w * mm for w in widths], repeatRows=1)
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("FONTNAME", (0, 0), (-1, -1), cjk_font()),
+                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f6")),
+                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    story = [para(_("%(batch)s 成绩汇总表") % {"batch": batch.name}, "title"),
+             para(str(batch.announcement), "center"), para(_status_line(batch), "center"), Spacer(1, 4 * mm), table,
+             Spacer(1, 4 * mm),
+             para(_("打印人：%(who)s　打印时间：%(at)s") % {"who": printed_by,
+                                                  "at": timezone.localtime().strftime("%Y-%m-%d %H:%M")}, "small")]
+    doc.build(story)
+    return buffer.getvalue()
