@@ -368,6 +368,17 @@ def verdict(ok: bool) -> str:
 def main() -> int:
     if scratch_database(SCRATCH) is None:
         return 0
+    try:
+        return run()
+    finally:  # the scratch database goes, whatever happened
+        if "django.db" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        drop_scratch(SCRATCH)
+
+
+def run() -> int:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
 
@@ -429,8 +440,6 @@ def main() -> int:
     print(f"{capacity:<92} (for information)")
     print(f"({len(people)} candidates, {MINUTES:g} min at one save per {INTERVAL:g} s, {WORKERS} gunicorn workers, "
           f"database: postgresql)")
-    connection.close()
-    drop_scratch(SCRATCH)
     return 0 if all(ok for _, _, ok in checks) else 1
 
 

@@ -147,8 +147,8 @@ def main() -> int:
         from django.core.management import call_command
         from django.db import connection
 
-        call_command("migrate", verbosity=0)
         try:
+            call_command("migrate", verbosity=0)
             ok = scoring(rng)
         finally:
             connection.close()

@@ -2,8 +2,7 @@
 
 import pytest
 
-from skillcert.grading import services
-from tests.grading.conftest import sat_with_short_answers
+from tests.grading.conftest import marked_sitting
 
 from .conftest import staff_login
 
@@ -11,12 +10,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_officer_compiles_the_batch_results(live_server, browser, artifacts):
-    day, m1, m2, leader = sat_with_short_answers()
-    run = services.score_session(actor=day.officer, session_id=day.session.pk, paper_id=day.paper.pk)
-    (task,) = services.marking_open(actor=day.officer, run_id=run.pk, markers=[m1, m2], leader=leader)
-    for script in task.scripts.filter(status="waiting"):
-        services.mark_record(actor=m1, task_id=task.pk, code=script.code, points="9")
-        services.mark_record(actor=m2, task_id=task.pk, code=script.code, points="10")
+    day, *_rest = marked_sitting(("9", "10"))
     ctx = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = ctx.new_page()
     page.set_default_timeout(15000)

@@ -44,6 +44,20 @@ PRACTICAL_PLAN = {"forms": 2, "length": 1, "types": {"practical": 1}, "points": 
         "seed": 3}
 
 
+def marked_sitting(points: tuple[str, str] = ("5", "5")):
+    """``sat_with_short_answers`` scored, marking opened and every script marked twice with ``points``:
+    (day, run, task, marker, marker, leader)."""
+    from skillcert.grading import services
+
+    day, m1, m2, leader = sat_with_short_answers()
+    run = services.score_session(actor=day.officer, session_id=day.session.pk, paper_id=day.paper.pk)
+    (task,) = services.marking_open(actor=day.officer, run_id=run.pk, markers=[m1, m2], leader=leader)
+    for script in task.scripts.filter(status="waiting"):
+        services.mark_record(actor=m1, task_id=task.pk, code=script.code, points=points[0])
+        services.mark_record(actor=m2, task_id=task.pk, code=script.code, points=points[1])
+    return day, run, task, m1, m2, leader
+
+
 def make_practical_day():
     """A practical session whose one-task paper has been released: four candidates seated at workstations,
     two examiners (posted at the venue) and an examiner leader of the body. Returns (officer, sitting

@@ -9,13 +9,13 @@ from django.urls import get_resolver, reverse
 
 from skillcert.accounts.enums import Role
 from skillcert.core.models import Notification
-from skillcert.grading import results, services
+from skillcert.grading import results
 from skillcert.grading.models import Part, Result, ResultStatus
 from skillcert.registration.models import ApplicationDocument
 from skillcert.scheduling.models import AdmissionTicket
 from tests.factories import user_with_role
 
-from .conftest import sat_with_short_answers
+from .conftest import marked_sitting
 
 pytestmark = pytest.mark.django_db
 SCORE = "73.25"
@@ -42,12 +42,7 @@ def _candidate_pages(app) -> list[str]:
 
 
 def test_no_candidate_facing_page_shows_a_score_before_publication(client):
-    day, m1, m2, leader = sat_with_short_answers()
-    run = services.score_session(actor=day.officer, session_id=day.session.pk, paper_id=day.paper.pk)
-    (task,) = services.marking_open(actor=day.officer, run_id=run.pk, markers=[m1, m2], leader=leader)
-    for script in task.scripts.filter(status="waiting"):
-        services.mark_record(actor=m1, task_id=task.pk, code=script.code, points="5")
-        services.mark_record(actor=m2, task_id=task.pk, code=script.code, points="5")
+    day, *_rest = marked_sitting()
     batch = day.session.batch
     for r in results.results_compile(actor=day.officer, batch_id=batch.pk):
         results.score_decide(actor=day.officer, batch_id=batch.pk, application_id=r.application_id,
@@ -83,12 +78,7 @@ def test_no_candidate_facing_page_shows_a_score_before_publication(client):
 
 
 def test_the_results_page_compiles_confirms_and_publishes(client):
-    day, m1, m2, leader = sat_with_short_answers()
-    run = services.score_session(actor=day.officer, session_id=day.session.pk, paper_id=day.paper.pk)
-    (task,) = services.marking_open(actor=day.officer, run_id=run.pk, markers=[m1, m2], leader=leader)
-    for script in task.scripts.filter(status="waiting"):
-        services.mark_record(actor=m1, task_id=task.pk, code=script.code, points="4")
-        services.mark_record(actor=m2, task_id=task.pk, code=script.code, points="4")
+    day, *_rest = marked_sitting(("4", "4"))
     batch = day.session.batch
     url = reverse("console:results_page", args=[batch.pk])
     client.force_login(day.officer)

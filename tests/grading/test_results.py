@@ -16,7 +16,7 @@ from skillcert.grading import results, services
 from skillcert.grading.models import Part, PartState, PassRule, Result, ResultStatus, ScriptStatus
 from tests.factories import user_with_role
 
-from .conftest import sat_with_short_answers
+from .conftest import marked_sitting, sat_with_short_answers
 
 pytestmark = pytest.mark.django_db
 S, P, N = PartState.SCORED, PartState.PENDING, PartState.NOT_REQUIRED
@@ -110,12 +110,7 @@ def test_the_score_summary_as_excel_and_pdf_audited(client):
 
     from tests.factories import pdf_embeds_font, pdf_text
 
-    day, m1, m2, leader = sat_with_short_answers()
-    run = services.score_session(actor=day.officer, session_id=day.session.pk, paper_id=day.paper.pk)
-    (task,) = services.marking_open(actor=day.officer, run_id=run.pk, markers=[m1, m2], leader=leader)
-    for script in task.scripts.filter(status=ScriptStatus.WAITING):
-        services.mark_record(actor=m1, task_id=task.pk, code=script.code, points="8")
-        services.mark_record(actor=m2, task_id=task.pk, code=script.code, points="9")
+    day, *_rest = marked_sitting(("8", "9"))
     batch = day.session.batch
     results.results_compile(actor=day.officer, batch_id=batch.pk)
     client.force_login(day.officer)

@@ -159,17 +159,23 @@ def _combine(rule: str, totals: list[Decimal]) -> Decimal:
     return value.quantize(CENT, ROUND_HALF_UP)
 
 
-@transaction.atomic
-def sheet_submit(*, actor, panel_id: int, code: str, given: list, deductions: list[dict] | None = None
-                 ) -> PracticalSheet:
-    """An examiner's scoring sheet for one coded piece (A.3.6), locked on submission. ``given``: points per
-    criterion in the sheet's order; ``deductions``: [{"reason", "points"}] for safety and conduct."""
+def _examiners_piece(actor, panel_id: int, code: str) -> tuple[PracticalPanel, WorkPiece]:
+    """The locked panel and coded piece, for one of the panel's examiners."""
     panel = _lock_panel(panel_id)
     if not panel.examiners.filter(pk=actor.pk).exists():
         raise PermissionDenied(_("您不是本考评小组的考评员。"))
     piece = WorkPiece.objects.select_for_update().filter(panel=panel, code=code.strip().upper()).first()
     if piece is None:
         raise ValidationError({"code": _("工件编号不存在。")})
+    return panel, piece
+
+
+@transaction.atomic
+def sheet_submit(*, actor, panel_id: int, code: str, given: list, deductions: list[dict] | None = None
+                 ) -> PracticalSheet:
+    """An examiner's scoring sheet for one coded piece (A.3.6), locked on submission. ``given``: points per
+    criterion in the sheet's order; ``deductions``: [{"reason", "points"}] for safety and conduct."""
+    panel, piece = _examiners_piece(actor, panel_id, code)
     if piece.voided:
         raise ValidationError(_("该工件成绩已作废。"))
     if piece.sheets.filter(examiner=actor).exists():
@@ -210,12 +216,7 @@ def sheet_submit(*, actor, panel_id: int, code: str, given: list, deductions: li
 @transaction.atomic
 def piece_void(*, actor, panel_id: int, code: str, reason: str) -> WorkPiece:
     """成绩作废 (A.3.5: continued after the stop order), recorded by an examiner of the panel with the reason."""
-    panel = _lock_panel(panel_id)
-    if not panel.examiners.filter(pk=actor.pk).exists():
-        raise PermissionDenied(_("您不是本考评小组的考评员。"))
-    piece = WorkPiece.objects.select_for_update().filter(panel=panel, code=code.strip().upper()).first()
-    if piece is None:
-        raise ValidationError({"code": _("工件编号不存在。")})
+    _panel, piece = _examiners_piece(actor, panel_id, code)
     if not reason.strip():
         raise ValidationError({"reason": _("请写明作废原因。")})
     piece.voided, piece.void_reason, piece.final, piece.flagged = True, reason.strip()[:200], None, False
