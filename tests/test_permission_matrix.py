@@ -155,6 +155,9 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "console:job_detail": (lambda o: {"pk": o["job"].pk}, allowed(REG_READ, out_of_scope=404)),
     "console:job_status": (lambda o: {"pk": o["job"].pk}, allowed(REG_READ, out_of_scope=404)),
     "console:job_download": (lambda o: {"pk": o["job"].pk}, allowed(REG_READ, out_of_scope=404)),
+    "api:batch_results": (lambda o: {"pk": o["session"].batch_id}, {  # 409: nothing confirmed yet
+        **everyone(403), ANON: 401, Role.BODY_ADMIN: 409, Role.EXAM_AFFAIRS: 409, Role.QUALITY_SUPERVISOR: 409,
+        OTHER_BODY_ADMIN: 404}),
     "api:approved_registrations": (lambda o: {"pk": o["ann"].pk}, {
         **everyone(403), ANON: 401, Role.PLATFORM_ADMIN: 200, Role.BODY_ADMIN: 200, Role.EXAM_AFFAIRS: 200,
         Role.QUALITY_SUPERVISOR: 200, OTHER_BODY_ADMIN: 404}),

@@ -128,3 +128,31 @@ def test_the_score_summary_as_excel_and_pdf_audited(client):
     assert AuditEntry.objects.filter(action="grading.summary.downloaded").count() == 2
     client.force_login(day.proctors[0])
     assert client.get(reverse("console:results_summary", args=[batch.pk, "pdf"])).status_code == 403
+
+
+def test_confirmed_results_go_to_the_supervising_platform_through_the_api(client):
+    """§6.5.2: after the chief's confirmation the results are exported to the supervising platform."""
+    from django.urls import reverse
+
+    from skillcert.api.tokens import token_issue
+
+    day, *_rest = marked_sitting(("7", "7"))
+    batch = day.session.batch
+    url = reverse("api:batch_results", args=[batch.pk])
+    supervisor = user_with_role(Role.QUALITY_SUPERVISOR, batch.announcement.body, username="supervisor")
+    key = token_issue(actor=None, user=supervisor, name="监管平台")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    assert client.get(url).status_code == 401
+    assert client.get(url, **auth).status_code == 409  # nothing compiled
+    for r in results.results_compile(actor=day.officer, batch_id=batch.pk):
+        results.score_decide(actor=day.officer, batch_id=batch.pk, application_id=r.application_id,
+                             part=Part.PRACTICAL, kind="void", reason="A.3.5")
+    results.results_compile(actor=day.officer, batch_id=batch.pk)
+    assert client.get(url, **auth).status_code == 409  # not confirmed
+    results.results_confirm(actor=day.chief, batch_id=batch.pk)
+    body = client.get(url, **auth).json()
+    assert body["format"] == "skillcert.results/1" and body["count"] == 4 and body["passed"] == 0
+    entry = next(e for e in body["results"] if e["theory"] == "7.00")
+    assert entry["practical_state"] == "void" and entry["passed"] is False and entry["status"] == "confirmed"
+    assert entry["id_number"] and entry["occupation_code"] == "4-09-07-04"
+    assert AuditEntry.objects.filter(action="grading.results.export_api").count() == 1

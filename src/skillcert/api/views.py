@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from skillcert.accounts import rules
 from skillcert.core import audit
 from skillcert.registration import selectors
+from skillcert.scheduling.models import Batch
 
 from .tokens import user_for_bearer
 
@@ -33,4 +34,25 @@ def approved_registrations(request: HttpRequest, pk: int) -> JsonResponse:
         return JsonResponse({"error": "not found"}, status=404)
     document = selectors.approved_registrations(ann)
     audit.record(user, "registration.export.api", target=ann, data={"count": document["count"]})
+    return JsonResponse(document, json_dumps_params={"ensure_ascii": False})
+
+
+@never_cache
+def batch_results(request: HttpRequest, pk: int) -> JsonResponse:
+    """GET /api/v1/batches/<pk>/results — the confirmed results of one batch (§6.5.2), for the body's office
+    and the supervising authority's quality supervisors; nothing before the chief's confirmation."""
+    from skillcert.grading import results
+
+    user = _caller(request)
+    if user is None:
+        return JsonResponse({"error": "authentication required"}, status=401)
+    if not rules.has_role(user, *results.EXPORT_ROLES):
+        return JsonResponse({"error": "forbidden"}, status=403)
+    batch = Batch.objects.select_related("announcement__body").filter(pk=pk).first()
+    if batch is None or not rules.has_role(user, *results.EXPORT_ROLES, org=batch.announcement.body_id):
+        return JsonResponse({"error": "not found"}, status=404)
+    if not batch.results.exists() or batch.results.filter(status="draft").exists():
+        return JsonResponse({"error": "results not confirmed"}, status=409)
+    document = results.export_document(batch)
+    audit.record(user, "grading.results.export_api", target=batch, data={"count": document["count"]})
     return JsonResponse(document, json_dumps_params={"ensure_ascii": False})

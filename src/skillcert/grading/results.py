@@ -285,3 +285,35 @@ def published_result(application) -> Result | None:
     """What a candidate may see (§10.7): their result once published — nothing before."""
     return (Result.objects.filter(application=application, status=ResultStatus.PUBLISHED)
             .order_by("-published_at").first())
+
+
+EXPORT_ROLES = ("body_admin", "exam_affairs", "quality_supervisor")
+
+
+def export_document(batch: Batch) -> dict:
+    """The confirmed results of a batch for the supervising platform (§6.5.2 认定结果导入监管平台): the step
+    between the chief's confirmation and publication. Format ``skillcert.results/1`` (docs/api.md)."""
+    rows = (batch.results.exclude(status=ResultStatus.DRAFT)
+            .select_related("application__offer__occupation", "application__offer__trade",
+                            "application__offer__level", "confirmed_by").order_by("application_id"))
+    body = batch.announcement.body
+
+    def number(value):
+        return None if value is None else str(value)
+
+    results = [{
+        "application_id": r.application_id, "name": r.application.full_name, "id_type": r.application.id_type,
+        "id_number": r.application.id_number, "occupation_code": r.application.offer.occupation.code,
+        "trade": r.application.offer.trade.name if r.application.offer.trade_id else "",
+        "level": r.application.offer.level.number, "level_name": r.application.offer.level.name,
+        "theory": number(r.theory), "theory_state": r.theory_state,
+        "practical": number(r.practical), "practical_state": r.practical_state,
+        "review": number(r.review), "review_state": r.review_state,
+        "passed": r.passed, "status": r.status,
+        "confirmed_at": r.confirmed_at.isoformat() if r.confirmed_at else None,
+        "published_at": r.published_at.isoformat() if r.published_at else None,
+    } for r in rows]
+    return {"format": "skillcert.results/1", "generated_at": timezone.localtime().isoformat(),
+            "body": {"name": body.name, "region_code": body.region_code},
+            "batch": {"id": batch.pk, "name": batch.name, "announcement": batch.announcement.title},
+            "count": len(results), "passed": sum(1 for r in results if r["passed"]), "results": results}
