@@ -20,6 +20,7 @@ def test_officer_scores_and_opens_marking_then_a_marker_marks_blind(live_server,
     page.set_default_timeout(15000)
     staff_login(page, base, day.officer)
     page.click("text=评分与试题分析")
+    page.screenshot(path=str(artifacts / "grading-list.png"), full_page=True)
     page.click("button:has-text('客观题评分')")
     page.wait_for_selector("#scored")
     assert page.inner_text("#scored").startswith("4")
@@ -40,6 +41,7 @@ def test_officer_scores_and_opens_marking_then_a_marker_marks_blind(live_server,
     page.set_default_timeout(15000)
     staff_login(page, base, m1)
     page.click("text=我的阅卷任务")
+    page.screenshot(path=str(artifacts / "grading-marking-list.png"), full_page=True)
     page.click("a.button:has-text('阅卷')")
     for points in ("8", "6.5", "1"):
         code = page.inner_text("#script-code")

@@ -20,6 +20,7 @@ def test_officer_forms_the_panel_and_codes_a_piece_then_an_examiner_scores_it(li
     page.set_default_timeout(15000)
     staff_login(page, base, officer)
     page.click("text=实操评分")
+    page.screenshot(path=str(artifacts / "grading-practical-list.png"), full_page=True)
     for u in examiners:
         page.check(f"input[name=examiners][value='{u.pk}']")
     page.select_option("select[name=leader]", str(leader.pk))

@@ -16,6 +16,7 @@ def test_officer_compiles_the_batch_results(live_server, browser, artifacts):
     page.set_default_timeout(15000)
     staff_login(page, live_server.url, day.officer)
     page.click("text=认定成绩")
+    page.screenshot(path=str(artifacts / "grading-results-list.png"), full_page=True)
     page.click("a.button:has-text('成绩')")
     page.click("#do-compile")
     page.wait_for_selector("text=已统分复核。")

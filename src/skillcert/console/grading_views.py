@@ -59,10 +59,8 @@ def grading_score(request: HttpRequest, paper_pk: int) -> HttpResponse:
     return redirect("console:grading_run", run.pk) if run else redirect("console:grading_list")
 
 
-def _examiners(run: ScoringRun, *roles) -> list[User]:
-    body_id = run.session.batch.announcement.body_id
-    people = User.objects.filter(role_assignments__role__in=roles, is_active=True).distinct().order_by("username")
-    return [u for u in people if rules.serves_body(u, body_id, *roles)]
+def _examiners(user, run: ScoringRun, *roles) -> list[User]:
+    return list(selectors.staff_of_bodies(user, [run.session.batch.announcement.body_id], *roles))
 
 
 @staff_required(rules.uses_grading)
@@ -85,8 +83,8 @@ def grading_run(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "console/grading/run.html", {
         "run": run, "summary": selectors.score_summary(run), "stats": stats,
         "flagged_items": sum(1 for s in stats if s.flags), "screening": screening, "pairs": pairs, "tasks": tasks,
-        "examiners": _examiners(run, Role.EXAMINER, Role.EXAMINER_LEADER),
-        "leaders": _examiners(run, Role.EXAMINER_LEADER)})
+        "examiners": _examiners(request.user, run, Role.EXAMINER, Role.EXAMINER_LEADER),
+        "leaders": _examiners(request.user, run, Role.EXAMINER_LEADER)})
 
 
 @staff_required(rules.uses_grading)
@@ -160,11 +158,8 @@ def practical_list(request: HttpRequest) -> HttpResponse:
     """实操评分: practical rooms with their examiner panels."""
     rows = selectors.practical_rooms_to_grade(request.user)
     body_ids = {r["session"].batch.announcement.body_id for r in rows}
-    people = User.objects.filter(role_assignments__role__in=[Role.EXAMINER, Role.EXAMINER_LEADER],
-                                 is_active=True).distinct().order_by("username")
-    examiners = [u for u in people if any(rules.serves_body(u, b, Role.EXAMINER, Role.EXAMINER_LEADER)
-                                          for b in body_ids)]
-    leaders = [u for u in examiners if any(rules.serves_body(u, b, Role.EXAMINER_LEADER) for b in body_ids)]
+    examiners = list(selectors.staff_of_bodies(request.user, body_ids, Role.EXAMINER, Role.EXAMINER_LEADER))
+    leaders = list(selectors.staff_of_bodies(request.user, body_ids, Role.EXAMINER_LEADER))
     return render(request, "console/grading/practical_list.html", {
         "rows": rows, "examiners": examiners, "leaders": leaders, "rules": PracticalRule.choices})
 
@@ -219,9 +214,9 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     witnesses = list(panel.unseal_witnesses.select_related("user"))
     staff = []
     if office:  # witnesses: the body's staff (its own or its venues'), not the candidates
-        body_id, roles = panel.session.batch.announcement.body_id, [r for r in Role.values if r != Role.CANDIDATE]
-        staff = [u for u in User.objects.filter(is_active=True, role_assignments__role__in=roles).distinct()
-                 .order_by("username") if u.pk != request.user.pk and rules.serves_body(u, body_id, *roles)]
+        roles = [r for r in Role.values if r != Role.CANDIDATE]
+        staff = list(selectors.staff_of_bodies(request.user, [panel.session.batch.announcement.body_id], *roles)
+                     .exclude(pk=request.user.pk))
     return render(request, "console/grading/panel_detail.html", {
         "panel": panel, "pieces": pieces, "office": office, "collector": office or panel.leader_id == request.user.pk,
         "examiners": list(panel.examiners.all()), "witnesses": witnesses, "staff": staff,
@@ -312,8 +307,7 @@ def results_page(request: HttpRequest, batch_pk: int) -> HttpResponse:
 @staff_required(rules.uses_results)
 def results_list(request: HttpRequest) -> HttpResponse:
     """认定成绩: the batches whose results the user may see (their grading roles), newest first."""
-    batches = [b for b in Batch.objects.select_related("announcement").order_by("-pk")[:200]
-               if rules.sees_results(request.user, b)]
+    batches = selectors.batches_with_results_for(request.user)[:200]
     return render(request, "console/grading/results_list.html", {"batches": batches})
 
 

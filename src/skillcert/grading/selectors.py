@@ -92,3 +92,30 @@ def panels_for_examiner(user):
 
     return (PracticalPanel.objects.filter(examiners=user).select_related("session__batch", "room")
             .order_by("-created_at"))
+
+
+def staff_of_bodies(user, body_ids, *roles: str):
+    """Active users holding one of ``roles`` in these bodies or their venues (examiners, leaders, witnesses),
+    in one query — the same people ``rules.serves_body`` accepts."""
+    from django.utils import timezone
+
+    from skillcert.accounts import rules as accounts_rules
+    from skillcert.accounts.models import RoleAssignment, User
+
+    orgs = accounts_rules.subtree_ids(user, body_ids)
+    holders = (RoleAssignment.objects.active(timezone.now()).filter(role__in=roles, organisation_id__in=orgs)
+               .values("user_id"))
+    return User.objects.filter(is_active=True, pk__in=holders).order_by("username")
+
+
+def batches_with_results_for(user):
+    """The batches whose results the user may see (§10.7): the bodies of their office roles, and the batches
+    where they are chief examiner of a session."""
+    from skillcert.accounts import rules as accounts_rules
+    from skillcert.scheduling.enums import StaffRole
+    from skillcert.scheduling.models import Batch
+
+    bodies = accounts_rules.scope_org_ids(user, *rules.OFFICE)
+    return (Batch.objects.filter(Q(announcement__body_id__in=bodies)
+                                 | Q(sessions__staff__user=user, sessions__staff__role=StaffRole.CHIEF))
+            .select_related("announcement").distinct().order_by("-pk"))
