@@ -102,6 +102,7 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "portal:apply": (lambda o: {"pk": o["ann"].pk}, allowed(CAND)),
     "portal:application_detail": (lambda o: {"pk": o["app"].pk}, allowed(CAND)),
     "portal:application_withdraw": (lambda o: {"pk": o["app"].pk}, allowed(CAND, ok=405)),
+    "portal:result_recheck": (lambda o: {"pk": o["app"].pk}, allowed(CAND, ok=405)),
     "portal:document": (lambda o: {"pk": o["document"].pk}, allowed(CAND)),
     "portal:notifications": (lambda o: {}, allowed(CAND)),
     "console:plan_list": (lambda o: {}, allowed(REG)),
@@ -195,6 +196,11 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
                              allowed([*GRADING, OTHER_BODY_ADMIN], ok=405)),
     "console:panel_detail": (lambda o: {"pk": o["panel"].pk}, allowed([*GRADING, *MARKERS], out_of_scope=404)),
     "console:practical_mine": (lambda o: {}, allowed(MARKERS)),
+    "console:review_list": (lambda o: {}, allowed([*GRADING, *MARKERS, OTHER_BODY_ADMIN])),
+    "console:review_panel_create": (lambda o: {"session_pk": o["session"].pk, "room_pk": o["room"].pk},
+                                    allowed([*GRADING, OTHER_BODY_ADMIN], ok=405)),
+    "console:review_panel": (lambda o: {"pk": o["review_panel"].pk}, allowed([*GRADING, *MARKERS],
+                                                                             out_of_scope=404)),
     "console:practical_sheet": (lambda o: {"pk": o["panel"].pk}, allowed(MARKERS)),
     "console:marking_task": (lambda o: {"pk": o["marking_task"].pk}, allowed(MARKERS)),
     "console:delivery_room": (lambda o: {"pk": o["sitting"].pk}, allowed(DELIVERY_OFFICE, out_of_scope=404)),
@@ -410,7 +416,13 @@ def _paper_objects(world, objects, principals, member) -> dict:
     panel = PracticalPanel.objects.create(session=session, room=objects["room"], paper=paper,
                                           leader=principals[Role.EXAMINER_LEADER], created_by=officer)
     panel.examiners.add(principals[Role.EXAMINER], principals[Role.EXAMINER_LEADER])
-    return {"paper": paper, "paper_item": PaperItem.objects.filter(form__paper=paper).first(),
+    from skillcert.grading.models import ReviewPanel
+
+    review_panel = ReviewPanel.objects.create(session=session, room=objects["room"],
+                                              leader=principals[Role.EXAMINER_LEADER], created_by=officer)
+    review_panel.examiners.add(principals[Role.EXAMINER], principals[Role.EXAMINER_LEADER])
+    return {"review_panel": review_panel, "paper": paper,
+            "paper_item": PaperItem.objects.filter(form__paper=paper).first(),
             "custody_event": event, "custody_party": event.parties.get(user=member),
             "discrepancy": event.discrepancy, "run": run, "marking_task": task, "panel": panel}
 

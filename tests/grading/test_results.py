@@ -34,10 +34,19 @@ def test_the_pass_rule_is_data_with_the_standards_defaults(world):
     assert results.verdict(middle, _parts((sixty, S), (None, P))) is None
     assert results.verdict(middle, _parts((sixty, S), (None, PartState.ABSENT))) is False
     assert results.verdict(middle, _parts((Decimal(0), PartState.ZERO), (sixty, S))) is False
-    # 技师 also needs the comprehensive review (§6.5.1)
+    # 技师 also needs the comprehensive review (§6.5.1): by default defence and performance each ≥ 60
     assert results.verdict(technician, _parts((sixty, S), (sixty, S), (None, P))) is None
-    assert results.verdict(technician, _parts((sixty, S), (sixty, S), (fifty_nine, S))) is False
-    assert results.verdict(technician, _parts((sixty, S), (sixty, S), (sixty, S))) is True
+    assert results.verdict(technician, _parts((fifty_nine, S), (sixty, S), (None, P))) is False  # no review needed
+    review = (Decimal(80), S)
+    assert results.verdict(technician, _parts((sixty, S), (sixty, S), review), Decimal(100), fifty_nine) is False
+    assert results.verdict(technician, _parts((sixty, S), (sixty, S), review), sixty, sixty) is True
+    assert results.verdict(technician, _parts((sixty, S), (sixty, S), (None, PartState.VOID)), sixty, sixty) is False
+    # … or, as the level's rule says, the weighted review score ≥ the minimum
+    rule = PassRule.objects.create(level=technician, review_mode="weighted", defence_weight=40)
+    assert rule.review_score(Decimal(100), fifty_nine) == Decimal("75.70")
+    assert results.verdict(technician, _parts((sixty, S), (sixty, S), (rule.review_score(Decimal(100), fifty_nine), S)),
+                           Decimal(100), fifty_nine) is True
+    assert results.verdict(technician, _parts((sixty, S), (sixty, S), (fifty_nine, S)), sixty, sixty) is False
     PassRule.objects.create(level=middle, theory_min=70)
     assert results.verdict(middle, _parts((Decimal(65), S), (sixty, S))) is False
 

@@ -19,12 +19,14 @@ from skillcert.accounts.models import User
 from skillcert.core import audit
 from skillcert.delivery.models import Attempt
 from skillcert.grading import documents as grading_documents
-from skillcert.grading import practical, results, rules, selectors, services
+from skillcert.grading import practical, results, review, rules, selectors, services
 from skillcert.grading.models import (
+    ChangePart,
     DecisionKind,
     ItemAnalysis,
     Part,
     PracticalRule,
+    RecheckRequest,
     ResultChange,
     ScoringRun,
     ScriptStatus,
@@ -261,6 +263,61 @@ def practical_sheet(request: HttpRequest, pk: int) -> HttpResponse:
         "total": len(pieces)})
 
 
+# --- Comprehensive review (§6.5.1) --------------------------------------------------------------------------
+
+@staff_required(rules.uses_practical)
+def review_list(request: HttpRequest) -> HttpResponse:
+    """综合评审: the office forms a panel per room of a review session; examiners see their panels."""
+    rows = selectors.review_rooms_to_grade(request.user)
+    body_ids = {r["session"].batch.announcement.body_id for r in rows}
+    return render(request, "console/grading/review_list.html", {
+        "rows": rows, "mine": list(selectors.review_panels_for_examiner(request.user)),
+        "examiners": list(selectors.staff_of_bodies(request.user, body_ids, Role.EXAMINER, Role.EXAMINER_LEADER)),
+        "leaders": list(selectors.staff_of_bodies(request.user, body_ids, Role.EXAMINER_LEADER))})
+
+
+@staff_required(rules.uses_grading)
+@require_POST
+def review_panel_create(request: HttpRequest, session_pk: int, room_pk: int) -> HttpResponse:
+    ids = [int(x) for x in request.POST.getlist("examiners") if x.isdigit()]
+    leader = User.objects.filter(pk=int(request.POST.get("leader") or 0)).first()
+    if leader is None:
+        messages.error(request, _("请选择评审组长。"))
+        return redirect("console:review_list")
+    panel = _attempt(request, review.review_panel_form, _("综合评审小组已组建。"), actor=request.user,
+                     session_id=session_pk, room_id=room_pk, examiners=list(User.objects.filter(pk__in=ids)),
+                     leader=leader)
+    return redirect("console:review_panel", panel.pk) if panel else redirect("console:review_list")
+
+
+@staff_required(rules.uses_practical)
+def review_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """One review room: each examiner scores each candidate's 答辩 and 业绩评价 once; the office follows progress
+    and sees the means once a candidate is fully scored."""
+    panel = selectors.review_panel_for_user(request.user, pk)
+    examiners = list(panel.examiners.all())
+    member = any(u.pk == request.user.pk for u in examiners)
+    if request.method == "POST":
+        if not member:
+            raise PermissionDenied
+        _attempt(request, review.review_submit, _("评分已提交。"), actor=request.user, panel_id=panel.pk,
+                 application_id=int(request.POST.get("application") or 0), defence=request.POST.get("defence", ""),
+                 performance=request.POST.get("performance", ""), note=request.POST.get("note", ""))
+        return redirect("console:review_panel", panel.pk)
+    seats = (SeatAssignment.objects.filter(session=panel.session, seat__room=panel.room)
+             .select_related("application__offer__trade", "application__offer__level", "seat").order_by("seat__number"))
+    sheets = {}
+    for sheet in panel.sheets.all():
+        sheets.setdefault(sheet.application_id, []).append(sheet)
+    means = review.review_scores(panel.session.batch)
+    rows = [{"seat": a.seat, "application": a.application, "count": len(sheets.get(a.application_id, [])),
+             "mine": next((s for s in sheets.get(a.application_id, []) if s.examiner_id == request.user.pk), None),
+             "means": means.get(a.application_id, (None, None, 0, 0))} for a in seats]
+    return render(request, "console/grading/review_panel.html", {
+        "panel": panel, "rows": rows, "examiners": examiners, "member": member,
+        "office": rules.scores(request.user, panel.session)})
+
+
 # --- Results (§6.5, §10.7) -----------------------------------------------------------------------------------
 
 @staff_required(rules.uses_results)
@@ -288,18 +345,28 @@ def results_page(request: HttpRequest, batch_pk: int) -> HttpResponse:
             _attempt(request, results.change_decide, _("已审批。"), actor=user,
                      change_id=int(request.POST.get("change") or 0), approve=action == "approve")
         elif action == "publish":
+            days = request.POST.get("recheck_days", "")
             _attempt(request, results.results_publish, _("认定成绩已发布，考生已收到通知。"), actor=user,
-                     batch_id=batch.pk)
+                     batch_id=batch.pk, recheck_days=int(days) if days.isdigit() else results.RECHECK_DAYS)
+        elif action == "recheck" and office:
+            _attempt(request, results.recheck_handle, _("复核申请已答复，考生已收到通知。"), actor=user,
+                     recheck_id=int(request.POST.get("recheck") or 0), outcome=request.POST.get("outcome", ""),
+                     response=request.POST.get("response", ""), change_part=request.POST.get("change_part", ""),
+                     new=request.POST.get("new") or None)
         else:
             raise PermissionDenied
         return redirect("console:results_page", batch.pk)
     rows = list(batch.results.select_related("application").order_by("application__full_name"))
     changes = list(ResultChange.objects.filter(result__batch=batch).select_related(
         "result__application", "requested_by", "decided_by"))
+    rechecks = list(RecheckRequest.objects.filter(result__batch=batch).select_related(
+        "result__application", "handled_by", "change"))
     return render(request, "console/grading/results.html", {
         "chief": batch.sessions.filter(staff__user=request.user, staff__role=StaffRole.CHIEF).exists(),
         "publisher": accounts_rules.has_role(request.user, Role.BODY_ADMIN, org=batch.announcement.body_id),
         "batch": batch, "rows": rows, "office": office, "changes": changes, "parts": Part.choices,
+        "change_parts": ChangePart.choices, "rechecks": rechecks, "recheck_days": results.RECHECK_DAYS,
+        "release": getattr(batch, "result_release", None),
         "kinds": DecisionKind.choices, "statuses": {r.status for r in rows},
         "passed": sum(1 for r in rows if r.passed), "open": sum(1 for r in rows if r.passed is None)})
 

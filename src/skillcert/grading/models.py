@@ -3,6 +3,9 @@ rule it applied and the digest of the sealed key it read; each attempt's score k
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -300,6 +303,11 @@ class PracticalSheet(models.Model):
         return f"{self.piece.code}: {self.total}"
 
 
+class ReviewMode(models.TextChoices):
+    EACH = "each", _("答辩和业绩评价均达到合格分")
+    WEIGHTED = "weighted", _("加权总分达到合格分")
+
+
 class PassRule(models.Model):
     """合格标准 per level (§6.5.1): theory and practical on 100 points each, and for 技师/高级技师 the comprehensive
     review. A level without a row uses the standard's defaults (``PassRule.default``)."""
@@ -309,6 +317,10 @@ class PassRule(models.Model):
     theory_min = models.DecimalField(_("理论知识合格分"), max_digits=5, decimal_places=2, default=60)
     practical_min = models.DecimalField(_("实际操作合格分"), max_digits=5, decimal_places=2, default=60)
     review_min = models.DecimalField(_("综合评审合格分"), max_digits=5, decimal_places=2, default=60)
+    review_mode = models.CharField(_("综合评审合格规则"), max_length=8, choices=ReviewMode.choices,
+                                   default=ReviewMode.EACH)
+    defence_weight = models.PositiveSmallIntegerField(_("答辩成绩权重（%）"), default=50,
+                                                      validators=[MaxValueValidator(100)])
 
     def __str__(self) -> str:
         return f"{self.level}: {self.theory_min}/{self.practical_min}/{self.review_min}"
@@ -317,11 +329,33 @@ class PassRule(models.Model):
     def for_level(cls, level) -> PassRule:
         return cls.objects.filter(level=level).first() or cls(level=level)
 
+    def review_score(self, defence: Decimal, performance: Decimal) -> Decimal:
+        """The comprehensive review's score: the weighted mean of defence and performance evaluation."""
+        w = Decimal(self.defence_weight)
+        return ((defence * w + performance * (100 - w)) / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+    def review_passes(self, review, defence, performance) -> bool:
+        """§6.5.1 综合评审: each of defence and performance evaluation at or above the minimum (default), or the
+        weighted score at or above it."""
+        if self.review_mode == ReviewMode.EACH:
+            return (defence is not None and performance is not None
+                    and defence >= self.review_min and performance >= self.review_min)
+        return review is not None and review >= self.review_min
+
 
 class Part(models.TextChoices):
     THEORY = "theory", _("理论知识")
     PRACTICAL = "practical", _("实际操作")
     REVIEW = "review", _("综合评审")
+
+
+class ChangePart(models.TextChoices):
+    """What a correction changes: a part's score, or one of the review's two scores (the review follows)."""
+
+    THEORY = "theory", _("理论知识")
+    PRACTICAL = "practical", _("实际操作")
+    DEFENCE = "defence", _("答辩")
+    PERFORMANCE = "performance", _("业绩评价")
 
 
 class DecisionKind(models.TextChoices):
@@ -382,6 +416,8 @@ class Result(models.Model):
     practical_state = models.CharField(max_length=12, choices=PartState.choices, default=PartState.PENDING)
     review = models.DecimalField(_("综合评审"), max_digits=6, decimal_places=2, null=True, blank=True)
     review_state = models.CharField(max_length=12, choices=PartState.choices, default=PartState.NOT_REQUIRED)
+    defence = models.DecimalField(_("答辩"), max_digits=6, decimal_places=2, null=True, blank=True)
+    performance = models.DecimalField(_("业绩评价"), max_digits=6, decimal_places=2, null=True, blank=True)
     passed = models.BooleanField(_("合格"), null=True, blank=True)  # None: not decidable yet
     anomalies = models.JSONField(_("复核发现的问题"), default=list, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=ResultStatus.choices, default=ResultStatus.DRAFT)
@@ -415,7 +451,7 @@ class ResultChange(models.Model):
     """A change to a confirmed result: requested with a reason, applied only when a second person approves."""
 
     result = models.ForeignKey(Result, on_delete=models.PROTECT, related_name="changes")
-    part = models.CharField(_("科目"), max_length=10, choices=Part.choices)
+    part = models.CharField(_("科目"), max_length=12, choices=ChangePart.choices)
     old = models.DecimalField(_("原分数"), max_digits=6, decimal_places=2, null=True, blank=True)
     new = models.DecimalField(_("新分数"), max_digits=6, decimal_places=2)
     reason = models.CharField(_("原因"), max_length=300)
@@ -433,6 +469,110 @@ class ResultChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.result_id} {self.part}: {self.old} → {self.new}"
+
+    @property
+    def audit_org_id(self) -> int:
+        return self.result.audit_org_id
+
+
+class ReviewPanel(models.Model):
+    """综合评审小组 (§6.5.1) of one room of a review session: at least three examiners, one of them the leader,
+    each scoring every candidate's defence (答辩) and performance evaluation (业绩评价) on 100 points."""
+
+    session = models.ForeignKey(ExamSession, on_delete=models.PROTECT, related_name="review_panels",
+                                verbose_name=_("场次"))
+    room = models.ForeignKey("scheduling.Room", on_delete=models.PROTECT, related_name="review_panels",
+                             verbose_name=_("考场"))
+    leader = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("评审组长"))
+    examiners = models.ManyToManyField(User, related_name="review_panels", verbose_name=_("评审专家"))
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["session", "room"]
+        constraints = [models.UniqueConstraint(fields=["session", "room"], name="grading_one_review_panel_per_room")]
+        verbose_name = _("综合评审小组")
+        verbose_name_plural = _("综合评审小组")
+
+    def __str__(self) -> str:
+        return f"{self.session} · {self.room}"
+
+    @property
+    def audit_org_id(self) -> int:
+        return self.session.audit_org_id
+
+
+class ReviewSheet(models.Model):
+    """One examiner's scores of one candidate in the comprehensive review; locked once submitted."""
+
+    panel = models.ForeignKey(ReviewPanel, on_delete=models.PROTECT, related_name="sheets")
+    application = models.ForeignKey("registration.Application", on_delete=models.PROTECT,
+                                    related_name="review_sheets")
+    examiner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="review_sheets")
+    defence = models.DecimalField(_("答辩"), max_digits=5, decimal_places=2)
+    performance = models.DecimalField(_("业绩评价"), max_digits=5, decimal_places=2)
+    note = models.CharField(_("评语"), max_length=500, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["panel", "application", "examiner"]
+        constraints = [models.UniqueConstraint(fields=["panel", "application", "examiner"],
+                                               name="grading_review_sheet_once")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}/{self.examiner_id}: {self.defence} {self.performance}"
+
+    @property
+    def audit_org_id(self) -> int:
+        return self.panel.audit_org_id
+
+
+class ResultRelease(models.Model):
+    """发布 of a batch's results (§10.7), and the window it opens for 成绩复核申请."""
+
+    batch = models.OneToOneField("scheduling.Batch", on_delete=models.PROTECT, related_name="result_release")
+    published_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("发布人"))
+    published_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
+    recheck_until = models.DateTimeField(_("成绩复核申请截止时间"))
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}: {self.published_at:%Y-%m-%d}"
+
+    @property
+    def audit_org_id(self) -> int:
+        return self.batch.audit_org_id
+
+
+class RecheckStatus(models.TextChoices):
+    PENDING = "pending", _("待处理")
+    UPHELD = "upheld", _("复核无误，维持原成绩")
+    CORRECTED = "corrected", _("复核发现差错，已提出更正")
+
+
+class RecheckRequest(models.Model):
+    """成绩复核申请: a candidate asks, within the window, for one part of their published result to be checked
+    again; the office re-checks it from its inputs and answers, correcting it through the two-person change."""
+
+    result = models.ForeignKey(Result, on_delete=models.PROTECT, related_name="rechecks")
+    part = models.CharField(_("科目"), max_length=10, choices=Part.choices)
+    reason = models.CharField(_("申请理由"), max_length=500)
+    status = models.CharField(_("状态"), max_length=10, choices=RecheckStatus.choices, default=RecheckStatus.PENDING)
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    response = models.CharField(_("复核答复"), max_length=500, blank=True)
+    handled_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("复核人"))
+    handled_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    change = models.OneToOneField(ResultChange, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="recheck")
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [models.UniqueConstraint(fields=["result", "part"], name="grading_one_recheck_per_part")]
+        verbose_name = _("成绩复核申请")
+        verbose_name_plural = _("成绩复核申请")
+
+    def __str__(self) -> str:
+        return f"{self.result_id} {self.part}: {self.status}"
 
     @property
     def audit_org_id(self) -> int:

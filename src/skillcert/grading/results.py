@@ -11,6 +11,7 @@ part is pending.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied
@@ -30,19 +31,24 @@ from skillcert.scheduling.models import Batch, SeatAssignment
 from . import rules
 from .models import (
     AttemptScore,
+    ChangePart,
     ChangeStatus,
     DecisionKind,
     Part,
     PartState,
     PassRule,
+    RecheckRequest,
+    RecheckStatus,
     Result,
     ResultChange,
+    ResultRelease,
     ResultStatus,
     ScoreDecision,
     Script,
     ScriptStatus,
     WorkPiece,
 )
+from .review import review_scores
 
 FULL = Decimal("100")
 
@@ -117,15 +123,40 @@ def _practical(batch: Batch) -> dict[int, tuple[Decimal | None, str, list[str]]]
     return out
 
 
-def verdict(level, parts: dict[str, tuple[Decimal | None, str]]) -> bool | None:
-    """The pass rule (§6.5.1): None while a required part is pending."""
+def verdict(level, parts: dict[str, tuple[Decimal | None, str]], defence: Decimal | None = None,
+            performance: Decimal | None = None) -> bool | None:
+    """The pass rule (§6.5.1): theory and practical each at or above their minimum and, for 技师/高级技师,
+    the comprehensive review passed (``PassRule.review_passes``). None while a part that decides it is pending;
+    a candidate who failed theory or practical has failed whatever the review."""
     rule = PassRule.for_level(level)
-    minimum = {Part.THEORY: rule.theory_min, Part.PRACTICAL: rule.practical_min, Part.REVIEW: rule.review_min}
-    states = [state for _value, state in parts.values() if state != PartState.NOT_REQUIRED]
-    if PartState.PENDING in states:
+    minimum = {Part.THEORY: rule.theory_min, Part.PRACTICAL: rule.practical_min}
+
+    def ok(part) -> bool:
+        value, state = parts[part]
+        return state in (PartState.SCORED, PartState.ZERO) and value is not None and value >= minimum[part]
+
+    base = [p for p in (Part.THEORY, Part.PRACTICAL) if parts[p][1] != PartState.NOT_REQUIRED]
+    if any(parts[p][1] == PartState.PENDING for p in base):
         return None
-    return all(state in (PartState.SCORED, PartState.ZERO) and value is not None and value >= minimum[part]
-               for part, (value, state) in parts.items() if state != PartState.NOT_REQUIRED)
+    if not all(ok(p) for p in base):
+        return False
+    review, state = parts.get(Part.REVIEW, (None, PartState.NOT_REQUIRED))
+    if state == PartState.NOT_REQUIRED:
+        return True
+    if state == PartState.PENDING:
+        return None
+    if state != PartState.SCORED:
+        return False
+    return rule.review_passes(review, defence, performance)
+
+
+def _apply_decision(decision: ScoreDecision | None, parts: dict, anomalies: list[str]) -> None:
+    """A decision beside a score (表B.2) replaces the part: void, or zero."""
+    if decision:
+        parts[decision.part] = ((None, PartState.VOID) if decision.kind == DecisionKind.VOID
+                                else (Decimal(0), PartState.ZERO))
+        anomalies.append(_("%(part)s：%(kind)s（%(reason)s）") % {
+            "part": Part(decision.part).label, "kind": DecisionKind(decision.kind).label, "reason": decision.reason})
 
 
 @transaction.atomic
@@ -138,7 +169,7 @@ def results_compile(*, actor, batch_id: int) -> list[Result]:
         raise ValidationError(_("本批次成绩已确认，不能重新统分。"))
     kinds = set(batch.sessions.values_list("kind", flat=True))
     seated = set(SeatAssignment.objects.filter(session__batch=batch).values_list("application_id", flat=True))
-    theory, practical = _theory(batch), _practical(batch)
+    theory, practical, reviewed = _theory(batch), _practical(batch), review_scores(batch)
     decisions = {(d.application_id, d.part): d for d in ScoreDecision.objects.filter(batch=batch)}
     now, results = timezone.now(), []
     for app in Application.objects.filter(pk__in=seated).select_related("offer__level").order_by("pk"):
@@ -152,24 +183,29 @@ def results_compile(*, actor, batch_id: int) -> list[Result]:
                          _("%(part)s 尚无成绩") % {"part": Part(part).label}]
             parts[part] = (value, state)
             anomalies += notes
-        parts[Part.REVIEW] = ((None, PartState.PENDING) if app.offer.level.requires_comprehensive_review
-                              else (None, PartState.NOT_REQUIRED))
+            _apply_decision(decisions.get((app.pk, part)), parts, anomalies)
+        defence = performance = None
+        parts[Part.REVIEW] = (None, PartState.NOT_REQUIRED)
         if app.offer.level.requires_comprehensive_review:
-            anomalies.append(_("综合评审（答辩、业绩评价）尚无成绩"))
-        for part in Part.values:
-            decision = decisions.get((app.pk, part))
-            if decision:
-                parts[part] = (None, PartState.VOID) if decision.kind == DecisionKind.VOID else (Decimal(0),
-                                                                                                PartState.ZERO)
-                anomalies.append(_("%(part)s：%(kind)s（%(reason)s）") % {
-                    "part": Part(part).label, "kind": DecisionKind(decision.kind).label, "reason": decision.reason})
+            # §6.5.1: the review follows passing theory and practical; who failed either does not need it.
+            if verdict(app.offer.level, parts) is not False:
+                defence, performance, done, panel = reviewed.get(app.pk, (None, None, 0, 0))
+                if defence is not None:
+                    score = PassRule.for_level(app.offer.level).review_score(defence, performance)
+                    parts[Part.REVIEW] = (score, PartState.SCORED)
+                else:
+                    parts[Part.REVIEW] = (None, PartState.PENDING)
+                    anomalies.append(_("综合评审尚无成绩") if not panel else
+                                     _("综合评审评分未完成（%(done)s/%(panel)s）") % {"done": done, "panel": panel})
+        _apply_decision(decisions.get((app.pk, Part.REVIEW)), parts, anomalies)
         for part, (value, _state) in parts.items():
             if value is not None and not Decimal(0) <= value <= FULL:
                 anomalies.append(_("%(part)s 得分 %(v)s 超出百分制") % {"part": Part(part).label, "v": value})
         results.append(Result(batch=batch, application=app, theory=parts[Part.THEORY][0],
                               theory_state=parts[Part.THEORY][1], practical=parts[Part.PRACTICAL][0],
                               practical_state=parts[Part.PRACTICAL][1], review=parts[Part.REVIEW][0],
-                              review_state=parts[Part.REVIEW][1], passed=verdict(app.offer.level, parts),
+                              review_state=parts[Part.REVIEW][1], defence=defence, performance=performance,
+                              passed=verdict(app.offer.level, parts, defence, performance),
                               anomalies=list(dict.fromkeys(a for a in anomalies if a)), compiled_at=now))
     Result.objects.filter(batch=batch).delete()
     Result.objects.bulk_create(results)
@@ -214,8 +250,10 @@ def change_request(*, actor, result_id: int, part: str, new, reason: str) -> Res
         raise PermissionDenied(_("只有本机构的考务人员或机构管理员可以申请更正成绩。"))
     if result.status == ResultStatus.DRAFT:
         raise ValidationError(_("成绩尚未确认：请重新统分。"))
-    if part not in Part.values:
+    if part not in ChangePart.values:
         raise ValidationError({"part": _("科目无效。")})
+    if part in (ChangePart.DEFENCE, ChangePart.PERFORMANCE) and result.review_state == PartState.NOT_REQUIRED:
+        raise ValidationError({"part": _("该考生不需要综合评审。")})
     if not reason.strip():
         raise ValidationError({"reason": _("请写明更正原因。")})
     change = ResultChange.objects.create(result=result, part=part, old=getattr(result, part), new=_value(new),
@@ -245,26 +283,45 @@ def change_decide(*, actor, change_id: int, approve: bool) -> ResultChange:
     if approve:
         Result.objects.select_for_update().filter(pk=result.pk).first()
         setattr(result, change.part, change.new)
-        setattr(result, f"{change.part}_state", PartState.SCORED)
+        fields = [change.part, "passed"]
+        if change.part in (ChangePart.DEFENCE, ChangePart.PERFORMANCE):
+            # The review follows its two scores; until both exist it stays as it was.
+            if result.defence is not None and result.performance is not None:
+                rule = PassRule.for_level(result.application.offer.level)
+                result.review = rule.review_score(result.defence, result.performance)
+                result.review_state = PartState.SCORED
+                fields += ["review", "review_state"]
+        else:
+            setattr(result, f"{change.part}_state", PartState.SCORED)
+            fields.append(f"{change.part}_state")
         parts = {p: (getattr(result, p), getattr(result, f"{p}_state")) for p in Part.values}
-        result.passed = verdict(result.application.offer.level, parts)
-        result.save(update_fields=[change.part, f"{change.part}_state", "passed"])
+        result.passed = verdict(result.application.offer.level, parts, result.defence, result.performance)
+        result.save(update_fields=fields)
+    recheck = RecheckRequest.objects.filter(change=change).first()
+    if recheck and approve:
+        _tell(result, _("成绩已更正"), _("经成绩复核，您的%(part)s成绩已更正为 %(new)s。")
+              % {"part": ChangePart(change.part).label, "new": change.new})
     audit.record(actor, "grading.result.change_decided", target=change,
                  data={"approved": approve, "part": change.part, "new": str(change.new)})
     return change
 
 
+RECHECK_DAYS = 15  # 成绩复核申请 window after publication, unless the publisher sets another
+
+
 @transaction.atomic
-def results_publish(*, actor, batch_id: int) -> int:
+def results_publish(*, actor, batch_id: int, recheck_days: int = RECHECK_DAYS) -> int:
     """发布 (§10.7): until now no candidate-facing page or API shows a score or a verdict. Only a body admin
-    publishes, only confirmed results, and every candidate is told."""
+    publishes, only confirmed results, and every candidate is told; publication opens the window for
+    成绩复核申请 (``recheck_days``, 1–60)."""
     from skillcert.accounts import rules as accounts_rules
     from skillcert.accounts.enums import Role
-    from skillcert.core.notify import notify
 
     batch = Batch.objects.select_for_update().select_related("announcement").get(pk=batch_id)
     if not accounts_rules.has_role(actor, Role.BODY_ADMIN, org=batch.announcement.body_id):
         raise PermissionDenied(_("只有机构管理员可以发布认定成绩。"))
+    if not isinstance(recheck_days, int) or not 1 <= recheck_days <= 60:
+        raise ValidationError({"recheck_days": _("成绩复核申请期限须为 1 到 60 天。")})
     confirmed = list(batch.results.filter(status=ResultStatus.CONFIRMED).select_related("application__candidate"))
     if not confirmed:
         raise ValidationError(_("没有已复核确认、待发布的成绩。"))
@@ -272,13 +329,95 @@ def results_publish(*, actor, batch_id: int) -> int:
         raise ValidationError(_("还有未复核确认的成绩，不能发布。"))
     now = timezone.now()
     Result.objects.filter(pk__in=[r.pk for r in confirmed]).update(status=ResultStatus.PUBLISHED, published_at=now)
+    release, _created = ResultRelease.objects.update_or_create(
+        batch=batch, defaults={"published_by": actor, "recheck_until": now + dt.timedelta(days=recheck_days)})
+    until = timezone.localtime(release.recheck_until)
+    for r in confirmed:
+        _tell(r, _("%(batch)s 认定成绩已发布") % {"batch": batch.name},
+              _("请登录查看您的认定成绩。如对成绩有异议，可在 %(until)s 前申请成绩复核。")
+              % {"until": f"{until:%Y-%m-%d %H:%M}"})
+    audit.record(actor, "grading.results.published", target=batch,
+                 data={"results": len(confirmed), "recheck_until": release.recheck_until.isoformat()})
+    return len(confirmed)
+
+
+def _tell(result: Result, subject: str, body: str) -> None:
     from django.urls import reverse
 
-    for r in confirmed:
-        notify(r.application.candidate, _("%(batch)s 认定成绩已发布") % {"batch": batch.name},
-               _("请登录查看您的认定成绩。"), reverse("portal:application_detail", args=[r.application_id]))
-    audit.record(actor, "grading.results.published", target=batch, data={"results": len(confirmed)})
-    return len(confirmed)
+    from skillcert.core.notify import notify
+
+    notify(result.application.candidate, subject, body,
+           reverse("portal:application_detail", args=[result.application_id]))
+
+
+@transaction.atomic
+def recheck_request(*, actor, result_id: int, part: str, reason: str) -> RecheckRequest:
+    """成绩复核申请 by the candidate: one part of their published result, within the window publication opened,
+    once per part."""
+    result = (Result.objects.select_for_update(of=("self",)).select_related("application", "batch__announcement")
+              .get(pk=result_id))
+    if result.application.candidate_id != actor.pk:
+        raise PermissionDenied(_("只能申请复核自己的成绩。"))
+    if result.status != ResultStatus.PUBLISHED:
+        raise ValidationError(_("成绩尚未发布。"))
+    release = ResultRelease.objects.filter(batch=result.batch).first()
+    if release is None or timezone.now() > release.recheck_until:
+        raise ValidationError(_("已超过成绩复核申请期限。"))
+    if part not in Part.values or getattr(result, f"{part}_state") in (PartState.NOT_REQUIRED, PartState.ABSENT,
+                                                                        PartState.PENDING):
+        raise ValidationError({"part": _("该科目没有可以复核的成绩。")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("请写明申请复核的理由。")})
+    if RecheckRequest.objects.filter(result=result, part=part).exists():
+        raise ValidationError({"part": _("该科目已申请过复核。")})
+    recheck = RecheckRequest.objects.create(result=result, part=part, reason=reason.strip()[:500])
+    audit.record(actor, "grading.recheck.requested", target=recheck, data={"part": part, "reason": recheck.reason})
+    return recheck
+
+
+@transaction.atomic
+def recheck_handle(*, actor, recheck_id: int, outcome: str, response: str, change_part: str = "",
+                   new=None) -> RecheckRequest:
+    """The office answers a re-check request after checking the part again from its inputs: the score stands,
+    or it was wrong — then a correction is requested (applied only when a second person approves it)."""
+    recheck = (RecheckRequest.objects.select_for_update(of=("self",))
+               .select_related("result__batch__announcement", "result__application__candidate").get(pk=recheck_id))
+    if not rules.scores_batch(actor, recheck.result.batch):
+        raise PermissionDenied(_("只有本机构的考务人员或机构管理员可以处理成绩复核申请。"))
+    if recheck.status != RecheckStatus.PENDING:
+        raise ValidationError(_("该复核申请已答复。"))
+    if outcome not in (RecheckStatus.UPHELD, RecheckStatus.CORRECTED):
+        raise ValidationError({"outcome": _("请选择复核结论。")})
+    if not response.strip():
+        raise ValidationError({"response": _("请填写复核答复。")})
+    if outcome == RecheckStatus.CORRECTED:
+        change_part = change_part or recheck.part
+        if recheck.part == Part.REVIEW and change_part not in (ChangePart.DEFENCE, ChangePart.PERFORMANCE):
+            raise ValidationError({"change_part": _("综合评审请选择更正答辩或业绩评价成绩。")})
+        if recheck.part != Part.REVIEW and change_part != recheck.part:
+            raise ValidationError({"change_part": _("只能更正申请复核的科目。")})
+        recheck.change = change_request(actor=actor, result_id=recheck.result_id, part=change_part, new=new,
+                                        reason=_("成绩复核：%(r)s") % {"r": response.strip()[:280]})
+    recheck.status, recheck.response = outcome, response.strip()[:500]
+    recheck.handled_by, recheck.handled_at = actor, timezone.now()
+    recheck.save(update_fields=["status", "response", "handled_by", "handled_at", "change"])
+    _tell(recheck.result, _("成绩复核申请已答复"), recheck.response)
+    audit.record(actor, "grading.recheck.handled", target=recheck,
+                 data={"outcome": outcome, "response": recheck.response,
+                       "change": recheck.change_id})
+    return recheck
+
+
+def recheck_options(result: Result) -> dict:
+    """What the candidate's page offers: the window, the parts they may still ask about, their requests."""
+    release = ResultRelease.objects.filter(batch_id=result.batch_id).first()
+    asked = list(result.rechecks.all())
+    open_ = release is not None and timezone.now() <= release.recheck_until
+    parts = [(p, Part(p).label) for p in Part.values
+             if getattr(result, f"{p}_state") in (PartState.SCORED, PartState.ZERO, PartState.VOID)
+             and p not in {r.part for r in asked}]
+    return {"until": release.recheck_until if release else None, "open": open_, "parts": parts if open_ else [],
+            "requests": asked}
 
 
 def published_result(application) -> Result | None:

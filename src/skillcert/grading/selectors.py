@@ -94,6 +94,38 @@ def panels_for_examiner(user):
             .order_by("-created_at"))
 
 
+def review_rooms_to_grade(user) -> list[dict]:
+    """Comprehensive review sessions (§6.5.1) the user may organise, each room with its panel (if formed)."""
+    from skillcert.scheduling.models import ExamSession
+
+    from .models import ReviewPanel
+
+    rows = []
+    for session in (ExamSession.objects.filter(kind=SessionKind.REVIEW).select_related("batch__announcement")
+                    .prefetch_related("rooms").order_by("-starts_at")):
+        if rules.scores(user, session):
+            panels = {p.room_id: p for p in ReviewPanel.objects.filter(session=session)}
+            rows.append({"session": session, "rooms": [(room, panels.get(room.pk)) for room in session.rooms.all()]})
+    return rows
+
+
+def review_panel_for_user(user, pk: int):
+    """The review panel page: the body's office and the panel's examiners."""
+    from .models import ReviewPanel
+
+    panel = ReviewPanel.objects.select_related("session__batch__announcement", "room", "leader").filter(pk=pk).first()
+    if panel is None or not (rules.scores(user, panel.session) or panel.examiners.filter(pk=user.pk).exists()):
+        raise Http404
+    return panel
+
+
+def review_panels_for_examiner(user):
+    from .models import ReviewPanel
+
+    return (ReviewPanel.objects.filter(examiners=user).select_related("session__batch", "room")
+            .order_by("-created_at"))
+
+
 def staff_of_bodies(user, body_ids, *roles: str):
     """Active users holding one of ``roles`` in these bodies or their venues (examiners, leaders, witnesses),
     in one query — the same people ``rules.serves_body`` accepts."""

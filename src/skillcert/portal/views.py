@@ -195,9 +195,10 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("portal:application_detail", pk=app.pk)
     elif request.method == "POST":
         return redirect("portal:application_detail", pk=app.pk)
+    result = grading_results.published_result(app)  # nothing before publication (§10.7)
     return render(request, "portal/application_detail.html", {
-        "app": app, "form": form, "documents": selectors.ordered_documents(app),
-        "result": grading_results.published_result(app),  # nothing before publication (§10.7)
+        "app": app, "form": form, "documents": selectors.ordered_documents(app), "result": result,
+        "recheck": grading_results.recheck_options(result) if result else None,
         "can_withdraw": app.status in (ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED,
                                        ApplicationStatus.RESUBMITTED)})
 
@@ -211,6 +212,23 @@ def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("报名已撤回。"))
     except (DomainError, ValidationError) as exc:  # an illegal move: shown, nothing changed
         messages.error(request, "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+    return redirect("portal:application_detail", pk=app.pk)
+
+
+@candidate_required
+@require_POST
+def result_recheck(request: HttpRequest, pk: int) -> HttpResponse:
+    """成绩复核申请 on the candidate's own published result."""
+    app = selectors.candidate_application_get(request.user, pk)
+    result = grading_results.published_result(app)
+    if result is None:
+        raise Http404
+    try:
+        grading_results.recheck_request(actor=request.user, result_id=result.pk, part=request.POST.get("part", ""),
+                                        reason=request.POST.get("reason", ""))
+        messages.success(request, _("成绩复核申请已提交，评价机构答复后会通知您。"))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
     return redirect("portal:application_detail", pk=app.pk)
 
 
