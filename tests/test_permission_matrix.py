@@ -182,6 +182,8 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "console:delivery_list": (lambda o: {}, allowed([*DELIVERY_OFFICE, OTHER_BODY_ADMIN])),
     "console:grading_list": (lambda o: {}, allowed([*GRADING, OTHER_BODY_ADMIN])),
     "console:grading_score": (lambda o: {"paper_pk": o["paper"].pk}, allowed([*GRADING, OTHER_BODY_ADMIN], ok=405)),
+    "console:grading_sheets": (lambda o: {"paper_pk": o["sheet_paper"].pk},
+                                allowed(GRADING, out_of_scope=404)),
     "console:grading_run": (lambda o: {"pk": o["run"].pk}, allowed(GRADING, out_of_scope=404)),
     "console:grading_action": (lambda o: {"pk": o["run"].pk, "action": "analyse"},
                                allowed([*GRADING, OTHER_BODY_ADMIN], ok=405)),
@@ -421,7 +423,14 @@ def _paper_objects(world, objects, principals, member) -> dict:
     review_panel = ReviewPanel.objects.create(session=session, room=objects["room"],
                                               leader=principals[Role.EXAMINER_LEADER], created_by=officer)
     review_panel.examiners.add(principals[Role.EXAMINER], principals[Role.EXAMINER_LEADER])
-    return {"review_panel": review_panel, "paper": paper,
+    from skillcert.papers.models import Paper
+    from skillcert.scheduling.models import ExamSession
+
+    on_paper = ExamSession.objects.create(batch=session.batch, kind="theory_paper", starts_at=session.starts_at,
+                                          ends_at=session.ends_at, duration_minutes=session.duration_minutes)
+    sheet_paper = Paper.objects.create(session=on_paper, bank=bank, code="MATRIX-PAPER", status="released",
+                                       created_by=manager)
+    return {"review_panel": review_panel, "sheet_paper": sheet_paper, "paper": paper,
             "paper_item": PaperItem.objects.filter(form__paper=paper).first(),
             "custody_event": event, "custody_party": event.parties.get(user=member),
             "discrepancy": event.discrepancy, "run": run, "marking_task": task, "panel": panel}

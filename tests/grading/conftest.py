@@ -78,3 +78,29 @@ def make_practical_day():
     leader = user_with_role(Role.EXAMINER_LEADER, world.body, username="ex_leader", full_name="考评组长")
     apps = list(SeatAssignment.objects.filter(session=s.practical).values_list("application_id", flat=True))
     return reg.officer, s, examiners, leader, apps, world
+
+
+SHEET_PLAN = {"forms": 2, "length": 11, "types": {"single": 5, "multiple": 2, "judge": 3, "fill": 1},
+              "points": {"single": "8", "multiple": "10", "judge": "6", "fill": "22"}, "elements": [],
+              "difficulty_bands": [], "mean_difficulty": {"min": 0, "max": 1}, "exclude_recent": 0, "time_limit": 10,
+              "seed": 3}
+
+
+def paper_sitting(n: int = 4):
+    """A paper-based theory session that is over: its two-form paper released at the start, ``n`` candidates
+    seated and ticketed, no answer sheet read yet. Returns the exam-day namespace (officer, chief, session,
+    paper) and the candidates' ticket numbers in seat order."""
+    from skillcert.delivery.models import Attempt, RoomSitting
+    from skillcert.scheduling.enums import SessionKind
+
+    day = make_exam_day(n, plan=dict(SHEET_PLAN), theory_items=60)
+    Attempt.objects.filter(sitting__session=day.session).delete()
+    RoomSitting.objects.filter(session=day.session).delete()
+    ExamSession.objects.filter(pk=day.session.pk).update(kind=SessionKind.THEORY_PAPER)
+    papers.paper_release(actor=day.officer, paper_id=day.paper.pk)
+    ExamSession.objects.filter(pk=day.session.pk).update(ends_at=timezone.now() - dt.timedelta(minutes=1))
+    day.session.refresh_from_db()
+    day.paper.refresh_from_db()
+    tickets = list(SeatAssignment.objects.filter(session=day.session).order_by("seat__number")
+                   .values_list("application__tickets__number", flat=True))
+    return day, tickets

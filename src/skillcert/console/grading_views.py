@@ -19,7 +19,7 @@ from skillcert.accounts.models import User
 from skillcert.core import audit
 from skillcert.delivery.models import Attempt
 from skillcert.grading import documents as grading_documents
-from skillcert.grading import practical, results, review, rules, selectors, services
+from skillcert.grading import practical, results, review, rules, selectors, services, sheets
 from skillcert.grading.models import (
     ChangePart,
     DecisionKind,
@@ -32,8 +32,9 @@ from skillcert.grading.models import (
     ScriptStatus,
 )
 from skillcert.grading.scoring import MultipleRule
+from skillcert.itembank.enums import ItemType
 from skillcert.papers import services as paper_services
-from skillcert.scheduling.enums import StaffRole
+from skillcert.scheduling.enums import SessionKind, StaffRole
 from skillcert.scheduling.models import Batch, SeatAssignment
 
 from .itembank_views import _attempt, _flash
@@ -59,6 +60,53 @@ def grading_score(request: HttpRequest, paper_pk: int) -> HttpResponse:
                    session_id=paper.session_id, paper_id=paper.pk,
                    multiple_rule=request.POST.get("multiple_rule", MultipleRule.ALL_OR_NOTHING))
     return redirect("console:grading_run", run.pk) if run else redirect("console:grading_list")
+
+
+@staff_required(rules.uses_grading)
+def grading_sheets(request: HttpRequest, paper_pk: int) -> HttpResponse:
+    """答题卡录入 of a paper-based session: import the optical-mark reader's file, or two clerks type each sheet
+    and the mismatches are resolved from the paper sheet."""
+    paper = next((p for p in selectors.papers_to_grade(request.user) if p.pk == paper_pk), None)
+    if paper is None or paper.session.kind != SessionKind.THEORY_PAPER:
+        raise Http404
+    forms = sheets.layout(paper)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "import":
+            upload = request.FILES.get("file")
+            if upload is None:
+                messages.error(request, _("请选择文件。"))
+            else:
+                summary = _attempt(request, sheets.sheets_import, _("答题卡已导入。"), actor=request.user,
+                                   paper_id=paper.pk, data=upload.read(), file_name=upload.name)
+                if summary:
+                    messages.info(request, _("共 %(n)s 张答题卡，其中缺考 %(a)s 人，重新导入 %(r)s 张。")
+                                  % {"n": summary.sheets, "a": summary.absent, "r": summary.replaced})
+        elif action in ("enter", "resolve"):
+            form_number = int(request.POST.get("form_number") or 0)
+            answers = {str(p): request.POST.get(f"q{p}", "") for p in forms.get(form_number, {})}
+            common = {"actor": request.user, "paper_id": paper.pk, "form_number": form_number,
+                      "absent": bool(request.POST.get("absent")), "answers": answers}
+            if action == "enter":
+                entry = _attempt(request, sheets.sheet_enter, _("已录入。"), ticket=request.POST.get("ticket", ""),
+                                 **common)
+                if entry and entry.agreed is False:
+                    messages.warning(request, _("两遍录入不一致，已列入待核对清单。"))
+            else:
+                _attempt(request, sheets.sheet_resolve, _("已按原卡核对确定。"),
+                         application_id=int(request.POST.get("application") or 0), **common)
+        else:
+            raise Http404
+        return redirect(f"{request.path}?form={request.POST.get('form_number') or 1}")
+    chosen = int(request.GET.get("form") or 1) if (request.GET.get("form") or "1").isdigit() else 1
+    chosen = chosen if chosen in forms else min(forms or [1])
+    labels = dict(ItemType.choices)
+    positions = [(pos, labels[kind]) for pos, kind in sorted(forms.get(chosen, {}).items())]
+    progress = sheets.progress(paper)
+    for m in progress["mismatches"]:  # the resolve form starts from the first reading
+        m["prefill"] = [(pos, sheets.shown(m["first"].answers.get(str(pos), ""))) for pos, _label in positions]
+    return render(request, "console/grading/sheets.html", {
+        "paper": paper, "forms": sorted(forms), "chosen": chosen, "positions": positions, "progress": progress})
 
 
 def _examiners(user, run: ScoringRun, *roles) -> list[User]:

@@ -80,6 +80,7 @@ urlpatterns = [
     # Papers and custody (§6.3.2, §7.2.2.6, §10, A.2)
     path("grading/", grading.grading_list, name="grading_list"),
     path("grading/papers/<int:paper_pk>/score/", grading.grading_score, name="grading_score"),
+    path("grading/papers/<int:paper_pk>/sheets/", grading.grading_sheets, name="grading_sheets"),
     path("grading/runs/<int:pk>/", grading.grading_run, name="grading_run"),
     path("grading/runs/<int:pk>/<str:action>/", grading.grading_action, name="grading_action"),
     path("grading/results/", grading.results_list, name="results_list"),

@@ -41,6 +41,7 @@ class SubmittedHow(models.TextChoices):
     CANDIDATE = "candidate", _("考生交卷")
     PROCTOR = "proctor", _("监考强制收卷")
     DEADLINE = "deadline", _("到时自动收卷")
+    SHEET = "sheet", _("纸质答题卡")
 
 
 class CheckInMethod(models.TextChoices):

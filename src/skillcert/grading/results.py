@@ -87,7 +87,8 @@ def score_decide(*, actor, batch_id: int, application_id: int, part: str, kind: 
 def _theory(batch: Batch) -> dict[int, tuple[Decimal | None, str, list[str]]]:
     """application → (theory score, state, anomalies) from the computer-based sessions' current runs."""
     out: dict[int, tuple[Decimal | None, str, list[str]]] = {}
-    attempts = Attempt.objects.filter(sitting__session__batch=batch).values_list("pk", "application_id", "status")
+    attempts = Attempt.objects.filter(sitting__session__batch=batch).values_list("pk", "application_id", "status",
+                                                                                 "submitted_at")
     scores = {s.attempt_id: s for s in AttemptScore.objects.filter(
         run__session__batch=batch, run__superseded_at__isnull=True).select_related("run")}
     # Marking belongs to the paper (one task per item and form), not to a scoring run: re-scoring the objective
@@ -96,13 +97,15 @@ def _theory(batch: Batch) -> dict[int, tuple[Decimal | None, str, list[str]]]:
                   .values("attempt_id").annotate(s=Sum("final")).values_list("attempt_id", "s"))
     waiting = set(Script.objects.filter(task__paper__session__batch=batch).exclude(status=ScriptStatus.FINAL)
                   .values_list("attempt_id", flat=True))
-    for attempt_id, application_id, status in attempts:
+    for attempt_id, application_id, status, submitted_at in attempts:
         if status == AttemptStatus.ABSENT:
             out[application_id] = (None, PartState.ABSENT, [])
             continue
         score = scores.get(attempt_id)
         if score is None:
             out[application_id] = (None, PartState.PENDING, [_("理论考试尚未评分")])
+        elif submitted_at and submitted_at > score.run.started_at:  # an answer sheet read again after scoring
+            out[application_id] = (None, PartState.PENDING, [_("答题卡在评分后重新录入，请重新评分")])
         elif score.to_mark and (attempt_id in waiting or attempt_id not in marked):
             out[application_id] = (None, PartState.PENDING, [_("主观题阅卷未完成")])
         else:

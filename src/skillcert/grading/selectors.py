@@ -14,9 +14,9 @@ from .models import MarkingTask, ScoringRun, ScriptStatus
 
 
 def papers_to_grade(user) -> list[Paper]:
-    """Released or used papers of computer-based sessions the user may score, newest session first."""
+    """Released or used theory papers (computer-based or on paper) the user may score, newest session first."""
     papers = (Paper.objects.filter(status__in=[PaperStatus.RELEASED, PaperStatus.USED],
-                                   session__kind=SessionKind.THEORY_COMPUTER)
+                                   session__kind__in=[SessionKind.THEORY_COMPUTER, SessionKind.THEORY_PAPER])
               .select_related("session__batch__announcement", "bank").order_by("-session__starts_at", "code"))
     return [p for p in papers if rules.scores(user, p.session)]
 

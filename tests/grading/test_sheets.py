@@ -1,0 +1,191 @@
+"""Paper answer sheets (答题卡) of paper-based theory sessions: the optical-mark reader's output imported as CSV or
+Excel (all or nothing, errors by row and column), or typed twice by two clerks with the mismatches listed until
+someone reads the paper sheet; a sheet that counts is scored like a computer-based attempt (§6.3.3)."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from openpyxl import Workbook
+
+from skillcert.accounts.enums import Role
+from skillcert.core.errors import ValidationError
+from skillcert.core.models import AuditEntry
+from skillcert.delivery.enums import AttemptStatus
+from skillcert.delivery.models import Attempt
+from skillcert.grading import results, services, sheets
+from skillcert.grading.models import PartState, SheetEntry
+from skillcert.itembank.enums import ItemType
+from skillcert.papers import services as paper_services
+from tests.factories import user_with_role
+
+from .conftest import paper_sitting
+
+pytestmark = pytest.mark.django_db
+
+
+def test_marks_are_read_as_the_player_keeps_them():
+    assert sheets.normalise(ItemType.JUDGE, "√") == "T" and sheets.normalise(ItemType.JUDGE, "b") == "F"
+    assert sheets.normalise(ItemType.JUDGE, " ") == ""
+    assert sheets.normalise(ItemType.SINGLE, "ｃ") == "C"  # full-width, lower case
+    assert sheets.normalise(ItemType.MULTIPLE, "c, a、A") == ["A", "C"]
+    assert sheets.normalise(ItemType.MULTIPLE, "") == []
+    assert sheets.normalise(ItemType.FILL, " 二氧化碳当量 ") == "二氧化碳当量"
+    for kind, raw in ((ItemType.SINGLE, "AB"), (ItemType.SINGLE, "Z"), (ItemType.JUDGE, "?"),
+                      (ItemType.FILL, "长" * 201)):
+        with pytest.raises(sheets.SheetError):
+            sheets.normalise(kind, raw)
+
+
+def _key(day) -> dict[int, dict[int, dict]]:
+    key = paper_services.open_key_for_grading(actor=day.officer, paper=day.paper)
+    return {f["form"]: {it["position"]: it for it in f["items"]} for f in key["forms"]}
+
+
+def _right(item: dict) -> str:
+    answer = item["answer"].split("|")[0]
+    return {"T": "√", "F": "×"}.get(answer, answer) if item["type"] == "judge" else answer
+
+
+def _wrong(item: dict) -> str:
+    return {"single": "A" if item["answer"] != "A" else "B", "multiple": "ABCD" if item["answer"] != "ABCD" else "A",
+            "judge": "×" if item["answer"] == "T" else "√", "fill": "不知道"}[item["type"]]
+
+
+def _csv(rows: list[list[str]], positions: int) -> bytes:
+    lines = [",".join(["准考证号", "卷别", "缺考", *[str(p) for p in range(1, positions + 1)]])]
+    lines += [",".join(r) for r in rows]
+    return "\n".join(lines).encode("utf-8-sig")
+
+
+def test_an_omr_file_becomes_scored_attempts_and_results():
+    day, tickets = paper_sitting()
+    key = _key(day)
+    n = len(key[1])
+    rows = [[tickets[0], "1", "", *[_right(key[1][p]) for p in range(1, n + 1)]],
+            [tickets[1], "2", "是", *[""] * n],
+            [tickets[2], "2", "", *[_wrong(key[2][p]) for p in range(1, n + 1)]],
+            [tickets[3], "1", "", *[""] * n]]
+    summary = sheets.sheets_import(actor=day.officer, paper_id=day.paper.pk, data=_csv(rows, n), file_name="omr.csv")
+    assert (summary.sheets, summary.absent, summary.replaced) == (4, 1, 0)
+    attempts = {a.ticket.number: a for a in Attempt.objects.filter(paper=day.paper).select_related("ticket")}
+    assert attempts[tickets[1]].status == AttemptStatus.ABSENT
+    assert attempts[tickets[0]].submitted_how == "sheet" and attempts[tickets[2]].form_number == 2
+    assert sheets.progress(day.paper)["counted"] == 4
+
+    run = services.score_session(actor=day.officer, session_id=day.session.pk, paper_id=day.paper.pk)
+    scores = {s.attempt.ticket.number: s.objective for s in run.scores.select_related("attempt__ticket")}
+    assert scores == {tickets[0]: Decimal(100), tickets[2]: Decimal(0), tickets[3]: Decimal(0)}
+    assert run.absent == 1
+    compiled = {r.application.tickets.get().number: r
+                for r in results.results_compile(actor=day.officer, batch_id=day.session.batch_id)}
+    assert compiled[tickets[0]].theory == Decimal(100) and compiled[tickets[0]].theory_state == PartState.SCORED
+    assert compiled[tickets[1]].theory_state == PartState.ABSENT
+
+    # A sheet read again after scoring: its score is stale until the paper is scored again.
+    rows[3] = [tickets[3], "1", "", *[_right(key[1][p]) for p in range(1, n + 1)]]
+    again = sheets.sheets_import(actor=day.officer, paper_id=day.paper.pk, data=_csv(rows[3:], n), file_name="r.csv")
+    assert again.replaced == 1
+    compiled = {r.application.tickets.get().number: r
+                for r in results.results_compile(actor=day.officer, batch_id=day.session.batch_id)}
+    assert compiled[tickets[3]].theory_state == PartState.PENDING
+    assert "答题卡在评分后重新录入，请重新评分" in compiled[tickets[3]].anomalies
+    services.score_session(actor=day.officer, session_id=day.session.pk, paper_id=day.paper.pk)
+    compiled = {r.application.tickets.get().number: r
+                for r in results.results_compile(actor=day.officer, batch_id=day.session.batch_id)}
+    assert compiled[tickets[3]].theory == Decimal(100)
+    entry = AuditEntry.objects.filter(action="grading.sheets.imported").order_by("pk").first()
+    assert entry.data["sheets"] == 4 and len(entry.data["sha256"]) == 64
+
+
+def test_a_bad_file_is_refused_whole_with_each_error_by_row_and_column():
+    day, tickets = paper_sitting()
+    n = len(_key(day)[1])
+    judge = next(p for p, it in _key(day)[1].items() if it["type"] == "judge")
+    bad = [["A9999", "1", "", *[""] * n],
+           [tickets[0], "3", "", *[""] * n],
+           [tickets[1], "1", "", *["" if p != judge else "?" for p in range(1, n + 1)]],
+           [tickets[1], "1", "", *[""] * n],
+           [tickets[2], "1", "是", "A", *[""] * (n - 1)],
+           [tickets[3], "1", "", *[""] * n, "B"]]
+    lines = _csv(bad, n).decode("utf-8-sig").splitlines()
+    lines[0] += f",{n + 1}"  # an item number the paper does not have
+    with pytest.raises(ValidationError) as exc:
+        sheets.sheets_import(actor=day.officer, paper_id=day.paper.pk, data="\n".join(lines).encode("gb18030"),
+                             file_name="omr.csv")
+    messages = exc.value.message_dict["file"]
+    column = chr(ord("D") + judge - 1)
+    assert "第 2 行 A 列（准考证号）：本场次没有考这份试卷的准考证号“A9999”" in messages
+    assert any(m.startswith("第 3 行 B 列（卷别）") for m in messages)
+    assert any(m.startswith(f"第 4 行 {column} 列（{judge}）：判断题") for m in messages)
+    assert any(m.startswith("第 5 行 A 列（准考证号）：与第 4 行重复") for m in messages)
+    assert any(m.startswith("第 6 行 C 列（缺考）：标为缺考，却有作答") for m in messages)
+    assert any(m.startswith("第 7 行") and f"没有第 {n + 1} 道客观题" in m for m in messages)
+    assert not Attempt.objects.filter(paper=day.paper).exists() and not SheetEntry.objects.exists()
+    with pytest.raises(PermissionDenied):
+        sheets.sheets_import(actor=day.chief, paper_id=day.paper.pk, data=b"", file_name="x.csv")
+
+
+def test_an_excel_file_from_the_reader_is_read_too():
+    day, tickets = paper_sitting(2)
+    key = _key(day)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["准考证号", "卷别", *[f"第{p}题" for p in key[1]]])
+    ws.append([tickets[0], 1, *[_right(key[1][p]) for p in key[1]]])
+    ws.append([tickets[1], 1, *[None for _p in key[1]]])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    assert sheets.sheets_import(actor=day.officer, paper_id=day.paper.pk, data=buffer.getvalue(),
+                                file_name="omr.xlsx").sheets == 2
+    assert Attempt.objects.filter(paper=day.paper, status=AttemptStatus.SUBMITTED).count() == 2
+
+
+def test_two_clerks_type_each_sheet_and_a_third_resolves_what_they_read_differently(client):
+    day, tickets = paper_sitting()
+    key = _key(day)[1]
+    clerk_a, clerk_b = day.officer, user_with_role(Role.EXAM_AFFAIRS, day.session.batch.announcement.body,
+                                                   username="clerk_b", full_name="录入员乙")
+    third = user_with_role(Role.EXAM_AFFAIRS, day.session.batch.announcement.body, username="clerk_c")
+    right = {str(p): _right(it) for p, it in key.items()}
+    first = sheets.sheet_enter(actor=clerk_a, paper_id=day.paper.pk, ticket=tickets[0], form_number=1, absent=False,
+                               answers=right)
+    assert first.agreed is None and not Attempt.objects.filter(paper=day.paper).exists()
+    with pytest.raises(ValidationError, match="另一名"):
+        sheets.sheet_enter(actor=clerk_a, paper_id=day.paper.pk, ticket=tickets[0], form_number=1, absent=False,
+                           answers=right)
+    assert sheets.sheet_enter(actor=clerk_b, paper_id=day.paper.pk, ticket=tickets[0], form_number=1, absent=False,
+                              answers=right).agreed is True
+    assert Attempt.objects.get(paper=day.paper).status == AttemptStatus.SUBMITTED
+    with pytest.raises(ValidationError, match="两遍录入"):
+        sheets.sheet_enter(actor=third, paper_id=day.paper.pk, ticket=tickets[0], form_number=1, absent=False,
+                           answers=right)
+
+    misread = dict(right, **{"1": _wrong(key[1])})
+    sheets.sheet_enter(actor=clerk_a, paper_id=day.paper.pk, ticket=tickets[1], form_number=1, absent=False,
+                       answers=right)
+    assert sheets.sheet_enter(actor=clerk_b, paper_id=day.paper.pk, ticket=tickets[1], form_number=1, absent=False,
+                              answers=misread).agreed is False
+    (mismatch,) = sheets.progress(day.paper)["mismatches"]
+    assert mismatch["ticket"] == tickets[1] and [d[0] for d in mismatch["differences"]] == ["1"]
+    assert Attempt.objects.filter(paper=day.paper).count() == 1  # not counted while they differ
+    with pytest.raises(ValidationError, match="以外"):
+        sheets.sheet_resolve(actor=clerk_b, paper_id=day.paper.pk, application_id=mismatch["application_id"],
+                             form_number=1, absent=False, answers=right)
+
+    url = reverse("console:grading_sheets", args=[day.paper.pk])
+    client.force_login(third)
+    page = client.get(url).content.decode()
+    assert tickets[1] in page and "按原卡确定" in page and "录入员乙" in page
+    client.post(url, {"action": "resolve", "application": mismatch["application_id"], "form_number": 1,
+                      **{f"q{p}": v for p, v in right.items()}})
+    assert Attempt.objects.filter(paper=day.paper).count() == 2
+    assert sheets.progress(day.paper)["mismatches"] == []
+    client.post(url, {"action": "enter", "ticket": tickets[2], "form_number": 1, "absent": "1"})
+    assert sheets.progress(day.paper)["waiting_second"] == [tickets[2]]
+    assert {e.action for e in AuditEntry.objects.filter(action__startswith="grading.sheet")} == {
+        "grading.sheet.entered", "grading.sheet.resolved"}
