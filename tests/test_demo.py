@@ -28,6 +28,34 @@ def test_seed_demo_builds_every_role_and_is_idempotent(capsys):
     assert body.children.count() == 2
     assert body.filed_scope.count() == 4
     assert verify_chain().ok
+    _graded_stage_shows_a_batch_confirmed_but_not_published()
+
+
+def _graded_stage_shows_a_batch_confirmed_but_not_published():
+    """Issue #8: the demo batch sat and was graded — disagreements settled by the leader, one voided result,
+    a copying pair found, results confirmed by the chief but not published (the portal shows nothing)."""
+    from django.test import Client
+
+    from skillcert.grading.demo import BATCH_NAME
+    from skillcert.grading.models import Mark, PartState, ResultStatus, SimilarityScreening, WorkPiece
+    from skillcert.scheduling.models import Batch
+
+    batch = Batch.objects.get(name=BATCH_NAME)
+    results = list(batch.results.all())
+    assert len(results) >= 30 and {r.status for r in results} == {ResultStatus.CONFIRMED}
+    assert all(r.passed is not None for r in results) and 0 < sum(r.passed for r in results) < len(results)
+    assert sum(r.practical_state == PartState.VOID for r in results) == 1
+    assert sum(r.theory_state == PartState.ABSENT for r in results) >= 2
+    third = Mark.objects.filter(script__task__paper__session__batch=batch, round=3)
+    assert 1 <= third.count() and all(m.script.status == "final" for m in third)  # settled by the leader
+    screening = SimilarityScreening.objects.get(run__session__batch=batch)
+    assert screening.flagged, "the planted copying pair is found"
+    assert WorkPiece.objects.filter(panel__session__batch=batch, flagged=True).exists()
+    candidate = results[0].application.candidate
+    client = Client()
+    client.force_login(candidate)
+    page = client.get(f"/portal/applications/{results[0].application_id}/").content.decode()
+    assert 'id="my-result"' not in page
 
 
 def test_demo_users_can_log_in_with_the_printed_password(client):

@@ -12,8 +12,8 @@ from django.core.exceptions import PermissionDenied
 from skillcert.accounts.enums import Role
 from skillcert.core.errors import ValidationError
 from skillcert.core.models import AuditEntry
-from skillcert.grading import practical
-from skillcert.grading.models import PracticalRule, WorkPiece
+from skillcert.grading import practical, results
+from skillcert.grading.models import PartState, PracticalRule, WorkPiece
 from tests.factories import user_with_role
 
 from .conftest import make_practical_day
@@ -57,8 +57,9 @@ def test_a_panel_needs_three_examiners_a_leader_and_the_released_paper(prac):
 def test_codes_hide_the_candidates_until_two_witnesses_open_the_map(prac):
     officer, _s, examiners, leader, apps, world = prac
     panel = _panel(prac)
-    pieces = [practical.piece_collect(actor=officer, panel_id=panel.pk, application_id=a) for a in apps]
-    assert len({p.code for p in pieces}) == len(apps)
+    handed_in, nothing = apps[:-1], apps[-1]  # the last candidate hands nothing in
+    pieces = [practical.piece_collect(actor=officer, panel_id=panel.pk, application_id=a) for a in handed_in]
+    assert len({p.code for p in pieces}) == len(handed_in)
     assert all(p.application_id is None for p in WorkPiece.objects.filter(panel=panel))
     raw = bytes(type(panel).objects.get(pk=panel.pk).sealed_map)
     assert not any(p.code.encode() in raw for p in pieces)  # the map is ciphertext
@@ -79,11 +80,17 @@ def test_codes_hide_the_candidates_until_two_witnesses_open_the_map(prac):
     with pytest.raises(PermissionDenied):
         practical.unseal_confirm(actor=examiners[0], panel_id=panel.pk)
     practical.unseal_confirm(actor=w1, panel_id=panel.pk)
-    assert WorkPiece.objects.filter(panel=panel, application__isnull=True).count() == len(apps)  # one is not enough
+    assert WorkPiece.objects.filter(panel=panel, application__isnull=True).count() == len(pieces)  # one isn't enough
+    before = {r.application_id: r for r in results.results_compile(actor=officer, batch_id=panel.session.batch_id)}
+    assert before[nothing].practical_state == PartState.PENDING
     practical.unseal_confirm(actor=leader, panel_id=panel.pk)
     got = dict(WorkPiece.objects.filter(panel=panel).values_list("code", "application_id"))
-    assert got == {p.code: a for p, a in zip(pieces, apps, strict=True)}
+    assert got == {p.code: a for p, a in zip(pieces, handed_in, strict=True)}
     assert AuditEntry.objects.filter(action="grading.map.unsealed").count() == 1
+    # Once the map is open every piece handed in is known: who has none did not sit the practical.
+    after = {r.application_id: r for r in results.results_compile(actor=officer, batch_id=panel.session.batch_id)}
+    assert after[nothing].practical_state == PartState.ABSENT
+    assert {after[a].practical for a in handed_in} == {Decimal(100)}
 
 
 def test_the_score_is_the_panels_rule_and_wide_disagreement_is_flagged(prac):

@@ -4,7 +4,7 @@ from django.db.models import Count
 
 from skillcert.accounts.demo import DEMO_PASSWORD, seed_foundation
 
-STAGES = ["foundation", "registration", "scheduled", "itembank", "papers", "exam"]  # later issues add: graded, ...
+STAGES = ["foundation", "registration", "scheduled", "itembank", "papers", "exam", "graded"]  # later: certified, ...
 
 
 class Command(BaseCommand):
@@ -44,6 +44,11 @@ class Command(BaseCommand):
             from skillcert.delivery.demo import seed_exam_day
 
             sittings = seed_exam_day(announcement, bank)
+        graded = None
+        if STAGES.index(stage) >= STAGES.index("graded"):
+            from skillcert.grading.demo import seed_graded
+
+            graded = seed_graded(announcement, bank)
         if quiet:
             return
         w = self.stdout.write
@@ -100,4 +105,13 @@ class Command(BaseCommand):
               "demo_chief_examiner sees every room)")
             w("    exam player: http://127.0.0.1:8000/exam/ — ticket number + ID number (from the room's roster) "
               "+ room code")
+            w("")
+        if graded is not None:
+            rows = graded.results.all()
+            w(f"  Graded: \"{graded.name}\" — {rows.count()} results confirmed by the chief, "
+              f"{rows.filter(passed=True).count()} passed; not yet published (the portal shows nothing until then)")
+            w("    console: 评分与试题分析 (demo_exam_affairs: scoring run, item analysis, similarity screening, "
+              "marking progress); 实操评分; 认定成绩 (compile, confirm, corrections)")
+            w("    demo_examiner / demo_examiner_leader: 我的阅卷任务, 我的实操评分; "
+              "demo_body_admin publishes on 认定成绩")
             w("")
