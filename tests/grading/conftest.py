@@ -86,14 +86,14 @@ SHEET_PLAN = {"forms": 2, "length": 11, "types": {"single": 5, "multiple": 2, "j
               "seed": 3}
 
 
-def paper_sitting(n: int = 4):
+def paper_sitting(n: int = 4, plan: dict | None = None):
     """A paper-based theory session that is over: its two-form paper released at the start, ``n`` candidates
     seated and ticketed, no answer sheet read yet. Returns the exam-day namespace (officer, chief, session,
     paper) and the candidates' ticket numbers in seat order."""
     from skillcert.delivery.models import Attempt, RoomSitting
     from skillcert.scheduling.enums import SessionKind
 
-    day = make_exam_day(n, plan=dict(SHEET_PLAN), theory_items=60)
+    day = make_exam_day(n, plan=dict(plan or SHEET_PLAN), theory_items=60)
     Attempt.objects.filter(sitting__session=day.session).delete()
     RoomSitting.objects.filter(session=day.session).delete()
     ExamSession.objects.filter(pk=day.session.pk).update(kind=SessionKind.THEORY_PAPER)

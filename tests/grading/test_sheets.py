@@ -124,7 +124,7 @@ def test_a_bad_file_is_refused_whole_with_each_error_by_row_and_column():
     assert any(m.startswith(f"第 4 行 {column} 列（{judge}）：判断题") for m in messages)
     assert any(m.startswith("第 5 行 A 列（准考证号）：与第 4 行重复") for m in messages)
     assert any(m.startswith("第 6 行 C 列（缺考）：标为缺考，却有作答") for m in messages)
-    assert any(m.startswith("第 7 行") and f"没有第 {n + 1} 道客观题" in m for m in messages)
+    assert any(m.startswith("第 7 行") and f"没有第 {n + 1} 题" in m for m in messages)
     assert not Attempt.objects.filter(paper=day.paper).exists() and not SheetEntry.objects.exists()
     with pytest.raises(PermissionDenied):
         sheets.sheets_import(actor=day.chief, paper_id=day.paper.pk, data=b"", file_name="x.csv")
@@ -189,3 +189,46 @@ def test_two_clerks_type_each_sheet_and_a_third_resolves_what_they_read_differen
     assert sheets.progress(day.paper)["waiting_second"] == [tickets[2]]
     assert {e.action for e in AuditEntry.objects.filter(action__startswith="grading.sheet")} == {
         "grading.sheet.entered", "grading.sheet.resolved"}
+
+
+def test_subjective_items_are_marked_on_the_script_and_their_score_typed_with_the_sheet():
+    from tests.delivery.conftest import PLAN  # one short-answer item of 12 points per form
+
+    day, tickets = paper_sitting(3, plan=PLAN)
+    key = _key(day)
+    n = len(key[1])
+    short = next(p for p, it in key[1].items() if it["type"] == "short")
+    def row(ticket, mark):
+        return [ticket, "1", "", *[mark if p == short else _right(key[1][p]) for p in range(1, n + 1)]]
+
+    with pytest.raises(ValidationError) as exc:
+        sheets.sheets_import(actor=day.officer, paper_id=day.paper.pk, data=_csv([row(tickets[0], "13")], n),
+                             file_name="omr.csv")
+    assert "得分应在 0 到 12.00 之间" in exc.value.message_dict["file"][0]
+    sheets.sheets_import(actor=day.officer, paper_id=day.paper.pk,
+                         data=_csv([row(tickets[0], "9.5"), row(tickets[1], "")], n), file_name="omr.csv")
+    # the third sheet typed twice: the clerks read the score box differently, a third person settles it
+    clerk_b = user_with_role(Role.EXAM_AFFAIRS, day.session.batch.announcement.body, username="clerk_b")
+    third = user_with_role(Role.EXAM_AFFAIRS, day.session.batch.announcement.body, username="clerk_c")
+    typed = {str(p): _right(it) for p, it in key[1].items() if it["type"] != "short"}
+    sheets.sheet_enter(actor=day.officer, paper_id=day.paper.pk, ticket=tickets[2], form_number=1, absent=False,
+                       answers={**typed, str(short): "7"})
+    sheets.sheet_enter(actor=clerk_b, paper_id=day.paper.pk, ticket=tickets[2], form_number=1, absent=False,
+                       answers={**typed, str(short): "1"})
+    (mismatch,) = sheets.progress(day.paper)["mismatches"]
+    assert [d[0] for d in mismatch["differences"]] == [f"{short}（得分）"]
+    sheets.sheet_resolve(actor=third, paper_id=day.paper.pk, application_id=mismatch["application_id"], form_number=1,
+                         absent=False, answers={**typed, str(short): "7"})
+
+    run = services.score_session(actor=day.officer, session_id=day.session.pk, paper_id=day.paper.pk)
+    scores = {s.attempt.ticket.number: s for s in run.scores.select_related("attempt__ticket")}
+    full = sum(Decimal(it["points"]) for it in key[1].values())
+    assert scores[tickets[0]].objective == full - 12 + Decimal("9.5") and scores[tickets[0]].to_mark == 0
+    assert scores[tickets[2]].objective == full - 12 + 7
+    assert scores[tickets[1]].to_mark == 1  # no score in the box: the result waits
+    with pytest.raises(ValidationError, match="在答卷上评阅"):
+        services.marking_open(actor=day.officer, run_id=run.pk, markers=[], leader=None)
+    compiled = {r.application.tickets.get().number: r
+                for r in results.results_compile(actor=day.officer, batch_id=day.session.batch_id)}
+    assert compiled[tickets[0]].theory == full - 12 + Decimal("9.5")
+    assert compiled[tickets[1]].theory_state == PartState.PENDING

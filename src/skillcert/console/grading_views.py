@@ -69,7 +69,7 @@ def grading_sheets(request: HttpRequest, paper_pk: int) -> HttpResponse:
     paper = next((p for p in selectors.papers_to_grade(request.user) if p.pk == paper_pk), None)
     if paper is None or paper.session.kind != SessionKind.THEORY_PAPER:
         raise Http404
-    forms = sheets.layout(paper)
+    forms, marked = sheets.layout(paper), sheets.marked_items(paper)
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "import":
@@ -84,7 +84,8 @@ def grading_sheets(request: HttpRequest, paper_pk: int) -> HttpResponse:
                                   % {"n": summary.sheets, "a": summary.absent, "r": summary.replaced})
         elif action in ("enter", "resolve"):
             form_number = int(request.POST.get("form_number") or 0)
-            answers = {str(p): request.POST.get(f"q{p}", "") for p in forms.get(form_number, {})}
+            numbers = [*forms.get(form_number, {}), *marked.get(form_number, {})]
+            answers = {str(p): request.POST.get(f"q{p}", "") for p in numbers}
             common = {"actor": request.user, "paper_id": paper.pk, "form_number": form_number,
                       "absent": bool(request.POST.get("absent")), "answers": answers}
             if action == "enter":
@@ -101,10 +102,14 @@ def grading_sheets(request: HttpRequest, paper_pk: int) -> HttpResponse:
     chosen = int(request.GET.get("form") or 1) if (request.GET.get("form") or "1").isdigit() else 1
     chosen = chosen if chosen in forms else min(forms or [1])
     labels = dict(ItemType.choices)
-    positions = [(pos, labels[kind]) for pos, kind in sorted(forms.get(chosen, {}).items())]
+    positions = sorted([(pos, labels[kind]) for pos, kind in forms.get(chosen, {}).items()]
+                       + [(pos, _("%(type)s，满分 %(p)s，填阅卷得分") % {"type": _("主观题"), "p": points})
+                          for pos, points in marked.get(chosen, {}).items()])
     progress = sheets.progress(paper)
     for m in progress["mismatches"]:  # the resolve form starts from the first reading
-        m["prefill"] = [(pos, sheets.shown(m["first"].answers.get(str(pos), ""))) for pos, _label in positions]
+        first = m["first"]
+        m["prefill"] = [(pos, sheets.shown(first.answers.get(str(pos), first.marks.get(str(pos), ""))))
+                        for pos, _label in positions]
     return render(request, "console/grading/sheets.html", {
         "paper": paper, "forms": sorted(forms), "chosen": chosen, "positions": positions, "progress": progress})
 

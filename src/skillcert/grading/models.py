@@ -598,6 +598,7 @@ class SheetEntry(models.Model):
     form_number = models.PositiveSmallIntegerField(_("卷别"), default=1)
     absent = models.BooleanField(_("缺考"), default=False)
     answers = models.JSONField(_("作答"), default=dict, blank=True)  # position (str) → value as the player keeps it
+    marks = models.JSONField(_("主观题得分"), default=dict, blank=True)  # position (str) → points marked on the script
     entered_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("录入人"))
     entered_at = models.DateTimeField(_("录入时间"), auto_now=True)
 

@@ -21,6 +21,7 @@ from skillcert.delivery.models import Answer, Attempt
 from skillcert.itembank import services as bank_services
 from skillcert.papers import services as paper_services
 from skillcert.papers.models import Paper, PaperItem
+from skillcert.scheduling.enums import SessionKind
 from skillcert.scheduling.models import ExamSession
 
 from . import rules
@@ -49,11 +50,15 @@ def _key_items(actor, paper: Paper) -> tuple[str, dict[int, dict[int, dict]]]:
     return digest, forms
 
 
-def score_attempt(items: dict[int, dict], answers: dict[int, object], rule: str) -> tuple[Decimal, dict, int]:
-    """(objective total, per-position points or None, number of items left to people) — pure."""
+def score_attempt(items: dict[int, dict], answers: dict[int, object], rule: str,
+                  marked: dict[int, Decimal] | None = None) -> tuple[Decimal, dict, int]:
+    """(total, per-position points or None, number of items left to people) — pure. ``marked``: the points of
+    subjective items already marked on a paper script (entered with its answer sheet)."""
     total, out, to_mark = ZERO, {}, 0
     for position, it in items.items():
         points = score_item(it["type"], it["answer"], Decimal(it["points"]), answers.get(position), rule)
+        if points is None and marked and position in marked:
+            points = marked[position]
         out[str(position)] = None if points is None else str(points)
         if points is None:
             to_mark += 1
@@ -84,6 +89,11 @@ def score_session(*, actor, session_id: int, paper_id: int,
     run = ScoringRun.objects.create(session=session, paper=paper, multiple_rule=multiple_rule, key_digest=digest,
                                     started_by=actor)
     submitted = list(attempts.filter(status=AttemptStatus.SUBMITTED).order_by("pk").values_list("pk", "form_number"))
+    marked = {}
+    if session.kind == SessionKind.THEORY_PAPER:  # subjective items were marked on the paper scripts
+        from .sheets import counted_marks
+
+        marked = counted_marks(paper)
     for start in range(0, len(submitted), BATCH):
         chunk = submitted[start:start + BATCH]
         answers: dict[int, dict[int, object]] = {aid: {} for aid, _form in chunk}
@@ -92,7 +102,7 @@ def score_session(*, actor, session_id: int, paper_id: int,
             answers[aid][position] = value
         rows = []
         for aid, form in chunk:
-            total, items, to_mark = score_attempt(forms[form], answers[aid], multiple_rule)
+            total, items, to_mark = score_attempt(forms[form], answers[aid], multiple_rule, marked.get(aid))
             rows.append(AttemptScore(run=run, attempt_id=aid, objective=total, items=items, to_mark=to_mark))
         AttemptScore.objects.bulk_create(rows, batch_size=BATCH)
     run.attempts = len(submitted)
@@ -142,7 +152,8 @@ def analyse_run(*, actor, run_id: int, bounds=None) -> ScoringRun:
     run.item_stats.all().delete()
     rows, test_stats, feedback = [], {}, []
     for form, people in sorted(_responses(run).items()):
-        positions = [pos for pos, it in sorted(forms[form].items()) if people[0][1].get(str(pos)) is not None]
+        positions = [pos for pos, it in sorted(forms[form].items())
+                     if it["type"] in AUTO_TYPES and people[0][1].get(str(pos)) is not None]
         if len(people) < 2 or not positions:
             continue
         key = forms[form]
@@ -191,7 +202,8 @@ def screen_similarity(*, actor, run_id: int, alpha: float = 0.05) -> SimilarityS
     flagged, clusters, tested = [], [], 0
     for form, people in sorted(_responses(run).items()):
         key = forms[form]
-        positions = [pos for pos, it in sorted(key.items()) if people[0][1].get(str(pos)) is not None]
+        positions = [pos for pos, it in sorted(key.items())
+                     if it["type"] in AUTO_TYPES and people[0][1].get(str(pos)) is not None]
         # Per item: category 0 = right (any accepted answer), 1 = blank, 2… = each distinct wrong response.
         codes = np.zeros((len(people), len(positions)), dtype=np.int32)
         for j, pos in enumerate(positions):
@@ -233,6 +245,8 @@ def marking_open(*, actor, run_id: int, markers: list, leader, tolerance_share: 
     """Open marking of every subjective item of a run's paper: one task per item and form, one coded script
     per scored attempt. ``markers`` (≥ 2, 考评员) mark; ``leader`` (考评组长, not one of them) arbitrates."""
     run = _run_for(actor, run_id)
+    if run.session.kind == SessionKind.THEORY_PAPER:
+        raise ValidationError(_("纸笔考试的主观题在答卷上评阅，各题得分随答题卡录入。"))
     body_id = run.session.batch.announcement.body_id
     markers = list(dict.fromkeys(markers))
     if len(markers) < 2:

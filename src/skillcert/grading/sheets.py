@@ -8,8 +8,9 @@
 
 A sheet that counts becomes the candidate's attempt at the paper, exactly as a computer-based one (status
 submitted, or absent; ``submitted_how = sheet``; one answer per objective item), so scoring, item analysis,
-similarity screening and results treat both alike. Subjective items are marked on the paper scripts and are not
-typed from the sheet.
+similarity screening and results treat both alike. Subjective items are marked on the paper scripts (the
+binding hides the candidate); the score written in each item's box is typed with the sheet — in the same
+double entry, or as that item's column of the import — and scoring takes it as the item's points.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import io
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -61,6 +63,45 @@ def layout(paper: Paper) -> dict[int, dict[int, str]]:
         if kind in AUTO_TYPES:
             out.setdefault(form, {})[position] = kind
     return out
+
+
+def marked_items(paper: Paper) -> dict[int, dict[int, Decimal]]:
+    """form → position → points, for the subjective items marked on the paper scripts (their points are typed
+    from the script's score box with the sheet)."""
+    out: dict[int, dict[int, Decimal]] = {f.number: {} for f in paper.forms.all()}
+    for form, position, kind, points in (PaperItem.objects.filter(form__paper=paper)
+                                         .values_list("form__number", "position", "item__type", "points")):
+        if kind not in AUTO_TYPES:
+            out.setdefault(form, {})[position] = points
+    return out
+
+
+def mark_value(raw: Any, points: Decimal) -> str:
+    """A score written on a paper script: 0 … the item's points, to 0.01; "" when not entered."""
+    text = unicodedata.normalize("NFKC", "" if raw is None else str(raw)).strip()
+    if not text:
+        return ""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise SheetError(_("主观题应填得分，读到“%(v)s”") % {"v": text}) from None
+    if not value.is_finite() or not 0 <= value <= points or value != value.quantize(Decimal("0.01")):
+        raise SheetError(_("得分应在 0 到 %(p)s 之间（最多两位小数），读到“%(v)s”") % {"p": points, "v": text})
+    return str(value.quantize(Decimal("0.01")))
+
+
+def counted_marks(paper: Paper) -> dict[int, dict[int, Decimal]]:
+    """attempt → position → points of the subjective items, from the reading of each sheet that counts (the one
+    resolved from the paper sheet, else the reader's import, else the agreed second reading)."""
+    rank = {SheetSource.RESOLVED: 3, SheetSource.OMR: 2, SheetSource.SECOND: 1}
+    best: dict[int, SheetEntry] = {}
+    for entry in SheetEntry.objects.filter(paper=paper, source__in=list(rank)):
+        if entry.application_id not in best or rank[entry.source] > rank[best[entry.application_id].source]:
+            best[entry.application_id] = entry
+    attempts = dict(Attempt.objects.filter(paper=paper, sitting__session=paper.session)
+                    .values_list("application_id", "pk"))
+    return {attempts[app]: {int(p): Decimal(v) for p, v in e.marks.items()}
+            for app, e in best.items() if app in attempts and e.marks}
 
 
 def normalise(kind: str, raw: Any) -> Any:
@@ -225,7 +266,7 @@ def sheets_import(*, actor, paper_id: int, data: bytes, file_name: str) -> Impor
         raise ValidationError({"file": _("表头中没有题号列（1、2、3…）。")})
     if len(table) - 1 > MAX_ROWS:
         raise ValidationError({"file": _("一次最多导入 %(n)s 张答题卡。") % {"n": MAX_ROWS}})
-    forms, tickets = layout(paper), candidates(paper)
+    forms, marked, tickets = layout(paper), marked_items(paper), candidates(paper)
     col = {name: header.index(name) if name in header else None for name in (TICKET, FORM, ABSENT)}
     typed = set(SheetEntry.objects.filter(paper=paper).exclude(source=SheetSource.OMR)
                 .values_list("application_id", flat=True))
@@ -257,30 +298,32 @@ def sheets_import(*, actor, paper_id: int, data: bytes, file_name: str) -> Impor
             error(col[FORM], _("卷别应为 %(f)s 之一") % {"f": "、".join(str(f) for f in sorted(forms))})
             continue
         absent = col[ABSENT] is not None and cells[col[ABSENT]].upper() in YES
-        answers = {}
+        answers, marks = {}, {}
         for i, position in positions.items():
-            kind = forms[form].get(position)
-            if kind is None:
-                if cells[i]:
-                    error(i, _("%(f)s 卷没有第 %(p)s 道客观题") % {"f": form, "p": position})
-                continue
+            kind, points = forms[form].get(position), marked.get(form, {}).get(position)
             try:
-                answers[str(position)] = normalise(kind, cells[i])
+                if kind is not None:
+                    answers[str(position)] = normalise(kind, cells[i])
+                elif points is not None:
+                    marks[str(position)] = mark_value(cells[i], points)
+                elif cells[i]:
+                    error(i, _("%(f)s 卷没有第 %(p)s 题") % {"f": form, "p": position})
             except SheetError as exc:
                 error(i, str(exc))
-        if absent and any(not _blank(v) for v in answers.values()):
+        answers, marks = _clean(answers), _clean(marks)
+        if absent and (answers or marks):
             error(col[ABSENT], _("标为缺考，却有作答"))
-        rows.append((application_id, form, absent, _clean(answers)))
+        rows.append((application_id, form, absent, answers, marks))
     if errors:
         raise ValidationError({"file": errors[:50] + ([_("……共 %(n)s 处错误") % {"n": len(errors)}]
                                                       if len(errors) > 50 else [])})
     if not rows:
         raise ValidationError({"file": _("文件中没有答题卡。")})
     now, replaced = timezone.now(), 0
-    for application_id, form, absent, answers in rows:
+    for application_id, form, absent, answers, marks in rows:
         _entry, created = SheetEntry.objects.update_or_create(
             paper=paper, application_id=application_id, source=SheetSource.OMR,
-            defaults={"form_number": form, "absent": absent, "answers": answers, "entered_by": actor})
+            defaults={"form_number": form, "absent": absent, "answers": answers, "marks": marks, "entered_by": actor})
         replaced += not created
         _capture(paper, application_id, form, absent, answers, now)
     summary = ImportSummary(sheets=len(rows), absent=sum(1 for r in rows if r[2]), replaced=replaced)
@@ -290,27 +333,30 @@ def sheets_import(*, actor, paper_id: int, data: bytes, file_name: str) -> Impor
     return summary
 
 
-def _reading(paper: Paper, forms, form_number: int, absent: bool, answers: dict) -> dict[str, Any]:
+def _reading(paper: Paper, form_number: int, absent: bool, answers: dict) -> tuple[dict, dict]:
+    """One clerk's reading (item number → what they typed) → (objective answers, subjective item scores)."""
+    forms, marked = layout(paper), marked_items(paper)
     if form_number not in forms:
         raise ValidationError({"form_number": _("卷别应为 %(f)s 之一。") % {
             "f": "、".join(str(f) for f in sorted(forms))}})
-    clean, errors = {}, []
+    clean, marks, errors = {}, {}, []
     for position, raw in answers.items():
-        kind = forms[form_number].get(int(position))
-        if kind is None:
-            if not _blank(raw):
-                errors.append(_("第 %(p)s 题：%(f)s 卷没有这道客观题") % {"p": position, "f": form_number})
-            continue
+        kind, points = forms[form_number].get(int(position)), marked.get(form_number, {}).get(int(position))
         try:
-            clean[str(int(position))] = normalise(kind, raw)
+            if kind is not None:
+                clean[str(int(position))] = normalise(kind, raw)
+            elif points is not None:
+                marks[str(int(position))] = mark_value(raw, points)
+            elif not _blank(raw):
+                errors.append(_("第 %(p)s 题：%(f)s 卷没有这道题") % {"p": position, "f": form_number})
         except SheetError as exc:
             errors.append(_("第 %(p)s 题：%(m)s") % {"p": position, "m": exc})
     if errors:
         raise ValidationError({"answers": errors})
-    clean = _clean(clean)
-    if absent and clean:
+    clean, marks = _clean(clean), _clean(marks)
+    if absent and (clean or marks):
         raise ValidationError({"absent": _("标为缺考，却有作答。")})
-    return clean
+    return clean, marks
 
 
 def differences(a: SheetEntry, b: SheetEntry) -> list[tuple[str, Any, Any]]:
@@ -323,6 +369,9 @@ def differences(a: SheetEntry, b: SheetEntry) -> list[tuple[str, Any, Any]]:
     for p in sorted(set(a.answers) | set(b.answers), key=int):
         if a.answers.get(p, "") != b.answers.get(p, ""):
             out.append((p, shown(a.answers.get(p, "")), shown(b.answers.get(p, ""))))
+    for p in sorted(set(a.marks) | set(b.marks), key=int):
+        if a.marks.get(p, "") != b.marks.get(p, ""):
+            out.append((_("%(p)s（得分）") % {"p": p}, a.marks.get(p, ""), b.marks.get(p, "")))
     return out
 
 
@@ -342,10 +391,11 @@ def sheet_enter(*, actor, paper_id: int, ticket: str, form_number: int, absent: 
     first = readings.get(SheetSource.FIRST)
     if first and first.entered_by_id == actor.pk:
         raise ValidationError({"ticket": _("第二遍须由另一名工作人员录入。")})
-    clean = _reading(paper, layout(paper), form_number, absent, answers)
+    clean, marks = _reading(paper, form_number, absent, answers)
     entry = SheetEntry.objects.create(paper=paper, application_id=application_id,
                                       source=SheetSource.SECOND if first else SheetSource.FIRST,
-                                      form_number=form_number, absent=absent, answers=clean, entered_by=actor)
+                                      form_number=form_number, absent=absent, answers=clean, marks=marks,
+                                      entered_by=actor)
     agreed = bool(first) and not differences(first, entry)
     entry.agreed = agreed  # for the page: the second reading agreed (None: the first reading)
     if agreed:
@@ -371,9 +421,10 @@ def sheet_resolve(*, actor, paper_id: int, application_id: int, form_number: int
         raise ValidationError(_("该答题卡已核对确定。"))
     if actor.pk in (first.entered_by_id, second.entered_by_id):
         raise ValidationError(_("核对须由两名录入人以外的工作人员进行。"))
-    clean = _reading(paper, layout(paper), form_number, absent, answers)
+    clean, marks = _reading(paper, form_number, absent, answers)
     entry = SheetEntry.objects.create(paper=paper, application_id=application_id, source=SheetSource.RESOLVED,
-                                      form_number=form_number, absent=absent, answers=clean, entered_by=actor)
+                                      form_number=form_number, absent=absent, answers=clean, marks=marks,
+                                      entered_by=actor)
     _capture(paper, application_id, form_number, absent, clean, timezone.now())
     audit.record(actor, "grading.sheet.resolved", target=entry,
                  data={"differences": [str(d[0]) for d in differences(first, second)]})
