@@ -104,3 +104,49 @@ def paper_sitting(n: int = 4, plan: dict | None = None):
     tickets = list(SeatAssignment.objects.filter(session=day.session).order_by("seat__number")
                    .values_list("application__tickets__number", flat=True))
     return day, tickets
+
+
+def review_day():
+    """Four 技师 candidates seated in a review session (the practical room), three examiners and a leader.
+    Returns (officer, session, room, examiners, leader, application ids)."""
+    from skillcert.catalog.models import Level
+    from skillcert.registration.models import AnnouncementOffer, Application
+    from skillcert.scheduling.enums import SessionKind
+
+    world = build_world()
+    reg = build_registration(world)
+    s = sitting(reg, 4)
+    technician = Level.objects.get(number=2)
+    for app in Application.objects.filter(seat_assignments__session=s.practical).select_related("offer"):
+        o = app.offer
+        app.offer, _new = AnnouncementOffer.objects.get_or_create(
+            announcement=o.announcement, occupation=o.occupation, trade=o.trade, level=technician,
+            defaults={"fee_fen": o.fee_fen})
+        app.save(update_fields=["offer"])
+    now = timezone.now()
+    session = ExamSession.objects.create(batch=s.batch, kind=SessionKind.REVIEW, ends_at=now, duration_minutes=30,
+                                         starts_at=now - dt.timedelta(hours=1))
+    session.rooms.add(s.prac_room)
+    SeatAssignment.objects.bulk_create(SeatAssignment(session=session, application_id=a.application_id, seat=a.seat)
+                                       for a in SeatAssignment.objects.filter(session=s.practical))
+    examiners = [user_with_role(Role.EXAMINER, world.venue, username=f"rv{i}", full_name=f"评审{i}") for i in (1, 2)]
+    leader = user_with_role(Role.EXAMINER_LEADER, world.body, username="rv_leader", full_name="评审组长")
+    apps = sorted(SeatAssignment.objects.filter(session=session).values_list("application_id", flat=True))
+    return reg.officer, session, s.prac_room, examiners, leader, apps
+
+
+def published_batch(days: int = 10):
+    """A marked sitting whose results are compiled (practical scored zero by decision), confirmed by the chief and
+    published by a body admin with a re-check window of ``days``. Returns (day, batch)."""
+    from skillcert.grading import results
+
+    day, *_rest = marked_sitting(("4", "4"))
+    batch = day.session.batch
+    for r in results.results_compile(actor=day.officer, batch_id=batch.pk):
+        results.score_decide(actor=day.officer, batch_id=batch.pk, application_id=r.application_id,
+                             part="practical", kind="zero", reason="表B.2")
+    results.results_compile(actor=day.officer, batch_id=batch.pk)
+    results.results_confirm(actor=day.chief, batch_id=batch.pk)
+    admin = user_with_role(Role.BODY_ADMIN, batch.announcement.body, username="publisher")
+    results.results_publish(actor=admin, batch_id=batch.pk, recheck_days=days)
+    return day, batch

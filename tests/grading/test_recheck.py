@@ -19,23 +19,16 @@ from skillcert.grading import results
 from skillcert.grading.models import Part, RecheckRequest, RecheckStatus, Result, ResultRelease
 from tests.factories import user_with_role
 
-from .conftest import marked_sitting
+from .conftest import published_batch
 
 pytestmark = pytest.mark.django_db
 
 
 def _published(days: int = 10):
-    day, *_rest = marked_sitting(("4", "4"))
-    batch = day.session.batch
-    for r in results.results_compile(actor=day.officer, batch_id=batch.pk):
-        results.score_decide(actor=day.officer, batch_id=batch.pk, application_id=r.application_id,
-                             part=Part.PRACTICAL, kind="zero", reason="表B.2")
-    results.results_compile(actor=day.officer, batch_id=batch.pk)
-    results.results_confirm(actor=day.chief, batch_id=batch.pk)
-    admin = user_with_role(Role.BODY_ADMIN, batch.announcement.body, username="publisher")
+    day, batch = published_batch(days)
+    admin = user_with_role(Role.BODY_ADMIN, batch.announcement.body, username="publisher2")
     with pytest.raises(ValidationError):
         results.results_publish(actor=admin, batch_id=batch.pk, recheck_days=0)
-    results.results_publish(actor=admin, batch_id=batch.pk, recheck_days=days)
     return day, batch
 
 

@@ -4,12 +4,10 @@ means go into the result and the level's pass rule decides."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
 
 from skillcert.accounts.enums import Role
 from skillcert.catalog.models import Level
@@ -17,38 +15,17 @@ from skillcert.core.errors import ValidationError
 from skillcert.core.models import AuditEntry
 from skillcert.grading import results, review
 from skillcert.grading.models import PartState, PassRule, Result
-from skillcert.registration.models import AnnouncementOffer, Application
 from skillcert.scheduling.enums import SessionKind
-from skillcert.scheduling.models import ExamSession, SeatAssignment
-from tests.factories import build_registration, build_world, user_with_role
-from tests.scheduling.conftest import sitting
+from tests.factories import user_with_role
+
+from .conftest import review_day
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def day():
-    """Four 技师 candidates seated in a review session (the practical room), three examiners and a leader."""
-    world = build_world()
-    reg = build_registration(world)
-    s = sitting(reg, 4)
-    technician = Level.objects.get(number=2)
-    for app in Application.objects.filter(seat_assignments__session=s.practical).select_related("offer"):
-        o = app.offer
-        app.offer, _new = AnnouncementOffer.objects.get_or_create(
-            announcement=o.announcement, occupation=o.occupation, trade=o.trade, level=technician,
-            defaults={"fee_fen": o.fee_fen})
-        app.save(update_fields=["offer"])
-    now = timezone.now()
-    session = ExamSession.objects.create(batch=s.batch, kind=SessionKind.REVIEW, starts_at=now - dt.timedelta(hours=1),
-                                         ends_at=now, duration_minutes=30)
-    session.rooms.add(s.prac_room)
-    SeatAssignment.objects.bulk_create(SeatAssignment(session=session, application_id=a.application_id, seat=a.seat)
-                                       for a in SeatAssignment.objects.filter(session=s.practical))
-    examiners = [user_with_role(Role.EXAMINER, world.venue, username=f"rv{i}", full_name=f"评审{i}") for i in (1, 2)]
-    leader = user_with_role(Role.EXAMINER_LEADER, world.body, username="rv_leader", full_name="评审组长")
-    apps = sorted(SeatAssignment.objects.filter(session=session).values_list("application_id", flat=True))
-    return reg.officer, session, s.prac_room, examiners, leader, apps
+    return review_day()
 
 
 def test_a_review_panel_needs_three_of_the_bodys_examiners_and_a_review_session(day):
