@@ -59,12 +59,13 @@ def marked_sitting(points: tuple[str, str] = ("5", "5")):
 
 
 def make_practical_day():
-    """A practical session whose one-task paper has been released: four candidates seated at workstations,
+    """A practical session whose one-task paper (the 核算员 bank's) has been released: four 核算员 candidates (``apps``,
+    with four 监测员 candidates in the same room who sit another trade's paper) seated at workstations,
     two examiners (posted at the venue) and an examiner leader of the body. Returns (officer, sitting
     namespace, examiners, leader, application ids, world)."""
     world = build_world()
     reg = build_registration(world)
-    s = sitting(reg, 4)
+    s = sitting(reg, 8)  # four 碳排放监测员 and four 碳排放核算员; the paper is the 核算员 bank's
     manager = user_with_role(Role.BANK_MANAGER, world.body, username="bank_manager", full_name="张管理")
     writer = user_with_role(Role.ITEM_WRITER, world.body, username="item_writer", full_name="刘命题")
     bank = make_bank(world, manager)
@@ -76,7 +77,8 @@ def make_practical_day():
     papers.paper_release(actor=reg.officer, paper_id=paper.pk)
     examiners = [user_with_role(Role.EXAMINER, world.venue, username=f"ex{i}", full_name=f"考评{i}") for i in (1, 2)]
     leader = user_with_role(Role.EXAMINER_LEADER, world.body, username="ex_leader", full_name="考评组长")
-    apps = list(SeatAssignment.objects.filter(session=s.practical).values_list("application_id", flat=True))
+    apps = list(SeatAssignment.objects.filter(session=s.practical, application__offer__trade=bank.trade)
+                .values_list("application_id", flat=True))
     return reg.officer, s, examiners, leader, apps, world
 
 

@@ -50,7 +50,7 @@ def test_a_panel_needs_three_examiners_a_leader_and_the_released_paper(prac):
                              examiners=examiners, leader=leader)
     panel = _panel(prac)
     assert panel.examiners.count() == 3 and panel.sealed_map  # the leader scores too
-    with pytest.raises(ValidationError, match="已组建"):
+    with pytest.raises(ValidationError, match="已为这份试卷组建"):
         _panel(prac)
 
 
@@ -208,3 +208,27 @@ def test_a_scoring_sheet_keeps_points_not_the_sealed_wording(prac):
     assert all(c["criterion"] not in stored and (not c["method"] or c["method"] not in stored) for c in criteria)
     assert [(r["task"], r["index"], r["max"]) for r in sheet.scores] == [(c["task"], c["index"], c["max"])
                                                                           for c in criteria]
+
+
+def test_each_trade_is_scored_by_its_own_panel_on_its_own_paper(prac):
+    """§6.4.2.1: a room holding two trades has one panel per trade's paper; a candidate's piece goes only to the
+    panel of the paper they sit."""
+    from skillcert.itembank import services as bank_services
+    from skillcert.papers.models import Paper
+    from skillcert.scheduling.models import SeatAssignment
+
+    officer, s, _examiners, _leader, apps, world = prac
+    other = SeatAssignment.objects.filter(session=s.practical).exclude(application_id__in=apps).first()
+    manager = user_with_role(Role.BANK_MANAGER, world.body, username="bank_manager2")
+    monitor = bank_services.bank_create(actor=manager, body=world.body, occupation=world.occupation,
+                                        trade=other.application.offer.trade, level=other.application.offer.level)
+    second = Paper.objects.create(session=s.practical, bank=monitor, code="P-MONITOR", status="released",
+                                  created_by=manager)
+    with pytest.raises(ValidationError, match="请选择"):
+        _panel(prac)
+    first = Paper.objects.filter(session=s.practical).exclude(pk=second.pk).get()
+    panel = _panel(prac, paper_id=first.pk)
+    with pytest.raises(ValidationError, match="不考这份试卷"):
+        practical.piece_collect(actor=officer, panel_id=panel.pk, application_id=other.application_id)
+    practical.piece_collect(actor=officer, panel_id=panel.pk, application_id=apps[0])
+    assert _panel(prac, paper_id=second.pk).paper == second  # the other trade's panel in the same room

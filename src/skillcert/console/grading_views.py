@@ -233,7 +233,8 @@ def panel_create(request: HttpRequest, session_pk: int, room_pk: int) -> HttpRes
         return redirect("console:practical_list")
     panel = _attempt(request, practical.panel_form, _("考评小组已组建。"), actor=request.user, session_id=session_pk,
                      room_id=room_pk, examiners=list(User.objects.filter(pk__in=ids)), leader=leader,
-                     rule=request.POST.get("rule", PracticalRule.MEAN), spread_limit=limit)
+                     rule=request.POST.get("rule", PracticalRule.MEAN), spread_limit=limit,
+                     paper_id=int(request.POST["paper"]) if request.POST.get("paper", "").isdigit() else None)
     return redirect("console:panel_detail", panel.pk) if panel else redirect("console:practical_list")
 
 

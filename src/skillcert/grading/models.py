@@ -209,8 +209,9 @@ class PracticalRule(models.TextChoices):
 
 
 class PracticalPanel(models.Model):
-    """考评小组 of one practical room of a session (§6.4.1.4, A.3.4–A.3.8): at least three examiners score every
-    work piece independently; the code-to-candidate map is sealed until score consolidation."""
+    """考评小组 of one practical room of a session for one trade's paper (§6.4.1.4, §6.4.2.1, A.3.4–A.3.8): at
+    least three examiners score every work piece of the candidates sitting that paper independently on its
+    scoring sheet; the code-to-candidate map is sealed until score consolidation."""
 
     session = models.ForeignKey(ExamSession, on_delete=models.PROTECT, related_name="practical_panels",
                                 verbose_name=_("场次"))
@@ -229,12 +230,13 @@ class PracticalPanel(models.Model):
     created_at = models.DateTimeField(_("组建时间"), auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["session", "room"], name="grading_one_panel_per_room")]
+        constraints = [models.UniqueConstraint(fields=["session", "room", "paper"],
+                                               name="grading_one_panel_per_room_and_paper")]
         verbose_name = _("考评小组")
         verbose_name_plural = _("考评小组")
 
     def __str__(self) -> str:
-        return f"{self.session} · {self.room.name}"
+        return f"{self.session} · {self.room.name} · {self.paper.bank}"
 
     @property
     def audit_org_id(self) -> int:

@@ -44,8 +44,11 @@ def _office(actor, session: ExamSession) -> None:
 
 @transaction.atomic
 def panel_form(*, actor, session_id: int, room_id: int, examiners: list, leader, rule: str = PracticalRule.MEAN,
-               spread_limit: Decimal = Decimal("10"), form_number: int = 1) -> PracticalPanel:
-    """组建考评小组 for one practical room: ≥ 3 examiners (the leader may be one of them)."""
+               spread_limit: Decimal = Decimal("10"), form_number: int = 1, paper_id: int | None = None
+               ) -> PracticalPanel:
+    """组建考评小组 for one practical room and one trade's paper (§6.4.2.1: each trade is scored on its own
+    scoring sheet): ≥ 3 examiners (the leader may be one of them). ``paper_id`` may be left out when the session
+    has one released practical paper."""
     session = ExamSession.objects.select_related("batch__announcement").get(pk=session_id)
     _office(actor, session)
     if session.kind != SessionKind.PRACTICAL:
@@ -70,11 +73,18 @@ def panel_form(*, actor, session_id: int, room_id: int, examiners: list, leader,
         raise ValidationError({"rule": _("去掉最高最低分需要至少 4 名考评员。")})
     if spread_limit <= 0:
         raise ValidationError({"spread_limit": _("评分差异提示阈值须大于 0。")})
-    paper = session.papers.filter(status__in=[PaperStatus.RELEASED, PaperStatus.USED]).first()
+    released = list(session.papers.filter(status__in=[PaperStatus.RELEASED, PaperStatus.USED])
+                    .select_related("bank"))
+    if paper_id is not None:
+        paper = next((p for p in released if p.pk == paper_id), None)
+    else:
+        paper = released[0] if len(released) == 1 else None
+        if len(released) > 1:
+            raise ValidationError({"paper": _("本场次有多个工种的实操试卷，请选择考评小组负责的试卷。")})
     if paper is None:
         raise ValidationError(_("本场次的实操试卷尚未启封下发。"))
-    if PracticalPanel.objects.filter(session=session, room=room).exists():
-        raise ValidationError(_("该考场已组建考评小组。"))
+    if PracticalPanel.objects.filter(session=session, room=room, paper=paper).exists():
+        raise ValidationError(_("该考场已为这份试卷组建考评小组。"))
     panel = PracticalPanel.objects.create(session=session, room=room, paper=paper, form_number=form_number,
                                           leader=leader, rule=rule, spread_limit=spread_limit, created_by=actor)
     panel.examiners.set(scorers)
@@ -86,9 +96,17 @@ def panel_form(*, actor, session_id: int, room_id: int, examiners: list, leader,
     return panel
 
 
+def sits(panel: PracticalPanel):
+    """The seats of the panel's room whose candidates sit its paper (the paper's bank: trade and level)."""
+    bank = panel.paper.bank
+    return SeatAssignment.objects.filter(
+        session_id=panel.session_id, seat__room_id=panel.room_id, application__offer__occupation_id=bank.occupation_id,
+        application__offer__trade_id=bank.trade_id, application__offer__level_id=bank.level_id)
+
+
 def _lock_panel(panel_id: int) -> PracticalPanel:
     return (PracticalPanel.objects.select_for_update(of=("self",))
-            .select_related("session__batch__announcement", "room", "paper").get(pk=panel_id))
+            .select_related("session__batch__announcement", "room", "paper__bank").get(pk=panel_id))
 
 
 def _open_map(panel: PracticalPanel) -> dict[str, int]:
@@ -104,9 +122,8 @@ def piece_collect(*, actor, panel_id: int, application_id: int) -> WorkPiece:
         raise PermissionDenied(_("只有考务人员或考评组长可以收取和编号工件。"))
     if panel.unsealed_at:
         raise ValidationError(_("已开封对号，不能再收取工件。"))
-    if not SeatAssignment.objects.filter(session=panel.session, seat__room=panel.room,
-                                         application_id=application_id).exists():
-        raise ValidationError(_("该考生不在本考场。"))
+    if not sits(panel).filter(application_id=application_id).exists():
+        raise ValidationError(_("该考生不在本考场，或不考这份试卷。"))
     mapping = _open_map(panel)
     if application_id in mapping.values():
         raise ValidationError(_("该考生的工件已收取编号。"))

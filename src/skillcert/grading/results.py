@@ -49,6 +49,7 @@ from .models import (
     ScriptStatus,
     WorkPiece,
 )
+from .practical import sits
 from .review import review_scores
 
 FULL = Decimal("100")
@@ -118,10 +119,9 @@ def _practical(batch: Batch) -> dict[int, tuple[Decimal | None, str, list[str]]]
     """application → (practical score, state, anomalies). Once a room's code map is open every piece handed in is
     known: a candidate of that room with no piece did not sit the practical (缺考)."""
     out: dict[int, tuple[Decimal | None, str, list[str]]] = {}
-    for session_id, room_id in PracticalPanel.objects.filter(session__batch=batch, unsealed_at__isnull=False
-                                                             ).values_list("session_id", "room_id"):
-        for application_id in SeatAssignment.objects.filter(session_id=session_id, seat__room_id=room_id
-                                                            ).values_list("application_id", flat=True):
+    for panel in PracticalPanel.objects.filter(session__batch=batch, unsealed_at__isnull=False
+                                               ).select_related("paper__bank"):
+        for application_id in sits(panel).values_list("application_id", flat=True):
             out[application_id] = (None, PartState.ABSENT, [])
     for piece in WorkPiece.objects.filter(panel__session__batch=batch, application__isnull=False):
         if piece.voided:

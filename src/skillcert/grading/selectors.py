@@ -56,7 +56,8 @@ def task_get_for_marker(user, pk: int) -> MarkingTask:
 
 
 def practical_rooms_to_grade(user) -> list[dict]:
-    """Practical sessions with a released paper the user may organise, each room with its panel (if formed)."""
+    """Practical sessions with a released paper the user may organise: each room with its panels (one per trade's
+    paper) and the papers still without a panel there."""
     from skillcert.scheduling.models import ExamSession
 
     from .models import PracticalPanel
@@ -68,8 +69,16 @@ def practical_rooms_to_grade(user) -> list[dict]:
     for session in sessions:
         if not rules.scores(user, session):
             continue
-        panels = {p.room_id: p for p in PracticalPanel.objects.filter(session=session)}
-        rows.append({"session": session, "rooms": [(room, panels.get(room.pk)) for room in session.rooms.all()]})
+        papers = list(session.papers.filter(status__in=[PaperStatus.RELEASED, PaperStatus.USED])
+                      .select_related("bank__trade", "bank__level"))
+        panels: dict[int, list] = {}
+        for p in PracticalPanel.objects.filter(session=session).select_related("paper__bank"):
+            panels.setdefault(p.room_id, []).append(p)
+        rooms = []
+        for room in session.rooms.all():
+            formed = panels.get(room.pk, [])
+            rooms.append((room, formed, [p for p in papers if p.pk not in {f.paper_id for f in formed}]))
+        rows.append({"session": session, "rooms": rooms})
     return rows
 
 
