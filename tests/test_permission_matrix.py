@@ -84,6 +84,7 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "console:audit_export": (lambda o: {}, allowed(AUDITORS)),
     "console:catalog_list": (lambda o: {}, allowed(STAFF)),
     "console:occupation_create": (lambda o: {}, allowed([Role.PLATFORM_ADMIN])),
+    "console:pass_rule_edit": (lambda o: {"level_pk": o["app"].offer.level_id}, allowed([Role.PLATFORM_ADMIN], ok=405)),
     "console:occupation_edit": (lambda o: {"pk": o["occupation"].pk}, allowed([Role.PLATFORM_ADMIN])),
     "console:trade_create": (lambda o: {"occupation_pk": o["occupation"].pk}, allowed([Role.PLATFORM_ADMIN])),
     "console:trade_edit": (lambda o: {"occupation_pk": o["occupation"].pk, "pk": o["trade"].pk},

@@ -232,3 +232,49 @@ def test_each_trade_is_scored_by_its_own_panel_on_its_own_paper(prac):
         practical.piece_collect(actor=officer, panel_id=panel.pk, application_id=other.application_id)
     practical.piece_collect(actor=officer, panel_id=panel.pk, application_id=apps[0])
     assert _panel(prac, paper_id=second.pk).paper == second  # the other trade's panel in the same room
+
+
+def test_the_room_record_takes_delays_completion_times_violations_and_checks(client, prac):
+    """A.3.4 delays recorded with the time given back; A.3.6 completion times, safety and conduct, violations and
+    the quality supervisor's checks — by workstation; the supervisor sees the record, never the scores."""
+    from django.urls import reverse
+
+    from skillcert.grading.models import PracticalEvent
+    from skillcert.scheduling import staffing
+    from skillcert.scheduling.enums import StaffRole
+
+    officer, s, examiners, leader, apps, world = prac
+    panel = _panel(prac)
+    seat = s.prac_room.seats.order_by("number").first()
+    with pytest.raises(ValidationError) as exc:
+        practical.event_record(actor=examiners[0], panel_id=panel.pk, kind="delay", seat_id=seat.pk, minutes="0",
+                               note="电源跳闸")
+    assert "minutes" in exc.value.message_dict
+    practical.event_record(actor=examiners[0], panel_id=panel.pk, kind="delay", seat_id=seat.pk, minutes="8",
+                           note="工位电源跳闸，更换插座后恢复")
+    with pytest.raises(ValidationError) as exc:
+        practical.event_record(actor=leader, panel_id=panel.pk, kind="finished")
+    assert "seat" in exc.value.message_dict
+    practical.event_record(actor=leader, panel_id=panel.pk, kind="finished", seat_id=seat.pk)
+    supervisor = user_with_role(Role.QUALITY_SUPERVISOR, world.venue, username="qs", full_name="督导员")
+    outsider = user_with_role(Role.PROCTOR, world.venue, username="other_proctor")
+    with pytest.raises(PermissionDenied):
+        practical.event_record(actor=supervisor, panel_id=panel.pk, kind="check", note="抽查评分")
+    staffing.staff_assign(actor=officer, session_id=s.practical.pk, user=supervisor, role=StaffRole.SUPERVISOR,
+                          venue=world.venue)
+    practical.event_record(actor=supervisor, panel_id=panel.pk, kind="check", note="抽查考评员评分，独立评分无交流")
+    with pytest.raises(PermissionDenied):
+        practical.event_record(actor=outsider, panel_id=panel.pk, kind="violation", seat_id=seat.pk, note="x")
+    assert [e.kind for e in PracticalEvent.objects.filter(panel=panel)] == ["delay", "finished", "check"]
+    assert AuditEntry.objects.filter(action="grading.practical_event.recorded").count() == 3
+
+    piece = practical.piece_collect(actor=officer, panel_id=panel.pk, application_id=apps[0])
+    client.force_login(supervisor)
+    assert "实操考场记录" in client.get(reverse("console:practical_mine")).content.decode()
+    page = client.get(reverse("console:panel_detail", args=[panel.pk])).content.decode()
+    assert "工位电源跳闸" in page and "顺延 8 分钟" in page and piece.code not in page  # the record, not the pieces
+    client.post(reverse("console:panel_detail", args=[panel.pk]),
+                {"action": "record", "kind": "safety", "seat": seat.pk, "note": "未戴护目镜，已提醒"})
+    assert PracticalEvent.objects.filter(panel=panel, kind="safety", recorded_by=supervisor).exists()
+    client.force_login(examiners[0])
+    assert piece.code in client.get(reverse("console:panel_detail", args=[panel.pk])).content.decode()

@@ -165,3 +165,29 @@ def test_confirmed_results_go_to_the_supervising_platform_through_the_api(client
     assert entry["practical_state"] == "void" and entry["passed"] is False and entry["status"] == "confirmed"
     assert entry["id_number"] and entry["occupation_code"] == "4-09-07-04"
     assert AuditEntry.objects.filter(action="grading.results.export_api").count() == 1
+
+
+def test_the_platform_admin_keeps_the_pass_rules_with_the_catalogue(client, world):
+    """§6.5.1: the pass rule is data per level; only the catalogue's editor changes it, audited."""
+    from django.urls import reverse
+
+    technician = Level.objects.get(number=2)
+    officer = user_with_role(Role.EXAM_AFFAIRS, world.body, username="officer_pr")
+    with pytest.raises(PermissionDenied):
+        results.pass_rule_save(actor=officer, level_id=technician.pk, theory_min=60, practical_min=60, review_min=60,
+                               review_mode="each", defence_weight=50)
+    admin = user_with_role(Role.PLATFORM_ADMIN, None, username="platform_pr")
+    with pytest.raises(ValidationError) as exc:
+        results.pass_rule_save(actor=admin, level_id=technician.pk, theory_min=60, practical_min="101",
+                               review_min=60, review_mode="each", defence_weight=50)
+    assert "practical_min" in exc.value.message_dict
+    client.force_login(admin)
+    page = client.get(reverse("console:catalog_list")).content.decode()
+    assert 'id="pass-rules"' in page and "答辩和业绩评价均达到合格分" in page
+    client.post(reverse("console:pass_rule_edit", args=[technician.pk]), {
+        "theory_min": "60", "practical_min": "65", "review_min": "70", "review_mode": "weighted",
+        "defence_weight": "40"})
+    rule = PassRule.for_level(technician)
+    assert (rule.practical_min, rule.review_min, rule.review_mode, rule.defence_weight) == (65, 70, "weighted", 40)
+    entry = AuditEntry.objects.get(action="grading.pass_rule.saved")
+    assert entry.data["before"]["practical_min"] == "60" and entry.data["after"]["practical_min"] == "65"

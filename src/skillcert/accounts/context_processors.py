@@ -27,6 +27,7 @@ def site(request):
             "delivery": rules.is_staff_member(user) and delivery_rules.uses_delivery(user),
             "grading": rules.is_staff_member(user) and grading_rules.uses_grading(user),
             "marking": grading_rules.marks_any(user),
+            "practical_record": grading_rules.staffs_practical(user),
             "results": rules.is_staff_member(user) and grading_rules.uses_results(user),
             "papers": rules.has_role(user, Role.BANK_MANAGER, Role.BODY_ADMIN, Role.EXAM_AFFAIRS)
             or rules.is_platform_admin(user),

@@ -25,6 +25,7 @@ from skillcert.grading.models import (
     DecisionKind,
     ItemAnalysis,
     Part,
+    PracticalEventKind,
     PracticalRule,
     RecheckRequest,
     ResultChange,
@@ -263,6 +264,11 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
                      panel_id=panel.pk, witnesses=witnesses)
         elif action == "confirm":
             _attempt(request, practical.unseal_confirm, _("已确认。"), actor=request.user, panel_id=panel.pk)
+        elif action == "record":
+            seat = request.POST.get("seat", "")
+            _attempt(request, practical.event_record, _("已记入考场记录。"), actor=request.user, panel_id=panel.pk,
+                     kind=request.POST.get("kind", ""), seat_id=int(seat) if seat.isdigit() else None,
+                     minutes=request.POST.get("minutes") or None, note=request.POST.get("note", ""))
         else:
             raise Http404
         return redirect("console:panel_detail", panel.pk)
@@ -273,16 +279,24 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
         roles = [r for r in Role.values if r != Role.CANDIDATE]
         staff = list(selectors.staff_of_bodies(request.user, [panel.session.batch.announcement.body_id], *roles)
                      .exclude(pk=request.user.pk))
+    examiners = list(panel.examiners.all())
+    # The scores are the grading roles' (§10.7): proctors and supervisors keep the room record only.
+    grader = office or any(u.pk == request.user.pk for u in examiners) or any(
+        w.user_id == request.user.pk for w in witnesses)
     return render(request, "console/grading/panel_detail.html", {
-        "panel": panel, "pieces": pieces, "office": office, "collector": office or panel.leader_id == request.user.pk,
-        "examiners": list(panel.examiners.all()), "witnesses": witnesses, "staff": staff,
-        "my_witness": next((w for w in witnesses if w.user_id == request.user.pk), None)})
+        "panel": panel, "pieces": pieces if grader else [], "office": office, "grader": grader,
+        "collector": office or panel.leader_id == request.user.pk, "examiners": examiners, "witnesses": witnesses,
+        "staff": staff, "my_witness": next((w for w in witnesses if w.user_id == request.user.pk), None),
+        "events": list(panel.events.select_related("seat", "recorded_by")),
+        "seats": list(panel.room.seats.filter(is_active=True).order_by("number")),
+        "event_kinds": PracticalEventKind.choices, "can_record": practical.records(request.user, panel)})
 
 
-@staff_required(rules.marks_any)
+@staff_required(rules.works_practical)
 def practical_mine(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/grading/practical_mine.html",
-                  {"panels": selectors.panels_for_examiner(request.user)})
+    panels = list(selectors.panels_for_examiner(request.user))
+    scoring = {p.pk for p in panels if p.examiners.filter(pk=request.user.pk).exists()}
+    return render(request, "console/grading/practical_mine.html", {"panels": panels, "scoring": scoring})
 
 
 @staff_required(rules.marks_any)

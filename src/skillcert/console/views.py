@@ -6,7 +6,7 @@ import functools
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -246,9 +246,32 @@ def audit_export(request: HttpRequest) -> HttpResponse:
 
 @staff_required(rules.can_view_catalog)
 def catalog_list(request: HttpRequest) -> HttpResponse:
+    from skillcert.catalog.models import Level
+    from skillcert.grading.models import PassRule, ReviewMode
+
     return render(request, "console/catalog_list.html", {
         "occupations": occupation_list(), "can_edit": rules.can_edit_catalog(request.user),
+        "pass_rules": [(lv, PassRule.for_level(lv)) for lv in Level.objects.order_by("-number")],
+        "review_modes": ReviewMode.choices,
     })
+
+
+@staff_required(rules.can_edit_catalog)
+@require_POST
+def pass_rule_edit(request: HttpRequest, level_pk: int) -> HttpResponse:
+    """合格标准 of one level (§6.5.1)."""
+    from skillcert.grading import results as grading_results
+
+    data = request.POST
+    try:
+        grading_results.pass_rule_save(actor=request.user, level_id=level_pk, theory_min=data.get("theory_min", ""),
+                                       practical_min=data.get("practical_min", ""),
+                                       review_min=data.get("review_min", ""), review_mode=data.get("review_mode", ""),
+                                       defence_weight=data.get("defence_weight", ""))
+        messages.success(request, _("合格标准已保存。"))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    return redirect("console:catalog_list")
 
 
 @staff_required(rules.can_edit_catalog)

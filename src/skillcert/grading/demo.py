@@ -149,6 +149,7 @@ def _mark(officer, run, markers, leader, rng: random.Random) -> None:
 
 
 def _practical(session: ExamSession, officer, chief, inspector, examiners, leaders, rng: random.Random) -> None:
+    supervisor = User.objects.get(username="demo_quality_supervisor")
     for i, room in enumerate(session.rooms.order_by("name")):
         leader = leaders[i % len(leaders)]
         seated = list(SeatAssignment.objects.filter(session=session, seat__room=room).order_by("seat__number")
@@ -158,6 +159,19 @@ def _practical(session: ExamSession, officer, chief, inspector, examiners, leade
         panel_examiners = _panel(examiners, i)
         panel = practical.panel_form(actor=officer, session_id=session.pk, room_id=room.pk,
                                      examiners=panel_examiners, leader=leader)
+        if i == 0:  # the room record (A.3.4, A.3.6)
+            seats = list(room.seats.order_by("number"))
+            at = session.starts_at
+            practical.event_record(actor=panel_examiners[0], panel_id=panel.pk, kind="delay", seat_id=seats[4].pk,
+                                   minutes=10, occurred_at=at + dt.timedelta(minutes=25),
+                                   note="工位计算机死机，更换备用计算机，耽误约 10 分钟，顺延 10 分钟")
+            practical.event_record(actor=supervisor, panel_id=panel.pk, kind="check",
+                                   occurred_at=at + dt.timedelta(minutes=60),
+                                   note="巡视考评过程：考评员按评分记录表独立评分，未见交流或指点考生")
+            void_seat = SeatAssignment.objects.get(session=session, application_id=seated[2]).seat_id
+            practical.event_record(actor=leader, panel_id=panel.pk, kind="violation", seat_id=void_seat,
+                                   occurred_at=at + dt.timedelta(minutes=121),
+                                   note="发出停止操作口令后仍继续填写报告，经制止无效，工件成绩作废（A.3.5）")
         pieces = [practical.piece_collect(actor=officer, panel_id=panel.pk, application_id=app)
                   for app in seated[:-1]]  # the last candidate handed nothing in
         scorers = [*panel_examiners, leader]

@@ -246,6 +246,42 @@ class PracticalPanel(models.Model):
         return f"grading.practicalpanel:{self.pk}".encode()
 
 
+class PracticalEventKind(models.TextChoices):
+    DELAY = "delay", _("设备或考场问题延误（顺延）")
+    FINISHED = "finished", _("操作完成")
+    SAFETY = "safety", _("安全文明生产情况")
+    VIOLATION = "violation", _("违纪")
+    CHECK = "check", _("质量督导检查")
+
+
+class PracticalEvent(models.Model):
+    """实操考场记录 (A.3.4, A.3.6): delays recorded with the time given back, each workstation's completion time,
+    safety and conduct, violations, and the quality supervisor's checks — by workstation, not by name (the work
+    pieces stay coded)."""
+
+    panel = models.ForeignKey("PracticalPanel", on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("类别"), max_length=10, choices=PracticalEventKind.choices)
+    seat = models.ForeignKey("scheduling.Seat", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("工位"))
+    minutes = models.PositiveSmallIntegerField(_("顺延（分钟）"), null=True, blank=True)
+    occurred_at = models.DateTimeField(_("时间"))
+    note = models.CharField(_("记录"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("记录人"))
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+        verbose_name = _("实操考场记录")
+        verbose_name_plural = _("实操考场记录")
+
+    def __str__(self) -> str:
+        return f"{self.panel_id} {self.kind} {self.occurred_at:%H:%M}"
+
+    @property
+    def audit_org_id(self) -> int:
+        return self.panel.audit_org_id
+
+
 class UnsealWitness(models.Model):
     """A witness named for opening the code map (A.3.7 登记、统分时方可开封对号); confirms in their own account."""
 

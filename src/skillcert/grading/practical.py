@@ -27,11 +27,19 @@ from skillcert.core.crypto import keyring
 from skillcert.core.errors import ValidationError
 from skillcert.papers import services as paper_services
 from skillcert.papers.enums import PaperStatus
-from skillcert.scheduling.enums import SessionKind
+from skillcert.scheduling.enums import SessionKind, StaffRole
 from skillcert.scheduling.models import ExamSession, SeatAssignment
 
 from . import rules
-from .models import PracticalPanel, PracticalRule, PracticalSheet, UnsealWitness, WorkPiece
+from .models import (
+    PracticalEvent,
+    PracticalEventKind,
+    PracticalPanel,
+    PracticalRule,
+    PracticalSheet,
+    UnsealWitness,
+    WorkPiece,
+)
 
 CENT = Decimal("0.01")
 MIN_EXAMINERS = 3  # §6.4.1.4 每个实际操作考场至少配备考评人员 3 名
@@ -284,3 +292,56 @@ def unseal_confirm(*, actor, panel_id: int) -> PracticalPanel:
     else:
         audit.record(actor, "grading.map.unseal_confirmed", target=panel)
     return panel
+
+
+# --- The practical room record (A.3.4, A.3.6) ----------------------------------------------------------------
+
+RECORDERS = (StaffRole.CHIEF, StaffRole.DEPUTY, StaffRole.INSPECTOR, StaffRole.SUPERVISOR, StaffRole.PROCTOR,
+             StaffRole.EXAMINER_LEADER, StaffRole.EXAMINER)
+
+
+def records(user, panel: PracticalPanel) -> bool:
+    """Who keeps the room record: the panel, the office, and the session's staff (proctors, the chief, inspectors,
+    the quality supervisor who checks the examiners, A.3.6)."""
+    return (rules.scores(user, panel.session) or user.pk == panel.leader_id
+            or panel.examiners.filter(pk=user.pk).exists()
+            or panel.session.staff.filter(user=user, role__in=RECORDERS).exists())
+
+
+@transaction.atomic
+def event_record(*, actor, panel_id: int, kind: str, seat_id: int | None = None, minutes=None,
+                 occurred_at=None, note: str = "") -> PracticalEvent:
+    """One line of the practical room record: a delay (and the minutes given back, A.3.4), a workstation's
+    completion time, safety and conduct, a violation, or a supervisor's check (A.3.6)."""
+    panel = _lock_panel(panel_id)
+    if not records(actor, panel):
+        raise PermissionDenied(_("只有本考场的考评、监考、督导人员或考务人员可以填写考场记录。"))
+    if kind not in PracticalEventKind.values:
+        raise ValidationError({"kind": _("请选择记录类别。")})
+    if panel.session.batch.results.exclude(status="draft").exists():
+        raise ValidationError(_("本批次成绩已确认，考场记录已归档。"))
+    seat = None
+    if seat_id:
+        seat = panel.room.seats.filter(pk=seat_id).first()
+        if seat is None:
+            raise ValidationError({"seat": _("该工位不在本考场。")})
+    if kind in (PracticalEventKind.FINISHED, PracticalEventKind.VIOLATION) and seat is None:
+        raise ValidationError({"seat": _("请选择工位。")})
+    value = None
+    if kind == PracticalEventKind.DELAY:
+        try:
+            value = int(str(minutes).strip())
+        except (TypeError, ValueError):
+            value = 0
+        if not 1 <= value <= 60:
+            raise ValidationError({"minutes": _("顺延时间须为 1 到 60 分钟。")})
+    elif minutes not in (None, ""):
+        raise ValidationError({"minutes": _("只有延误需要填写顺延时间。")})
+    if kind != PracticalEventKind.FINISHED and not note.strip():
+        raise ValidationError({"note": _("请写明情况。")})
+    event = PracticalEvent.objects.create(panel=panel, kind=kind, seat=seat, minutes=value,
+                                          occurred_at=occurred_at or timezone.now(), note=note.strip()[:500],
+                                          recorded_by=actor)
+    audit.record(actor, "grading.practical_event.recorded", target=event,
+                 data={"kind": kind, "seat": seat.number if seat else None, "minutes": value, "note": event.note})
+    return event

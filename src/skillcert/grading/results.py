@@ -243,13 +243,14 @@ def results_confirm(*, actor, batch_id: int) -> int:
     return count
 
 
-def _value(raw) -> Decimal:
+def _value(raw, field: str = "new") -> Decimal:
+    """A score on 100 points, or a ValidationError naming ``field``."""
     try:
         value = Decimal(str(raw).strip())
     except (InvalidOperation, ValueError):
-        raise ValidationError({"new": _("请填写分数。")}) from None
+        raise ValidationError({field: _("请填写分数。")}) from None
     if not value.is_finite() or not Decimal(0) <= value <= FULL:
-        raise ValidationError({"new": _("分数须在 0 到 100 之间。")})
+        raise ValidationError({field: _("分数须在 0 到 100 之间。")})
     return value
 
 
@@ -467,3 +468,36 @@ def export_document(batch: Batch) -> dict:
             "body": {"name": body.name, "region_code": body.region_code},
             "batch": {"id": batch.pk, "name": batch.name, "announcement": batch.announcement.title},
             "count": len(results), "passed": sum(1 for r in results if r["passed"]), "results": results}
+
+
+@transaction.atomic
+def pass_rule_save(*, actor, level_id: int, theory_min, practical_min, review_min, review_mode: str,
+                   defence_weight) -> PassRule:
+    """合格标准 of a level (§6.5.1), kept with the catalogue by the platform admin: each part's minimum on 100
+    points, and how the comprehensive review passes (defence and performance each, or their weighted score)."""
+    from skillcert.accounts import rules as accounts_rules
+    from skillcert.catalog.models import Level
+
+    from .models import ReviewMode
+
+    if not accounts_rules.can_edit_catalog(actor):
+        raise PermissionDenied(_("只有平台管理员可以修改合格标准。"))
+    level = Level.objects.get(pk=level_id)
+    values = {"theory_min": _value(theory_min, "theory_min"), "review_min": _value(review_min, "review_min"),
+              "practical_min": _value(practical_min, "practical_min")}
+    if review_mode not in ReviewMode.values:
+        raise ValidationError({"review_mode": _("综合评审合格规则无效。")})
+    try:
+        weight = int(str(defence_weight).strip())
+    except ValueError:
+        weight = -1
+    if not 0 <= weight <= 100:
+        raise ValidationError({"defence_weight": _("答辩成绩权重须为 0 到 100 的整数。")})
+    rule = PassRule.objects.select_for_update().filter(level=level).first() or PassRule(level=level)
+    before = {f: str(getattr(rule, f)) for f in (*values, "review_mode", "defence_weight")}
+    for field, value in {**values, "review_mode": review_mode, "defence_weight": weight}.items():
+        setattr(rule, field, value)
+    rule.save()
+    audit.record(actor, "grading.pass_rule.saved", target=level,
+                 data={"before": before, "after": {f: str(getattr(rule, f)) for f in before}})
+    return rule

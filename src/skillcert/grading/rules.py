@@ -34,11 +34,26 @@ def serves_body(user, body_id: int, *roles: str) -> bool:
                for a in rules.active_assignments(user))
 
 
+def staffs_practical(user) -> bool:
+    """Staff of a practical session (chief, inspectors, the quality supervisor, proctors): the room record."""
+    from skillcert.scheduling.enums import SessionKind, StaffRole
+    from skillcert.scheduling.models import StaffAssignment
+
+    return StaffAssignment.objects.filter(user=user, session__kind=SessionKind.PRACTICAL, role__in=[
+        StaffRole.CHIEF, StaffRole.DEPUTY, StaffRole.INSPECTOR, StaffRole.SUPERVISOR, StaffRole.PROCTOR]).exists()
+
+
+def works_practical(user) -> bool:
+    """"My practical rooms": the examiners who score and the staff who keep a room record."""
+    return marks_any(user) or staffs_practical(user)
+
+
 def uses_practical(user) -> bool:
-    """The practical panel pages: the office, examiners and leaders, and any staff named as a witness."""
+    """The practical panel pages: the office, examiners and leaders, any staff named as a witness, and the staff
+    of practical sessions (the room record)."""
     from .models import UnsealWitness
 
-    return (uses_grading(user) or marks_any(user)
+    return (uses_grading(user) or marks_any(user) or staffs_practical(user)
             or UnsealWitness.objects.filter(user=user, confirmed_at__isnull=True).exists())
 
 

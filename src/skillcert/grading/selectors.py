@@ -83,24 +83,29 @@ def practical_rooms_to_grade(user) -> list[dict]:
 
 
 def panel_get_for_user(user, pk: int):
-    """The panel page: the office, the panel's leader and examiners, and the named witnesses."""
+    """The panel page: the office, the panel's leader and examiners, the named witnesses, and the session's staff
+    who keep the room record (they see the record, not the scores)."""
     from .models import PracticalPanel
 
     panel = (PracticalPanel.objects.select_related("session__batch__announcement", "room", "paper", "leader")
              .filter(pk=pk).first())
     if panel is None:
         raise Http404
-    if not (rules.scores(user, panel.session) or panel.leader_id == user.pk
-            or panel.examiners.filter(pk=user.pk).exists() or panel.unseal_witnesses.filter(user=user).exists()):
+    from .practical import records
+
+    if not (records(user, panel) or panel.unseal_witnesses.filter(user=user).exists()):
         raise Http404
     return panel
 
 
 def panels_for_examiner(user):
+    """The panels the user scores in, and those of the practical sessions they staff (for the room record)."""
     from .models import PracticalPanel
+    from .practical import RECORDERS
 
-    return (PracticalPanel.objects.filter(examiners=user).select_related("session__batch", "room")
-            .order_by("-created_at"))
+    return (PracticalPanel.objects.filter(Q(examiners=user) | Q(session__staff__user=user,
+                                                                session__staff__role__in=RECORDERS))
+            .distinct().select_related("session__batch", "room").order_by("-created_at"))
 
 
 def review_rooms_to_grade(user) -> list[dict]:
