@@ -50,6 +50,23 @@ def _office(actor, session: ExamSession) -> None:
         raise PermissionDenied(_("只有本机构的考务人员或机构管理员可以组织实操评分。"))
 
 
+def panel_members(session: ExamSession, room_id: int, examiners: list, leader, leader_message: str):
+    """(room, scorers) for a panel of ``session``: the room must be the session's; every scorer, the leader
+    included, one of the body's examiners; the leader one of its examiner leaders."""
+    room = session.rooms.filter(pk=room_id).first()
+    if room is None:
+        raise ValidationError({"room": _("该考场不属于本场次。")})
+    body_id = session.batch.announcement.body_id
+    scorers = list(dict.fromkeys([*examiners, leader]))
+    for u in scorers:
+        if not rules.serves_body(u, body_id, Role.EXAMINER, Role.EXAMINER_LEADER):
+            raise ValidationError({"examiners": _("%(name)s 不是本机构的考评员。")
+                                   % {"name": u.full_name or u.username}})
+    if not rules.serves_body(leader, body_id, Role.EXAMINER_LEADER):
+        raise ValidationError({"leader": leader_message})
+    return room, scorers
+
+
 @transaction.atomic
 def panel_form(*, actor, session_id: int, room_id: int, examiners: list, leader, rule: str = PracticalRule.MEAN,
                spread_limit: Decimal = Decimal("10"), form_number: int = 1, paper_id: int | None = None
@@ -61,17 +78,7 @@ def panel_form(*, actor, session_id: int, room_id: int, examiners: list, leader,
     _office(actor, session)
     if session.kind != SessionKind.PRACTICAL:
         raise ValidationError(_("只有实际操作考核场次需要考评小组。"))
-    room = session.rooms.filter(pk=room_id).first()
-    if room is None:
-        raise ValidationError({"room": _("该考场不属于本场次。")})
-    body_id = session.batch.announcement.body_id
-    scorers = list(dict.fromkeys([*examiners, leader]))
-    for u in scorers:
-        if not rules.serves_body(u, body_id, Role.EXAMINER, Role.EXAMINER_LEADER):
-            raise ValidationError({"examiners": _("%(name)s 不是本机构的考评员。")
-                                   % {"name": u.full_name or u.username}})
-    if not rules.serves_body(leader, body_id, Role.EXAMINER_LEADER):
-        raise ValidationError({"leader": _("考评组长须为本机构的考评组长。")})
+    room, scorers = panel_members(session, room_id, examiners, leader, _("考评组长须为本机构的考评组长。"))
     if len(scorers) < MIN_EXAMINERS:
         raise ValidationError({"examiners": _("每个实际操作考场至少配备 %(n)s 名考评人员（§6.4.1.4）。")
                                % {"n": MIN_EXAMINERS}})

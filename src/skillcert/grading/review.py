@@ -15,7 +15,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from skillcert.accounts.enums import Role
 from skillcert.core import audit
 from skillcert.core.errors import ValidationError
 from skillcert.scheduling.enums import SessionKind
@@ -23,6 +22,7 @@ from skillcert.scheduling.models import ExamSession, SeatAssignment
 
 from . import rules
 from .models import ReviewPanel, ReviewSheet
+from .practical import panel_members
 
 CENT = Decimal("0.01")
 MIN_REVIEWERS = 3
@@ -36,17 +36,7 @@ def review_panel_form(*, actor, session_id: int, room_id: int, examiners: list, 
         raise PermissionDenied(_("只有本机构的考务人员或机构管理员可以组建评审小组。"))
     if session.kind != SessionKind.REVIEW:
         raise ValidationError(_("只有综合评审场次需要评审小组。"))
-    room = session.rooms.filter(pk=room_id).first()
-    if room is None:
-        raise ValidationError({"room": _("该考场不属于本场次。")})
-    body_id = session.batch.announcement.body_id
-    scorers = list(dict.fromkeys([*examiners, leader]))
-    for u in scorers:
-        if not rules.serves_body(u, body_id, Role.EXAMINER, Role.EXAMINER_LEADER):
-            raise ValidationError({"examiners": _("%(name)s 不是本机构的考评员。")
-                                   % {"name": u.full_name or u.username}})
-    if not rules.serves_body(leader, body_id, Role.EXAMINER_LEADER):
-        raise ValidationError({"leader": _("评审组长须为本机构的考评组长。")})
+    room, scorers = panel_members(session, room_id, examiners, leader, _("评审组长须为本机构的考评组长。"))
     if len(scorers) < MIN_REVIEWERS:
         raise ValidationError({"examiners": _("综合评审小组至少由 %(n)s 名考评人员组成。") % {"n": MIN_REVIEWERS}})
     ExamSession.objects.select_for_update().filter(pk=session.pk).first()
