@@ -1,12 +1,15 @@
 """Results (§6.5 成绩检录): each candidate's parts compiled from the scores, the level's pass rule, the review
-(复核: totals recomputed from their inputs, anomalies listed), the chief's confirmation that locks them, and
-changes after confirmation only with a reason and a second person's approval (§6.5.2).
+(复核: totals recomputed from their inputs, anomalies listed), the chief's confirmation that locks them,
+changes after confirmation only with a reason and a second person's approval (§6.5.2), publication, and the
+candidates' re-check requests (成绩复核申请) within the window publication opens.
 
-Parts (§6.5.1, 100 points each): theory = the objective score of the current scoring run + the final marks of
-its subjective scripts; practical = the work piece's score once the code map is open; the comprehensive review
-for 技师/高级技师. A decision beside a score (表B.2) voids a part or scores it zero. A candidate passes when
-every part their level requires is scored at or above the rule's minimum; the verdict stays open while any
-part is pending.
+Parts (§6.5.1, 100 points each): theory = the score of the current scoring run (computer-based attempts, or
+answer sheets of a paper session with the scores marked on its scripts) + the final marks of its subjective
+scripts; practical = the work piece's score once the code map is open (no piece then: absent); the
+comprehensive review for 技师/高级技师 = the weighted mean of the review panel's mean defence and performance
+scores, needed only by who passed theory and practical. A decision beside a score (表B.2) voids a part or scores
+it zero. A candidate passes when theory and practical reach the rule's minimum and, where required, the review
+passes under the level's rule; the verdict stays open while a part that decides it is pending.
 """
 
 from __future__ import annotations
@@ -87,7 +90,8 @@ def score_decide(*, actor, batch_id: int, application_id: int, part: str, kind: 
 
 
 def _theory(batch: Batch) -> dict[int, tuple[Decimal | None, str, list[str]]]:
-    """application → (theory score, state, anomalies) from the computer-based sessions' current runs."""
+    """application → (theory score, state, anomalies) from the current scoring runs of the batch's theory papers
+    (computer-based attempts and counted answer sheets alike)."""
     out: dict[int, tuple[Decimal | None, str, list[str]]] = {}
     attempts = Attempt.objects.filter(sitting__session__batch=batch).values_list("pk", "application_id", "status",
                                                                                  "submitted_at")
