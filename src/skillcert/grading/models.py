@@ -247,7 +247,7 @@ class PracticalPanel(models.Model):
 
 
 class PracticalEventKind(models.TextChoices):
-    DELAY = "delay", _("设备或考场问题延误（顺延）")
+    DELAY = "delay", _("设备或考场问题延误")
     FINISHED = "finished", _("操作完成")
     SAFETY = "safety", _("安全文明生产情况")
     VIOLATION = "violation", _("违纪")

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             name='PracticalEvent',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('delay', '设备或考场问题延误（顺延）'), ('finished', '操作完成'), ('safety', '安全文明生产情况'), ('violation', '违纪'), ('check', '质量督导检查')], max_length=10, verbose_name='类别')),
+                ('kind', models.CharField(choices=[('delay', '设备或考场问题延误'), ('finished', '操作完成'), ('safety', '安全文明生产情况'), ('violation', '违纪'), ('check', '质量督导检查')], max_length=10, verbose_name='类别')),
                 ('minutes', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='顺延（分钟）')),
                 ('occurred_at', models.DateTimeField(verbose_name='时间')),
                 ('note', models.CharField(blank=True, max_length=500, verbose_name='记录')),
