@@ -66,3 +66,28 @@ def pytest_collection_modifyitems(config, items):
 def _item_key(settings, tmp_path):
     """Each test seals bank content under its own key ring, never var/keys/."""
     settings.SKILLCERT_ITEM_KEY = str(tmp_path / "keys" / "item.key")
+
+
+def parallel(*calls):
+    """Run the calls at the same instant, each in its own thread and database connection; their exceptions."""
+    import threading
+
+    from django.db import connection
+
+    barrier, errors = threading.Barrier(len(calls)), []
+
+    def run(call):
+        try:
+            barrier.wait()
+            call()
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "skillcert.papers",
     "skillcert.delivery",
     "skillcert.grading",
+    "skillcert.certificates",
     "skillcert.console",
     "skillcert.portal",
     "skillcert.public",
