@@ -183,6 +183,13 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "console:delivery_list": (lambda o: {}, allowed([*DELIVERY_OFFICE, OTHER_BODY_ADMIN])),
     "console:grading_list": (lambda o: {}, allowed([*GRADING, OTHER_BODY_ADMIN])),
     "console:grading_score": (lambda o: {"paper_pk": o["paper"].pk}, allowed([*GRADING, OTHER_BODY_ADMIN], ok=405)),
+    "console:certificate_issues": (lambda o: {}, allowed([*GRADING, Role.QUALITY_SUPERVISOR, Role.PLATFORM_ADMIN,
+                                                          OTHER_BODY_ADMIN])),
+    "console:certificate_issue_action": (lambda o: {"batch_pk": o["session"].batch_id, "action": "submit"},
+                                         allowed([*GRADING, Role.QUALITY_SUPERVISOR, Role.PLATFORM_ADMIN,
+                                                  OTHER_BODY_ADMIN], ok=405)),
+    "console:certificate_list": (lambda o: {"pk": o["cert_issue"].pk},
+                                 allowed([*GRADING, Role.QUALITY_SUPERVISOR, Role.PLATFORM_ADMIN], out_of_scope=404)),
     "console:grading_sheets": (lambda o: {"paper_pk": o["sheet_paper"].pk},
                                 allowed(GRADING, out_of_scope=404)),
     "console:grading_run": (lambda o: {"pk": o["run"].pk}, allowed(GRADING, out_of_scope=404)),
@@ -431,7 +438,13 @@ def _paper_objects(world, objects, principals, member) -> dict:
                                           ends_at=session.ends_at, duration_minutes=session.duration_minutes)
     sheet_paper = Paper.objects.create(session=on_paper, bank=bank, code="MATRIX-PAPER", status="released",
                                        created_by=manager)
-    return {"review_panel": review_panel, "sheet_paper": sheet_paper, "paper": paper,
+    from django.utils import timezone
+
+    from skillcert.certificates.models import CertificateIssue
+
+    cert_issue = CertificateIssue.objects.create(batch=session.batch, submitted_by=officer,
+                                                 submitted_at=timezone.now(), status="issued")
+    return {"cert_issue": cert_issue, "review_panel": review_panel, "sheet_paper": sheet_paper, "paper": paper,
             "paper_item": PaperItem.objects.filter(form__paper=paper).first(),
             "custody_event": event, "custody_party": event.parties.get(user=member),
             "discrepancy": event.discrepancy, "run": run, "marking_task": task, "panel": panel}

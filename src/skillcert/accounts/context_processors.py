@@ -1,5 +1,6 @@
 from django.conf import settings
 
+from skillcert.certificates import selectors as certificate_selectors
 from skillcert.delivery import rules as delivery_rules
 from skillcert.grading import rules as grading_rules
 
@@ -28,6 +29,7 @@ def site(request):
             "grading": rules.is_staff_member(user) and grading_rules.uses_grading(user),
             "marking": grading_rules.marks_any(user),
             "practical_record": grading_rules.staffs_practical(user),
+            "certificates": rules.is_staff_member(user) and certificate_selectors.uses_certificates(user),
             "results": rules.is_staff_member(user) and grading_rules.uses_results(user),
             "papers": rules.has_role(user, Role.BANK_MANAGER, Role.BODY_ADMIN, Role.EXAM_AFFAIRS)
             or rules.is_platform_admin(user),

@@ -24,3 +24,88 @@ class CertificateSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.body_id}/{self.year}/{self.level}: {self.last}"
+
+
+class IssueStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("已提交审核")
+    RETURNED = "returned", _("审核退回")
+    APPROVED = "approved", _("审核通过")
+    ISSUED = "issued", _("已发证")
+
+
+class CertificateIssue(models.Model):
+    """证书核发 of one batch (§6.6): its published passing results submitted to the supervising side within a month
+    of the batch's end (§8.2.3.1), reviewed there (§6.6.1), then issued by the body with numbers and a date."""
+
+    batch = models.OneToOneField("scheduling.Batch", on_delete=models.PROTECT, related_name="certificate_issue",
+                                 verbose_name=_("批次"))
+    status = models.CharField(_("状态"), max_length=10, choices=IssueStatus.choices, default=IssueStatus.SUBMITTED)
+    submitted_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("提交人"))
+    submitted_at = models.DateTimeField(_("提交时间"))
+    reviewed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("审核人"))
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    review_note = models.CharField(_("审核意见"), max_length=500, blank=True)
+    issued_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("发证人"))
+    issued_at = models.DateTimeField(_("发证操作时间"), null=True, blank=True)
+    issue_date = models.DateField(_("发证日期"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = _("证书核发")
+        verbose_name_plural = _("证书核发")
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}: {self.status}"
+
+    @property
+    def audit_org_id(self) -> int:
+        return self.batch.audit_org_id
+
+
+class CertificateStatus(models.TextChoices):
+    VALID = "valid", _("有效")
+    REVOKED = "revoked", _("已撤销")
+    REPLACED = "replaced", _("已补发新证")
+
+
+class Certificate(models.Model):
+    """职业技能等级证书 (§8.2.2.1): the content as issued, kept as it was printed — later edits to the candidate,
+    the catalogue or the body do not change a certificate."""
+
+    number = models.CharField(_("证书编号"), max_length=22, unique=True)
+    issue = models.ForeignKey(CertificateIssue, on_delete=models.PROTECT, related_name="certificates")
+    body = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="certificates",
+                             verbose_name=_("评价机构"))
+    result = models.ForeignKey("grading.Result", on_delete=models.PROTECT, related_name="certificates")
+    application = models.ForeignKey("registration.Application", on_delete=models.PROTECT,
+                                    related_name="level_certificates")
+    holder = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="certificates",
+                               verbose_name=_("持证人"))
+    name = models.CharField(_("姓名"), max_length=60)
+    id_type = models.CharField(_("证件类型"), max_length=40)
+    id_number = models.CharField(_("证件号码"), max_length=40)
+    occupation = models.CharField(_("职业名称"), max_length=100)
+    occupation_code = models.CharField(_("职业编码"), max_length=20)
+    trade = models.CharField(_("工种名称"), max_length=100)  # "——" when the occupation has none (§8.2.2.2)
+    level = models.CharField(_("职业技能等级"), max_length=40)
+    level_number = models.PositiveSmallIntegerField(_("等级代码"))
+    body_name = models.CharField(_("评价机构名称"), max_length=120)
+    issue_date = models.DateField(_("发证日期"))
+    status = models.CharField(_("状态"), max_length=10, choices=CertificateStatus.choices,
+                              default=CertificateStatus.VALID)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("职业技能等级证书")
+        verbose_name_plural = _("职业技能等级证书")
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def audit_org_id(self) -> int:
+        return self.body_id

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from skillcert.catalog.selectors import trade_label
+from skillcert.core import audit
 from skillcert.core.errors import ValidationError
 
 from . import numbering
-from .models import CertificateSequence
+from .models import Certificate, CertificateIssue, CertificateSequence, IssueStatus
 
 
 def allocate_numbers(*, body, year: int, level: int, count: int = 1) -> list[str]:
@@ -34,3 +42,134 @@ def allocate_numbers(*, body, year: int, level: int, count: int = 1) -> list[str
     row.last += count
     row.save(update_fields=["last"])
     return [numbering.compose(prefix, year, level, seq) for seq in range(first, first + count)]
+
+
+# --- 证书核发 (§6.6, §8.2.3) -----------------------------------------------------------------------------------
+
+WARN_DAYS = 7
+
+
+def batch_end(batch) -> dt.datetime | None:
+    return batch.sessions.aggregate(end=Max("ends_at"))["end"]
+
+
+def submit_deadline(batch) -> dt.date | None:
+    """§8.2.3.1: results go to the supervising platform within one month of the batch's end."""
+    end = batch_end(batch)
+    if end is None:
+        return None
+    day = timezone.localtime(end).date()
+    month = day.month % 12 + 1
+    year = day.year + (day.month == 12)
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def deadline_state(batch, today: dt.date | None = None) -> str:
+    """"overdue", "soon" (within a week) or "" for the console's warning."""
+    deadline = submit_deadline(batch)
+    if deadline is None:
+        return ""
+    today = today or timezone.localdate()
+    return "overdue" if today > deadline else "soon" if (deadline - today).days <= WARN_DAYS else ""
+
+
+def _passed(batch):
+    from skillcert.grading.models import Result, ResultStatus
+
+    return (Result.objects.filter(batch=batch, status=ResultStatus.PUBLISHED, passed=True)
+            .select_related("application__candidate", "application__offer__occupation", "application__offer__trade",
+                            "application__offer__level"))
+
+
+@transaction.atomic
+def issue_submit(*, actor, batch_id: int) -> CertificateIssue:
+    """Submit a batch's published passing results for review (§6.6.1, §8.2.3.1); again after a return."""
+    from skillcert.grading import rules as grading_rules
+    from skillcert.scheduling.models import Batch
+
+    batch = Batch.objects.select_for_update().select_related("announcement").get(pk=batch_id)
+    if not grading_rules.scores_batch(actor, batch):
+        raise PermissionDenied(_("只有本机构的考务人员或机构管理员可以提交证书核发。"))
+    if not _passed(batch).exists():
+        raise ValidationError(_("本批次没有已发布的合格成绩。"))
+    existing = CertificateIssue.objects.filter(batch=batch).first()
+    if existing and existing.status != IssueStatus.RETURNED:
+        raise ValidationError(_("本批次已提交证书核发。"))
+    issue = existing or CertificateIssue(batch=batch)
+    issue.status, issue.submitted_by, issue.submitted_at = IssueStatus.SUBMITTED, actor, timezone.now()
+    issue.save()
+    deadline = submit_deadline(batch)
+    audit.record(actor, "certificates.issue.submitted", target=issue,
+                 data={"passed": _passed(batch).count(), "deadline": deadline.isoformat() if deadline else None,
+                       "late": deadline_state(batch) == "overdue"})
+    return issue
+
+
+def reviews(user, batch) -> bool:
+    """§6.6.1 审核 on the supervising side: the quality supervisors of the body's supervising authority (or the
+    platform admin) — never the body that submitted."""
+    from skillcert.accounts import rules as accounts_rules
+    from skillcert.accounts.enums import Role
+
+    return (accounts_rules.has_role(user, Role.QUALITY_SUPERVISOR, org=batch.announcement.body_id)
+            or accounts_rules.is_platform_admin(user))
+
+
+@transaction.atomic
+def issue_review(*, actor, issue_id: int, approve: bool, note: str = "") -> CertificateIssue:
+    issue = CertificateIssue.objects.select_for_update().select_related("batch__announcement").get(pk=issue_id)
+    if not reviews(actor, issue.batch):
+        raise PermissionDenied(_("认定结果由监管方的质量督导人员审核。"))
+    if issue.status != IssueStatus.SUBMITTED:
+        raise ValidationError(_("该批次不在待审核状态。"))
+    if not approve and not note.strip():
+        raise ValidationError({"note": _("退回须写明原因。")})
+    issue.status = IssueStatus.APPROVED if approve else IssueStatus.RETURNED
+    issue.reviewed_by, issue.reviewed_at, issue.review_note = actor, timezone.now(), note.strip()[:500]
+    issue.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+    audit.record(actor, "certificates.issue.reviewed", target=issue, data={"approved": approve,
+                                                                            "note": issue.review_note})
+    return issue
+
+
+@transaction.atomic
+def issue_certificates(*, actor, issue_id: int, issue_date: dt.date | None = None) -> list[Certificate]:
+    """核发: one certificate per published passing result of an approved batch, numbered per level in one
+    transaction (§8.1.1), the content as it will be printed (§8.2.2); the holders are told."""
+    from skillcert.accounts import rules as accounts_rules
+    from skillcert.accounts.enums import IdType, Role
+    from skillcert.core.notify import notify
+
+    issue = CertificateIssue.objects.select_for_update().select_related("batch__announcement__body").get(pk=issue_id)
+    body = issue.batch.announcement.body
+    if not accounts_rules.has_role(actor, Role.BODY_ADMIN, org=body.pk):
+        raise PermissionDenied(_("只有机构管理员可以核发证书。"))
+    if issue.status != IssueStatus.APPROVED:
+        raise ValidationError(_("认定结果审核通过后才能核发证书。"))
+    day = issue_date or timezone.localdate()
+    if day > timezone.localdate():
+        raise ValidationError({"issue_date": _("发证日期不能晚于今天。")})
+    by_level: dict[int, list] = {}
+    for result in _passed(issue.batch).order_by("application__offer__level__number", "application_id"):
+        by_level.setdefault(result.application.offer.level.number, []).append(result)
+    made = []
+    for level, rows in sorted(by_level.items()):
+        numbers = allocate_numbers(body=body, year=day.year, level=level, count=len(rows))
+        for number, result in zip(numbers, rows, strict=True):
+            app, offer = result.application, result.application.offer
+            made.append(Certificate(
+                number=number, issue=issue, body=body, result=result, application=app, holder=app.candidate,
+                name=app.full_name, id_type=str(IdType(app.id_type).label) if app.id_type in IdType.values
+                else app.id_type, id_number=app.id_number, occupation=offer.occupation.name,
+                occupation_code=offer.occupation.code, trade=trade_label(offer.trade),
+                level=offer.level.name, level_number=level, body_name=body.name, issue_date=day))
+    Certificate.objects.bulk_create(made)
+    issue.status, issue.issued_by, issue.issued_at, issue.issue_date = IssueStatus.ISSUED, actor, timezone.now(), day
+    issue.save(update_fields=["status", "issued_by", "issued_at", "issue_date"])
+    for cert in made:
+        notify(cert.holder, _("职业技能等级证书已核发"),
+               _("您的%(level)s证书（编号 %(number)s）已核发。") % {"level": cert.level, "number": cert.number})
+    audit.record(actor, "certificates.issued", target=issue,
+                 data={"count": len(made), "issue_date": day.isoformat(),
+                       "numbers": [made[0].number, made[-1].number] if made else []})
+    return made

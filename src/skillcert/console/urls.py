@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import certificate_views as certificates
 from . import delivery_views as delivery
 from . import grading_views as grading
 from . import itembank_views as bank
@@ -91,6 +92,10 @@ urlpatterns = [
     path("grading/practical/", grading.practical_list, name="practical_list"),
     path("grading/practical/<int:session_pk>/rooms/<int:room_pk>/panel/", grading.panel_create, name="panel_create"),
     path("grading/panels/<int:pk>/", grading.panel_detail, name="panel_detail"),
+    path("certificates/", certificates.certificate_issues, name="certificate_issues"),
+    path("certificates/batches/<int:batch_pk>/<str:action>/", certificates.certificate_issue_action,
+         name="certificate_issue_action"),
+    path("certificates/issues/<int:pk>/", certificates.certificate_list, name="certificate_list"),
     path("grading/review/", grading.review_list, name="review_list"),
     path("grading/review/<int:session_pk>/rooms/<int:room_pk>/panel/", grading.review_panel_create,
          name="review_panel_create"),

@@ -1,0 +1,51 @@
+"""Reads for the certificate pages."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.http import Http404
+
+from skillcert.accounts import rules as accounts_rules
+from skillcert.accounts.enums import Role
+
+from . import services
+from .models import CertificateIssue
+
+OFFICE = (Role.BODY_ADMIN, Role.EXAM_AFFAIRS)
+
+
+def uses_certificates(user) -> bool:
+    return accounts_rules.has_role(user, *OFFICE, Role.QUALITY_SUPERVISOR) or accounts_rules.is_platform_admin(user)
+
+
+def issue_rows(user) -> list[dict]:
+    """证书核发: for the body's office, each batch with published results and its issue (deadline, state); for the
+    supervising side, the batches submitted to them."""
+    from skillcert.grading.models import ResultStatus
+    from skillcert.scheduling.models import Batch
+
+    offices = accounts_rules.scope_org_ids(user, *OFFICE)
+    supervised = accounts_rules.scope_org_ids(user, Role.QUALITY_SUPERVISOR)
+    everything = accounts_rules.is_platform_admin(user)
+    published = Batch.objects.filter(results__status=ResultStatus.PUBLISHED).distinct()
+    batches = (published if everything else published.filter(
+        Q(announcement__body_id__in=offices)
+        | Q(announcement__body_id__in=supervised, certificate_issue__isnull=False)))
+    rows = []
+    for batch in batches.select_related("announcement__body").order_by("-pk")[:200]:
+        issue = CertificateIssue.objects.filter(batch=batch).first()
+        rows.append({"batch": batch, "issue": issue, "deadline": services.submit_deadline(batch),
+                     "warning": "" if issue and issue.status != "returned" else services.deadline_state(batch),
+                     "passed": batch.results.filter(status=ResultStatus.PUBLISHED, passed=True).count(),
+                     "office": batch.announcement.body_id in offices,
+                     "reviewer": services.reviews(user, batch),
+                     "issuer": accounts_rules.has_role(user, Role.BODY_ADMIN, org=batch.announcement.body_id)})
+    return rows
+
+
+def issue_get_for_user(user, pk: int) -> CertificateIssue:
+    issue = CertificateIssue.objects.select_related("batch__announcement__body").filter(pk=pk).first()
+    if issue is None or not (accounts_rules.has_role(user, *OFFICE, org=issue.batch.announcement.body_id)
+                             or services.reviews(user, issue.batch)):
+        raise Http404
+    return issue

@@ -1,0 +1,57 @@
+"""Console pages for certificates (§6.6, §8): submitting a batch's passing results, the supervising side's
+review, issuing with national numbers, and the certificates of an issue."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from skillcert.certificates import selectors, services
+
+from .itembank_views import _attempt
+from .views import staff_required
+
+
+@staff_required(selectors.uses_certificates)
+def certificate_issues(request: HttpRequest) -> HttpResponse:
+    return render(request, "console/certificates/issues.html", {"rows": selectors.issue_rows(request.user)})
+
+
+@staff_required(selectors.uses_certificates)
+@require_POST
+def certificate_issue_action(request: HttpRequest, batch_pk: int, action: str) -> HttpResponse:
+    user = request.user
+    if action == "submit":
+        _attempt(request, services.issue_submit, _("已提交审核。"), actor=user, batch_id=batch_pk)
+        return redirect("console:certificate_issues")
+    row = next((r for r in selectors.issue_rows(user) if r["batch"].pk == batch_pk and r["issue"]), None)
+    if row is None:
+        raise Http404
+    issue = row["issue"]
+    if action in ("approve", "return"):
+        _attempt(request, services.issue_review, _("已审核。"), actor=user, issue_id=issue.pk,
+                 approve=action == "approve", note=request.POST.get("note", ""))
+    elif action == "issue":
+        raw = request.POST.get("issue_date", "")
+        try:
+            day = dt.date.fromisoformat(raw) if raw else None
+        except ValueError:
+            day = dt.date.max  # refused by the service with the field named
+        made = _attempt(request, services.issue_certificates, _("证书已核发。"), actor=user, issue_id=issue.pk,
+                        issue_date=day)
+        if made:
+            return redirect("console:certificate_list", issue.pk)
+    else:
+        raise Http404
+    return redirect("console:certificate_issues")
+
+
+@staff_required(selectors.uses_certificates)
+def certificate_list(request: HttpRequest, pk: int) -> HttpResponse:
+    issue = selectors.issue_get_for_user(request.user, pk)
+    return render(request, "console/certificates/list.html", {
+        "issue": issue, "certificates": list(issue.certificates.order_by("number"))})

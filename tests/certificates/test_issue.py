@@ -1,0 +1,137 @@
+"""证书核发 (§6.6, §8.2): a batch's published passing results are submitted within a month of its end (§8.2.3.1),
+reviewed by the supervising side (§6.6.1) and issued by the body with national numbers (§8.1.1) and the content
+as printed (§8.2.2: "——" where the occupation has no trade)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from skillcert.accounts.enums import OrgKind, Role
+from skillcert.certificates import numbering, services
+from skillcert.certificates.models import Certificate, IssueStatus
+from skillcert.core.errors import ValidationError
+from skillcert.core.models import AuditEntry, Notification
+from skillcert.grading.models import Result
+from skillcert.registration.models import AnnouncementOffer
+from tests.factories import OrganisationFactory, user_with_role
+from tests.grading.conftest import published_batch
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def passed():
+    """A published batch where three of four candidates passed; one of them sits an offer with no trade; a
+    quality supervisor of the body's supervising authority; the body's admin."""
+    day, batch = published_batch()
+    results = list(Result.objects.filter(batch=batch).select_related("application__offer").order_by("pk"))
+    Result.objects.filter(pk__in=[r.pk for r in results[:3]]).update(passed=True, theory=Decimal(80),
+                                                                       practical=Decimal(75))
+    offer = results[0].application.offer
+    bare, _new = AnnouncementOffer.objects.get_or_create(
+        announcement=offer.announcement, occupation=offer.occupation, trade=None, level=offer.level,
+        defaults={"fee_fen": offer.fee_fen})
+    type(results[0].application).objects.filter(pk=results[0].application_id).update(offer=bare)
+    body = batch.announcement.body
+    authority = OrganisationFactory(kind=OrgKind.AUTHORITY, name="主管部门", cert_type_letter="",
+                                    institution_code="", province_code="", institution_serial="")
+    type(body).objects.filter(pk=body.pk).update(parent=authority)
+    supervisor = user_with_role(Role.QUALITY_SUPERVISOR, authority, username="qs_cert")
+    admin = user_with_role(Role.BODY_ADMIN, body, username="body_admin_cert")
+    return day, batch, results, supervisor, admin
+
+
+def test_the_deadline_is_a_month_after_the_batch_ends():
+    from types import SimpleNamespace
+
+    class Sessions:
+        def __init__(self, end):
+            self.end = end
+
+        def aggregate(self, **_kw):
+            return {"end": self.end}
+
+    tz = timezone.get_current_timezone()
+    batch = SimpleNamespace(sessions=Sessions(dt.datetime(2026, 1, 31, 17, 0, tzinfo=tz)))
+    assert services.submit_deadline(batch) == dt.date(2026, 2, 28)
+    batch.sessions.end = dt.datetime(2026, 12, 15, 17, 0, tzinfo=tz)
+    assert services.submit_deadline(batch) == dt.date(2027, 1, 15)
+    assert services.deadline_state(batch, today=dt.date(2027, 1, 10)) == "soon"
+    assert services.deadline_state(batch, today=dt.date(2026, 12, 20)) == ""
+    assert services.deadline_state(batch, today=dt.date(2027, 1, 16)) == "overdue"
+
+
+def test_submit_review_and_issue_with_numbers_per_level(passed):
+    day, batch, results, supervisor, admin = passed
+    with pytest.raises(PermissionDenied):
+        services.issue_submit(actor=supervisor, batch_id=batch.pk)
+    issue = services.issue_submit(actor=day.officer, batch_id=batch.pk)
+    with pytest.raises(ValidationError, match="已提交"):
+        services.issue_submit(actor=day.officer, batch_id=batch.pk)
+    with pytest.raises(PermissionDenied):  # the body does not review its own results
+        services.issue_review(actor=admin, issue_id=issue.pk, approve=True)
+    with pytest.raises(ValidationError) as exc:
+        services.issue_review(actor=supervisor, issue_id=issue.pk, approve=False)
+    assert "note" in exc.value.message_dict
+    services.issue_review(actor=supervisor, issue_id=issue.pk, approve=False, note="缺少考场记录，请补充后重新提交")
+    with pytest.raises(ValidationError, match="审核通过后"):
+        services.issue_certificates(actor=admin, issue_id=issue.pk)
+    services.issue_submit(actor=day.officer, batch_id=batch.pk)  # again after the return
+    services.issue_review(actor=supervisor, issue_id=issue.pk, approve=True)
+    with pytest.raises(PermissionDenied):
+        services.issue_certificates(actor=day.officer, issue_id=issue.pk)
+    today = timezone.localdate()
+    with pytest.raises(ValidationError):
+        services.issue_certificates(actor=admin, issue_id=issue.pk, issue_date=today + dt.timedelta(days=1))
+    made = services.issue_certificates(actor=admin, issue_id=issue.pk)
+    assert len(made) == 3 and Certificate.objects.count() == 3
+    parts = [numbering.parse(c.number) for c in made]
+    assert [p.sequence for p in parts] == [1, 2, 3] and {p.level for p in parts} == {4}
+    assert all(c.number.startswith(batch.announcement.body.certificate_prefix + f"{today.year % 100:02d}4")
+               for c in made)
+    bare = Certificate.objects.get(application_id=results[0].application_id)
+    assert bare.trade == "——" and bare.name == results[0].application.full_name
+    others = Certificate.objects.exclude(pk=bare.pk)
+    assert all(c.trade and c.trade != "——" for c in others)
+    assert not Certificate.objects.filter(application_id=results[3].application_id).exists()  # failed
+    assert Notification.objects.filter(subject="职业技能等级证书已核发").count() == 3
+    issue.refresh_from_db()
+    assert issue.status == IssueStatus.ISSUED and issue.issue_date == today
+    with pytest.raises(ValidationError):
+        services.issue_certificates(actor=admin, issue_id=issue.pk)
+    actions = set(AuditEntry.objects.filter(action__startswith="certificates.").values_list("action", flat=True))
+    assert actions == {"certificates.issue.submitted", "certificates.issue.reviewed", "certificates.issued"}
+
+
+def test_a_batch_without_published_passes_cannot_be_submitted(passed):
+    day, batch, *_rest = passed
+    Result.objects.filter(batch=batch).update(passed=False)
+    with pytest.raises(ValidationError, match="没有已发布的合格成绩"):
+        services.issue_submit(actor=day.officer, batch_id=batch.pk)
+
+
+def test_the_console_pages_take_a_batch_from_submission_to_the_certificate_list(client, passed):
+    from django.urls import reverse
+
+    day, batch, _results, supervisor, admin = passed
+    url = reverse("console:certificate_issues")
+    client.force_login(day.officer)
+    page = client.get(url).content.decode()
+    assert batch.name in page and "提交审核" in page and "未提交" in page
+    client.post(reverse("console:certificate_issue_action", args=[batch.pk, "submit"]))
+    client.force_login(supervisor)
+    assert "审核通过" in client.get(url).content.decode()
+    client.post(reverse("console:certificate_issue_action", args=[batch.pk, "approve"]), {"note": ""})
+    client.force_login(admin)
+    response = client.post(reverse("console:certificate_issue_action", args=[batch.pk, "issue"]),
+                           {"issue_date": timezone.localdate().isoformat()})
+    issue = batch.certificate_issue
+    assert response.status_code == 302 and response["Location"] == reverse("console:certificate_list",
+                                                                            args=[issue.pk])
+    listing = client.get(response["Location"]).content.decode()
+    assert all(c.number in listing for c in Certificate.objects.all()) and "——" in listing
