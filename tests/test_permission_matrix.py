@@ -169,6 +169,13 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "exam_api:api-root": (lambda o: {}, everyone(404)),
     "exam_api:openapi-json": (lambda o: {}, everyone(200)),
     "exam_api:openapi-view": (lambda o: {}, everyone(200)),
+    # Public certificate verification (§8.3): open to everyone, limited per client, every lookup logged
+    "public:verify": (lambda o: {}, everyone(200)),
+    "public:certificate_key": (lambda o: {}, everyone(200)),
+    "verify_api:api-root": (lambda o: {}, everyone(404)),
+    "verify_api:certificates": (lambda o: {}, everyone(400)),  # nothing asked
+    "verify_api:openapi-json": (lambda o: {}, everyone(200)),
+    "verify_api:openapi-view": (lambda o: {}, everyone(200)),
     **{f"exam_api:{n}": (lambda o: {}, everyone(401)) for n in ("attempt_view", "time_view", "paper", "answers")},
     "exam_api:save": (lambda o: {}, everyone(401)),  # the same path as answers (POST)
     **{f"exam_api:{n}": (lambda o: {}, everyone(405)) for n in ("login", "submit", "signal")},

@@ -224,6 +224,10 @@ MEDIA_ROOT = VAR_DIR / "protected"
 SKILLCERT_ITEM_KEY = os.environ.get("SKILLCERT_ITEM_KEY", str(VAR_DIR / "keys" / "item.key"))
 # Ed25519 key that signs admission-ticket QR codes; venues verify offline with the public half.
 SKILLCERT_TICKET_KEY = os.environ.get("SKILLCERT_TICKET_KEY", str(VAR_DIR / "keys" / "ticket.key"))
+# Ed25519 key that signs certificates; the public half is published at /.well-known/skillcert-certificate-key.
+SKILLCERT_CERTIFICATE_KEY = os.environ.get("SKILLCERT_CERTIFICATE_KEY", str(VAR_DIR / "keys" / "certificate.key"))
+# Public verification (§8.3): lookups per client address and minute.
+SKILLCERT_VERIFY_PER_MINUTE = int(os.environ.get("SKILLCERT_VERIFY_PER_MINUTE", "20"))
 # The CJK font embedded in every PDF (a TrueType .ttf/.ttc). `make install` fetches WenQuanYi Micro Hei
 # from Debian's archive into var/fonts/; the system's copy is used when that is absent.
 SKILLCERT_PDF_FONT = os.environ.get("SKILLCERT_PDF_FONT", str(PROJECT_DIR / "var" / "fonts" / "wqy-microhei.ttc"))

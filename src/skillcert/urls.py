@@ -2,6 +2,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from skillcert.api.exam import api as exam_api
+from skillcert.api.verify import api as verify_api
 
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
@@ -9,6 +10,7 @@ urlpatterns = [
     path("console/", include("skillcert.console.urls")),
     path("portal/", include("skillcert.portal.urls")),
     path("api/exam/v1/", exam_api.urls),
+    path("api/verify/v1/", verify_api.urls),
     path("api/", include("skillcert.api.urls")),
     path("exam/", include("skillcert.exam.urls")),
     path("", include("skillcert.public.urls")),

@@ -5,45 +5,18 @@ as printed (§8.2.2: "——" where the occupation has no trade)."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from skillcert.accounts.enums import OrgKind, Role
 from skillcert.certificates import numbering, services
 from skillcert.certificates.models import Certificate, IssueStatus
 from skillcert.core.errors import ValidationError
 from skillcert.core.models import AuditEntry, Notification
 from skillcert.grading.models import Result
-from skillcert.registration.models import AnnouncementOffer
-from tests.factories import OrganisationFactory, user_with_role
-from tests.grading.conftest import published_batch
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def passed():
-    """A published batch where three of four candidates passed; one of them sits an offer with no trade; a
-    quality supervisor of the body's supervising authority; the body's admin."""
-    day, batch = published_batch()
-    results = list(Result.objects.filter(batch=batch).select_related("application__offer").order_by("pk"))
-    Result.objects.filter(pk__in=[r.pk for r in results[:3]]).update(passed=True, theory=Decimal(80),
-                                                                       practical=Decimal(75))
-    offer = results[0].application.offer
-    bare, _new = AnnouncementOffer.objects.get_or_create(
-        announcement=offer.announcement, occupation=offer.occupation, trade=None, level=offer.level,
-        defaults={"fee_fen": offer.fee_fen})
-    type(results[0].application).objects.filter(pk=results[0].application_id).update(offer=bare)
-    body = batch.announcement.body
-    authority = OrganisationFactory(kind=OrgKind.AUTHORITY, name="主管部门", cert_type_letter="",
-                                    institution_code="", province_code="", institution_serial="")
-    type(body).objects.filter(pk=body.pk).update(parent=authority)
-    supervisor = user_with_role(Role.QUALITY_SUPERVISOR, authority, username="qs_cert")
-    admin = user_with_role(Role.BODY_ADMIN, body, username="body_admin_cert")
-    return day, batch, results, supervisor, admin
 
 
 def test_the_deadline_is_a_month_after_the_batch_ends():

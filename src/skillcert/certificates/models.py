@@ -65,6 +65,13 @@ class CertificateIssue(models.Model):
         return self.batch.audit_org_id
 
 
+class RevokeReason(models.TextChoices):
+    CHEATING = "cheating", _("事后查实考试作弊")
+    FORGERY = "forgery", _("伪造或变造材料取得")
+    TRANSFER = "transfer", _("转让、出借证书")
+    OTHER = "other", _("其他违规情形")
+
+
 class CertificateStatus(models.TextChoices):
     VALID = "valid", _("有效")
     REVOKED = "revoked", _("已撤销")
@@ -96,10 +103,15 @@ class Certificate(models.Model):
     issue_date = models.DateField(_("发证日期"))
     status = models.CharField(_("状态"), max_length=10, choices=CertificateStatus.choices,
                               default=CertificateStatus.VALID)
+    revoked_at = models.DateField(_("撤销日期"), null=True, blank=True)
+    revoke_reason = models.CharField(_("撤销原因"), max_length=10, choices=RevokeReason.choices, blank=True)
+    replaced_by = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="replaces", verbose_name=_("补发的新证"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["number"]
+        indexes = [models.Index(fields=["id_number", "name"], name="certificate_id_name")]
         verbose_name = _("职业技能等级证书")
         verbose_name_plural = _("职业技能等级证书")
 
@@ -109,3 +121,18 @@ class Certificate(models.Model):
     @property
     def audit_org_id(self) -> int:
         return self.body_id
+
+
+class VerificationLog(models.Model):
+    """Every public lookup (§8.3), hit or miss: when, from where, how — never what was typed."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    method = models.CharField(max_length=8)  # number / id / token
+    found = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["ip", "at"], name="verification_ip_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.method} {self.found}"

@@ -9,4 +9,6 @@ urlpatterns = [
     path("announcements/<int:pk>/", views.announcement_detail, name="announcement_detail"),
     path("announcements/<int:pk>/print.pdf", views.announcement_print, name="announcement_print"),
     path("healthz", views.healthz, name="healthz"),
+    path("verify/", views.verify, name="verify"),
+    path(".well-known/skillcert-certificate-key", views.certificate_key, name="certificate_key"),
 ]

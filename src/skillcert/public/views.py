@@ -53,3 +53,34 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def verify(request: HttpRequest) -> HttpResponse:
+    """证书查询 (§8.3): by number + name, by ID number + name, or by the certificate's QR (``?t=``)."""
+    from skillcert.certificates import verification
+    from skillcert.core.context import client_ip_from_request
+
+    q = request.GET
+    asked = any(q.get(k) for k in ("number", "id_number", "t"))
+    answer, status = None, 200
+    if asked:
+        try:
+            answer = verification.lookup(ip=client_ip_from_request(request), number=q.get("number", ""),
+                                         name=q.get("name", ""), id_number=q.get("id_number", ""),
+                                         token=q.get("t", ""))
+        except verification.TooMany as exc:
+            answer, status = verification.Answer(error=str(exc)), 429
+    return render(request, "public/verify.html", {"answer": answer, "asked": asked, "q": q,
+                                                  "mode": "id" if q.get("id_number") else "number"}, status=status)
+
+
+def certificate_key(request: HttpRequest) -> JsonResponse:
+    """The public half of the certificate signing key (Ed25519), for checking certificates offline."""
+    from skillcert.certificates import signing
+    from skillcert.core.signing import b64
+
+    response = JsonResponse({"alg": "Ed25519", "format": "skillcert.certificate/c1", "key": b64(
+        signing.public_key_bytes()), "payload": list(signing.FIELDS)})
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

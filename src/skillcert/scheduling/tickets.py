@@ -17,15 +17,14 @@ cannot forge them.
 
 from __future__ import annotations
 
-import base64
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
+
+from skillcert.core.signing import b64, ed25519_key, public_bytes, unb64
 
 TICKET_NUMBER_LENGTH = 15
 MAX_BATCHES = 999  # per body and year of numbering
@@ -65,30 +64,15 @@ def _key_path() -> Path:
 
 def private_key() -> Ed25519PrivateKey:
     """Loaded from SKILLCERT_TICKET_KEY; generated there (mode 0600) on first use outside production."""
-    path = _key_path()
-    if not path.exists():
-        if settings.PRODUCTION:
-            raise RuntimeError(f"ticket signing key missing: {path}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        raw = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-    return Ed25519PrivateKey.from_private_bytes(path.read_bytes())
+    return ed25519_key(_key_path(), "ticket")
 
 
 def public_key_bytes() -> bytes:
     """The 32-byte public key handed to venues for offline checks."""
-    return private_key().public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return public_bytes(private_key())
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+_b64, _unb64 = b64, unb64
 
 
 @dataclass(frozen=True)

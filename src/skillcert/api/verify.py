@@ -1,0 +1,60 @@
+"""The public certificate verification API (django-ninja; OpenAPI at /api/verify/v1/openapi.json).
+
+Same rules as the verification page (``certificates/verification.py``): no enumeration, a limit per client
+address and minute (429), every lookup logged. Documented in docs/api.md.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import NinjaAPI, Schema
+from ninja.responses import Status
+
+from skillcert.certificates import verification
+from skillcert.core.context import client_ip_from_request
+
+api = NinjaAPI(title="skillcert certificate verification API", version="1", urls_namespace="verify_api",
+               description="Public verification of vocational skill level certificates (T/QDSF 015—2022 §8.3).")
+
+
+class Record(Schema):
+    number: str
+    name: str
+    id_type: str
+    id_number: str  # masked: region and last four
+    occupation: str
+    trade: str
+    level: str
+    body: str
+    issue_date: str
+    status: str  # valid / revoked / replaced
+    status_label: str
+    revoked_at: str | None = None
+    revoke_reason: str | None = None
+    replaced_by: str | None = None
+
+
+class Answer(Schema):
+    found: bool
+    certificates: list[Record]
+    signature_ok: bool | None = None  # for ?token=: the QR's signature checked against the published key
+    signed: dict | None = None
+    error: str = ""
+
+
+class Error(Schema):
+    error: str
+
+
+@api.get("/certificates", response={200: Answer, 400: Answer, 429: Error}, summary="Verify a certificate")
+def certificates(request: HttpRequest, number: str = "", name: str = "", id_number: str = "", token: str = ""):
+    """Look up by ``number`` + ``name``, by ``id_number`` + ``name``, or by the QR ``token``. A miss answers
+    ``found: false`` whatever was wrong."""
+    try:
+        answer = verification.lookup(ip=client_ip_from_request(request), number=number, name=name,
+                                     id_number=id_number, token=token)
+    except verification.TooMany as exc:
+        return Status(429, {"error": str(exc)})
+    body = {"found": bool(answer.certificates), "certificates": answer.certificates, "error": answer.error,
+            "signature_ok": answer.signature_ok, "signed": answer.signed}
+    return Status(400 if answer.error else 200, body)

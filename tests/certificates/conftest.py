@@ -1,0 +1,46 @@
+"""Certificate fixtures: a published batch with passing results, and its certificates issued."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from skillcert.accounts.enums import OrgKind, Role
+from skillcert.grading.models import Result
+from skillcert.registration.models import AnnouncementOffer
+from tests.factories import OrganisationFactory, user_with_role
+from tests.grading.conftest import published_batch
+
+
+@pytest.fixture
+def passed():
+    """A published batch where three of four candidates passed; one of them sits an offer with no trade; a
+    quality supervisor of the body's supervising authority; the body's admin."""
+    day, batch = published_batch()
+    results = list(Result.objects.filter(batch=batch).select_related("application__offer").order_by("pk"))
+    Result.objects.filter(pk__in=[r.pk for r in results[:3]]).update(passed=True, theory=Decimal(80),
+                                                                       practical=Decimal(75))
+    offer = results[0].application.offer
+    bare, _new = AnnouncementOffer.objects.get_or_create(
+        announcement=offer.announcement, occupation=offer.occupation, trade=None, level=offer.level,
+        defaults={"fee_fen": offer.fee_fen})
+    type(results[0].application).objects.filter(pk=results[0].application_id).update(offer=bare)
+    body = batch.announcement.body
+    authority = OrganisationFactory(kind=OrgKind.AUTHORITY, name="主管部门", cert_type_letter="",
+                                    institution_code="", province_code="", institution_serial="")
+    type(body).objects.filter(pk=body.pk).update(parent=authority)
+    supervisor = user_with_role(Role.QUALITY_SUPERVISOR, authority, username="qs_cert")
+    admin = user_with_role(Role.BODY_ADMIN, body, username="body_admin_cert")
+    return day, batch, results, supervisor, admin
+
+
+@pytest.fixture
+def issued(passed):
+    """The passing results' certificates, submitted, approved and issued today: (certificates, passed)."""
+    from skillcert.certificates import services
+
+    day, batch, _results, supervisor, admin = passed
+    issue = services.issue_submit(actor=day.officer, batch_id=batch.pk)
+    services.issue_review(actor=supervisor, issue_id=issue.pk, approve=True)
+    return services.issue_certificates(actor=admin, issue_id=issue.pk), passed
