@@ -15,6 +15,10 @@ from tests.grading.conftest import published_batch
 
 @pytest.fixture
 def passed():
+    return passed_batch()
+
+
+def passed_batch():
     """A published batch where three of four candidates passed; one of them sits an offer with no trade; a
     quality supervisor of the body's supervising authority; the body's admin."""
     day, batch = published_batch()
@@ -37,6 +41,10 @@ def passed():
 
 @pytest.fixture
 def issued(passed):
+    return issued_certificates(passed)
+
+
+def issued_certificates(passed):
     """The passing results' certificates, submitted, approved and issued today: (certificates, passed)."""
     from skillcert.certificates import services
 
