@@ -107,6 +107,7 @@ class Certificate(models.Model):
     revoke_reason = models.CharField(_("撤销原因"), max_length=10, choices=RevokeReason.choices, blank=True)
     replaced_by = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
                                        related_name="replaces", verbose_name=_("补发的新证"))
+    is_reissue = models.BooleanField(_("补发"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -136,3 +137,61 @@ class VerificationLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.method} {self.found}"
+
+
+class RequestKind(models.TextChoices):
+    REISSUE = "reissue", _("补发")
+    REVOKE = "revoke", _("撤销")
+
+
+class ReissueReason(models.TextChoices):
+    LOSS = "loss", _("遗失")
+    DAMAGE = "damage", _("损坏")
+    WRONG = "wrong", _("证书信息错误")
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("已驳回")
+
+
+class CertificateRequest(models.Model):
+    """补发 (§8.2.4.1) or 撤销 (§6.8.2, §8.4.2) of one certificate: asked with the reason and the evidence, decided
+    by a second person; a damaged or wrong certificate is recorded as recalled when its replacement is issued."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="requests")
+    kind = models.CharField(_("类别"), max_length=8, choices=RequestKind.choices)
+    reason = models.CharField(_("原因"), max_length=10)  # ReissueReason or RevokeReason
+    detail = models.CharField(_("情况说明与证据"), max_length=1000)
+    id_checked = models.BooleanField(_("已核验身份证原件"), default=False)
+    bar_until = models.DateField(_("诚信记录截止日期"), null=True, blank=True)  # revocation: None = 长期
+    status = models.CharField(_("状态"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("申请人"))
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("审批人"))
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    recalled = models.BooleanField(_("旧证已收回"), default=False)
+    new_certificate = models.OneToOneField(Certificate, null=True, blank=True, on_delete=models.PROTECT,
+                                           related_name="+", verbose_name=_("新证"))
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [models.CheckConstraint(condition=~models.Q(decided_by=models.F("requested_by")),
+                                              name="certificate_request_second_person")]
+        verbose_name = _("证书补发与撤销")
+        verbose_name_plural = _("证书补发与撤销")
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id} {self.kind}: {self.status}"
+
+    @property
+    def reason_label(self) -> str:
+        choices = ReissueReason if self.kind == RequestKind.REISSUE else RevokeReason
+        return str(choices(self.reason).label) if self.reason in choices.values else self.reason
+
+    @property
+    def audit_org_id(self) -> int:
+        return self.certificate.body_id

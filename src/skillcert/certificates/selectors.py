@@ -49,3 +49,7 @@ def issue_get_for_user(user, pk: int) -> CertificateIssue:
                              or services.reviews(user, issue.batch)):
         raise Http404
     return issue
+
+
+def is_office(user, issue: CertificateIssue) -> bool:
+    return accounts_rules.has_role(user, *OFFICE, org=issue.batch.announcement.body_id)

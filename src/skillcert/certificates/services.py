@@ -16,7 +16,18 @@ from skillcert.core import audit
 from skillcert.core.errors import ValidationError
 
 from . import numbering
-from .models import Certificate, CertificateIssue, CertificateSequence, IssueStatus
+from .models import (
+    Certificate,
+    CertificateIssue,
+    CertificateRequest,
+    CertificateSequence,
+    CertificateStatus,
+    IssueStatus,
+    ReissueReason,
+    RequestKind,
+    RequestStatus,
+    RevokeReason,
+)
 
 
 def allocate_numbers(*, body, year: int, level: int, count: int = 1) -> list[str]:
@@ -132,12 +143,25 @@ def issue_review(*, actor, issue_id: int, approve: bool, note: str = "") -> Cert
     return issue
 
 
+def _certificate(number: str, issue: CertificateIssue, result, day: dt.date, **extra) -> Certificate:
+    """The content as printed (§8.2.2.1), from the application and the catalogue as they are now."""
+    from skillcert.accounts.enums import IdType
+
+    app, offer, body = result.application, result.application.offer, issue.batch.announcement.body
+    return Certificate(
+        number=number, issue=issue, body=body, result=result, application=app, holder=app.candidate,
+        name=app.full_name, id_type=str(IdType(app.id_type).label) if app.id_type in IdType.values else app.id_type,
+        id_number=app.id_number, occupation=offer.occupation.name, occupation_code=offer.occupation.code,
+        trade=trade_label(offer.trade), level=offer.level.name, level_number=offer.level.number,
+        body_name=body.name, issue_date=day, **extra)
+
+
 @transaction.atomic
 def issue_certificates(*, actor, issue_id: int, issue_date: dt.date | None = None) -> list[Certificate]:
     """核发: one certificate per published passing result of an approved batch, numbered per level in one
     transaction (§8.1.1), the content as it will be printed (§8.2.2); the holders are told."""
     from skillcert.accounts import rules as accounts_rules
-    from skillcert.accounts.enums import IdType, Role
+    from skillcert.accounts.enums import Role
     from skillcert.core.notify import notify
 
     issue = CertificateIssue.objects.select_for_update().select_related("batch__announcement__body").get(pk=issue_id)
@@ -156,13 +180,7 @@ def issue_certificates(*, actor, issue_id: int, issue_date: dt.date | None = Non
     for level, rows in sorted(by_level.items()):
         numbers = allocate_numbers(body=body, year=day.year, level=level, count=len(rows))
         for number, result in zip(numbers, rows, strict=True):
-            app, offer = result.application, result.application.offer
-            made.append(Certificate(
-                number=number, issue=issue, body=body, result=result, application=app, holder=app.candidate,
-                name=app.full_name, id_type=str(IdType(app.id_type).label) if app.id_type in IdType.values
-                else app.id_type, id_number=app.id_number, occupation=offer.occupation.name,
-                occupation_code=offer.occupation.code, trade=trade_label(offer.trade),
-                level=offer.level.name, level_number=level, body_name=body.name, issue_date=day))
+            made.append(_certificate(number, issue, result, day))
     Certificate.objects.bulk_create(made)
     issue.status, issue.issued_by, issue.issued_at, issue.issue_date = IssueStatus.ISSUED, actor, timezone.now(), day
     issue.save(update_fields=["status", "issued_by", "issued_at", "issue_date"])
@@ -173,3 +191,101 @@ def issue_certificates(*, actor, issue_id: int, issue_date: dt.date | None = Non
                  data={"count": len(made), "issue_date": day.isoformat(),
                        "numbers": [made[0].number, made[-1].number] if made else []})
     return made
+
+
+
+# --- 补发 and 撤销 (§8.2.4.1, §6.8.2, §8.4.2) ------------------------------------------------------------------
+
+def _office_of(actor, cert: Certificate) -> None:
+    from skillcert.accounts import rules as accounts_rules
+    from skillcert.accounts.enums import Role
+
+    if not accounts_rules.has_role(actor, Role.BODY_ADMIN, Role.EXAM_AFFAIRS, org=cert.body_id):
+        raise PermissionDenied(_("只有发证机构的考务人员或机构管理员可以办理。"))
+
+
+@transaction.atomic
+def request_reissue(*, actor, certificate_id: int, reason: str, detail: str, id_checked: bool) -> CertificateRequest:
+    """补发: the holder applied in person with the original ID card (§8.2.4.1); decided by a second person."""
+    cert = Certificate.objects.select_for_update().get(pk=certificate_id)
+    _office_of(actor, cert)
+    if reason not in ReissueReason.values:
+        raise ValidationError({"reason": _("请选择补发原因。")})
+    if not id_checked:
+        raise ValidationError({"id_checked": _("补发须由持证人持身份证原件办理，请先核验。")})
+    return _request(actor, cert, RequestKind.REISSUE, reason, detail, id_checked=True)
+
+
+@transaction.atomic
+def request_revoke(*, actor, certificate_id: int, reason: str, detail: str,
+                   bar_until: dt.date | None = None) -> CertificateRequest:
+    """撤销 with the reason and the evidence (§6.8.2, §8.4.2); decided by a second person."""
+    cert = Certificate.objects.select_for_update().get(pk=certificate_id)
+    _office_of(actor, cert)
+    if reason not in RevokeReason.values:
+        raise ValidationError({"reason": _("请选择撤销原因。")})
+    if bar_until is not None and bar_until < timezone.localdate():
+        raise ValidationError({"bar_until": _("诚信记录截止日期不能早于今天。")})
+    return _request(actor, cert, RequestKind.REVOKE, reason, detail, bar_until=bar_until)
+
+
+def _request(actor, cert: Certificate, kind: str, reason: str, detail: str, **extra) -> CertificateRequest:
+    if cert.status != CertificateStatus.VALID:
+        raise ValidationError(_("该证书已%(s)s，不能再办理。") % {"s": cert.get_status_display()})
+    if not detail.strip():
+        raise ValidationError({"detail": _("请写明情况和证据。")})
+    if cert.requests.filter(status=RequestStatus.PENDING).exists():
+        raise ValidationError(_("该证书已有待审批的申请。"))
+    req = CertificateRequest.objects.create(certificate=cert, kind=kind, reason=reason, detail=detail.strip()[:1000],
+                                            requested_by=actor, **extra)
+    audit.record(actor, f"certificates.{kind}.requested", target=req,
+                 data={"number": cert.number, "reason": reason, "detail": req.detail})
+    return req
+
+
+_BAR_REASON = {RevokeReason.CHEATING: "cheating", RevokeReason.FORGERY: "forged_information",
+               RevokeReason.TRANSFER: "certificate_fraud", RevokeReason.OTHER: "certificate_fraud"}
+
+
+@transaction.atomic
+def request_decide(*, actor, request_id: int, approve: bool) -> CertificateRequest:
+    """The second person approves — the replacement is issued (the old one replaced, and recalled when damaged or
+    wrong), or the certificate is revoked at once and the holder's integrity record written — or rejects."""
+    from skillcert.accounts import rules as accounts_rules
+    from skillcert.accounts.enums import Role
+    from skillcert.core.notify import notify
+    from skillcert.integrity.services import bar_record
+
+    req = CertificateRequest.objects.select_for_update().select_related(
+        "certificate__issue__batch__announcement__body", "certificate__result__application").get(pk=request_id)
+    cert = req.certificate
+    if not accounts_rules.has_role(actor, Role.BODY_ADMIN, org=cert.body_id):
+        raise PermissionDenied(_("补发和撤销由发证机构的机构管理员审批。"))
+    if actor.pk == req.requested_by_id:
+        raise PermissionDenied(_("须由申请人以外的另一人审批。"))
+    if req.status != RequestStatus.PENDING:
+        raise ValidationError(_("该申请已处理。"))
+    req.status = RequestStatus.APPROVED if approve else RequestStatus.REJECTED
+    req.decided_by, req.decided_at = actor, timezone.now()
+    today = timezone.localdate()
+    if approve and req.kind == RequestKind.REISSUE:
+        (number,) = allocate_numbers(body=cert.body, year=today.year, level=cert.level_number)
+        new = _certificate(number, cert.issue, cert.result, today, is_reissue=True)
+        new.save()
+        Certificate.objects.filter(pk=cert.pk).update(status=CertificateStatus.REPLACED, replaced_by=new)
+        req.new_certificate, req.recalled = new, req.reason in (ReissueReason.DAMAGE, ReissueReason.WRONG)
+        notify(cert.holder, _("证书已补发"), _("您的证书已补发，新证书编号 %(n)s。") % {"n": number})
+    elif approve:
+        Certificate.objects.filter(pk=cert.pk).update(status=CertificateStatus.REVOKED, revoked_at=today,
+                                                      revoke_reason=req.reason)
+        app = cert.result.application
+        bar_record(actor=actor, body=cert.body, id_type=app.id_type, id_number=cert.id_number, full_name=cert.name,
+                   reason=_BAR_REASON[req.reason], starts_on=today, ends_on=req.bar_until,
+                   details=_("撤销证书 %(n)s：%(d)s") % {"n": cert.number, "d": req.detail})
+        notify(cert.holder, _("证书已撤销"), _("您的证书 %(n)s 已被撤销（%(r)s）。") % {
+            "n": cert.number, "r": RevokeReason(req.reason).label})
+    req.save(update_fields=["status", "decided_by", "decided_at", "new_certificate", "recalled"])
+    audit.record(actor, f"certificates.{req.kind}.decided", target=req,
+                 data={"approved": approve, "number": cert.number,
+                       "new": req.new_certificate.number if req.new_certificate else None, "recalled": req.recalled})
+    return req

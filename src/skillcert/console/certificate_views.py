@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from skillcert.certificates import selectors, services
+from skillcert.certificates.models import CertificateRequest, ReissueReason, RevokeReason
 
 from .itembank_views import _attempt
 from .views import staff_required
@@ -52,6 +53,38 @@ def certificate_issue_action(request: HttpRequest, batch_pk: int, action: str) -
 
 @staff_required(selectors.uses_certificates)
 def certificate_list(request: HttpRequest, pk: int) -> HttpResponse:
+    """The certificates of an issue, with 补发 and 撤销 (asked by the office, decided by another body admin)."""
     issue = selectors.issue_get_for_user(request.user, pk)
+    if request.method == "POST":
+        action, user, post = request.POST.get("action"), request.user, request.POST
+        cert_id = int(post.get("certificate") or 0)
+        if not issue.certificates.filter(pk=cert_id).exists() and action in ("reissue", "revoke"):
+            raise Http404
+        if action == "reissue":
+            _attempt(request, services.request_reissue, _("补发申请已提交，待另一人审批。"), actor=user,
+                     certificate_id=cert_id, reason=post.get("reason", ""), detail=post.get("detail", ""),
+                     id_checked=bool(post.get("id_checked")))
+        elif action == "revoke":
+            raw = post.get("bar_until", "")
+            try:
+                until = dt.date.fromisoformat(raw) if raw else None
+            except ValueError:
+                until = dt.date.min  # refused by the service with the field named
+            _attempt(request, services.request_revoke, _("撤销申请已提交，待另一人审批。"), actor=user,
+                     certificate_id=cert_id, reason=post.get("reason", ""), detail=post.get("detail", ""),
+                     bar_until=until)
+        elif action in ("approve", "reject"):
+            req = CertificateRequest.objects.filter(pk=int(post.get("request") or 0), certificate__issue=issue).first()
+            if req is None:
+                raise Http404
+            _attempt(request, services.request_decide, _("已审批。"), actor=user, request_id=req.pk,
+                     approve=action == "approve")
+        else:
+            raise Http404
+        return redirect("console:certificate_list", issue.pk)
     return render(request, "console/certificates/list.html", {
-        "issue": issue, "certificates": list(issue.certificates.order_by("number"))})
+        "issue": issue, "certificates": list(issue.certificates.select_related("replaced_by").order_by("number")),
+        "requests": list(CertificateRequest.objects.filter(certificate__issue=issue).select_related(
+            "certificate", "requested_by", "decided_by", "new_certificate")),
+        "office": selectors.is_office(request.user, issue), "reissue_reasons": ReissueReason.choices,
+        "revoke_reasons": RevokeReason.choices})
