@@ -197,6 +197,9 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
                                                   OTHER_BODY_ADMIN], ok=405)),
     "console:certificate_list": (lambda o: {"pk": o["cert_issue"].pk},
                                  allowed([*GRADING, Role.QUALITY_SUPERVISOR, Role.PLATFORM_ADMIN], out_of_scope=404)),
+    "console:certificate_pdf": (lambda o: {"pk": o["cert_issue"].pk, "kind": "paper"},
+                                allowed(GRADING, out_of_scope=404) | {Role.QUALITY_SUPERVISOR: 404,
+                                                                     Role.PLATFORM_ADMIN: 404}),
     "console:grading_sheets": (lambda o: {"paper_pk": o["sheet_paper"].pk},
                                 allowed(GRADING, out_of_scope=404)),
     "console:grading_run": (lambda o: {"pk": o["run"].pk}, allowed(GRADING, out_of_scope=404)),
@@ -451,6 +454,16 @@ def _paper_objects(world, objects, principals, member) -> dict:
 
     cert_issue = CertificateIssue.objects.create(batch=session.batch, submitted_by=officer,
                                                  submitted_at=timezone.now(), status="issued")
+    from skillcert.certificates.models import Certificate
+    from skillcert.grading.models import Result
+
+    app = objects["app"]
+    result = Result.objects.create(batch=session.batch, application=app)  # a draft: the results API stays 409
+    Certificate.objects.create(number="S100037000001264000001", issue=cert_issue, body=session.batch.announcement.body,
+                               result=result, application=app, holder=app.candidate, name=app.full_name,
+                               id_type="居民身份证", id_number=app.id_number, occupation="碳排放管理员",
+                               occupation_code="4-09-07-04", trade="——", level="中级工", level_number=4,
+                               body_name="matrix", issue_date=timezone.localdate())
     return {"cert_issue": cert_issue, "review_panel": review_panel, "sheet_paper": sheet_paper, "paper": paper,
             "paper_item": PaperItem.objects.filter(form__paper=paper).first(),
             "custody_event": event, "custody_party": event.parties.get(user=member),

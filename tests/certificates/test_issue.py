@@ -108,3 +108,35 @@ def test_the_console_pages_take_a_batch_from_submission_to_the_certificate_list(
                                                                             args=[issue.pk])
     listing = client.get(response["Location"]).content.decode()
     assert all(c.number in listing for c in Certificate.objects.all()) and "——" in listing
+
+
+def test_the_certificate_prints_its_content_and_a_qr_that_verifies(client, issued):
+    """§8.2.2: the content printed, "——" for no trade, a long name on two lines; the QR opens the check page with the
+    signed payload."""
+    from django.urls import reverse
+
+    from skillcert.certificates import documents, signing
+    from tests.factories import pdf_text
+
+    certs, (day, batch, _results, _supervisor, _admin) = issued
+    url = reverse("console:certificate_pdf", args=[batch.certificate_issue.pk, "electronic"])
+    client.force_login(day.officer)
+    response = client.get(url, {"certificate": certs[0].pk})
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    from pathlib import Path
+
+    artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"  # for a person to look at
+    artifacts.mkdir(exist_ok=True)
+    (artifacts / "certificate-electronic.pdf").write_bytes(response.content)
+    text = pdf_text(response.content).replace("\n", "")
+    assert certs[0].number in text and "——" in text and certs[0].name in text and "电子证书" in text
+    assert AuditEntry.objects.filter(action="certificates.printed").count() == 1
+    paper = client.get(reverse("console:certificate_pdf", args=[batch.certificate_issue.pk, "paper"])).content
+    assert all(c.number in pdf_text(paper) for c in certs)
+    from skillcert.core.pdf import cjk_font
+
+    long = "碳排放管理员（温室气体排放核算、核查与碳资产管理综合应用方向）" * 2
+    assert len(documents.lines(long, cjk_font(), 14, 300)) == 2
+    token = signing.sign(certs[0])
+    assert documents.verify_url(token).endswith("/verify/?t=" + token)
+

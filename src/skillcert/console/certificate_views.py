@@ -88,3 +88,31 @@ def certificate_list(request: HttpRequest, pk: int) -> HttpResponse:
             "certificate", "requested_by", "decided_by", "new_certificate")),
         "office": selectors.is_office(request.user, issue), "reissue_reasons": ReissueReason.choices,
         "revoke_reasons": RevokeReason.choices})
+
+
+@staff_required(selectors.uses_certificates)
+def certificate_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """The paper (print on the body's stock) or electronic certificate(s) of an issue; every print is audited."""
+    from django.db import transaction
+
+    from skillcert.certificates.documents import certificate_pdf as render_pdf
+    from skillcert.core import audit
+
+    issue = selectors.issue_get_for_user(request.user, pk)
+    if kind not in ("paper", "electronic") or not selectors.is_office(request.user, issue):
+        raise Http404
+    certs = issue.certificates.select_related("holder__candidate_profile").order_by("number")
+    one = request.GET.get("certificate", "")
+    if one.isdigit():
+        certs = certs.filter(pk=int(one))
+    certs = list(certs)
+    if not certs:
+        raise Http404
+    data = render_pdf(certs, electronic=kind == "electronic")
+    with transaction.atomic():
+        audit.record(request.user, "certificates.printed", target=issue,
+                     data={"kind": kind, "count": len(certs), "numbers": [certs[0].number, certs[-1].number]})
+    response = HttpResponse(data, content_type="application/pdf")
+    name = certs[0].number if len(certs) == 1 else f"certificates-{issue.pk}"
+    response["Content-Disposition"] = f'attachment; filename="{name}-{kind}.pdf"'
+    return response

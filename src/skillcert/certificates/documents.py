@@ -1,0 +1,114 @@
+"""The certificate as printed (§8.2): A4 landscape, the content of §8.2.2.1 printed, never handwritten (§8.2.3.2):
+name, ID type and number, occupation, trade ("——" when none, §8.2.2.2), level, number, QR code, body, date of
+issue, the photo printed on the page; a long occupation or trade name goes on two lines.
+
+The paper certificate is drawn for the body's blank stock; the electronic one is the same page with the words
+电子证书 and the QR code that carries the signed payload (``signing.py``), so it verifies online and offline.
+"""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from skillcert.core.pdf import cjk_font, draw_qr
+from skillcert.scheduling.documents import _photo
+
+from . import signing
+from .models import Certificate
+
+
+def lines(text: str, font: str, size: float, width: float, most: int = 2) -> list[str]:
+    """``text`` broken into at most ``most`` lines of ``width`` points (§8.2.2.2: a long name on two lines); the
+    last line is shrunk to fit rather than cut."""
+    out, current = [], ""
+    for ch in text:
+        if stringWidth(current + ch, font, size) > width and current and len(out) < most - 1:
+            out.append(current)
+            current = ""
+        current += ch
+    return [*out, current] if current or not out else out
+
+
+def verify_url(token: str) -> str:
+    return f"{settings.SKILLCERT_SITE_URL}/verify/?{urlencode({'t': token})}"
+
+
+def draw(c: Canvas, cert: Certificate, *, electronic: bool, key=None) -> None:
+    font = cjk_font()
+    w, h = landscape(A4)
+    c.setTitle(_("职业技能等级证书") + " " + cert.number)
+    c.setStrokeColor(colors.HexColor("#0f6b4f"))
+    c.setLineWidth(2)
+    c.rect(12 * mm, 12 * mm, w - 24 * mm, h - 24 * mm)
+    c.setFont(font, 26)
+    c.drawCentredString(w / 2, h - 38 * mm, _("职业技能等级证书"))
+    if cert.is_reissue:
+        c.setFont(font, 12)
+        c.drawString(w - 40 * mm, h - 30 * mm, _("（补发）"))
+    if electronic:
+        c.setFont(font, 11)
+        c.setFillColor(colors.HexColor("#0f6b4f"))
+        c.drawCentredString(w / 2, h - 46 * mm, _("电子证书 · 扫描二维码核验"))
+        c.setFillColor(colors.black)
+    # Photo, printed (§8.2.3.2), 30 × 40 mm, top left.
+    left, top = 30 * mm, h - 58 * mm
+    profile = getattr(cert.holder, "candidate_profile", None)
+    photo = _photo(profile.photo) if profile is not None and profile.photo else None
+    if photo is not None:
+        c.drawImage(photo, left, top - 40 * mm, 30 * mm, 40 * mm, preserveAspectRatio=True, anchor="c")
+    c.setStrokeColor(colors.grey)
+    c.setLineWidth(0.5)
+    c.rect(left, top - 40 * mm, 30 * mm, 40 * mm)
+    rows = [(_("姓名"), cert.name), (_("证件类型"), cert.id_type), (_("证件号码"), cert.id_number),
+            (_("职业名称"), cert.occupation), (_("工种名称"), cert.trade), (_("职业技能等级"), cert.level),
+            (_("证书编号"), cert.number)]
+    x_label, x_value, width = 75 * mm, 110 * mm, w - 110 * mm - 80 * mm
+    y = top - 4 * mm
+    for label, value in rows:
+        c.setFont(font, 11)
+        c.setFillColor(colors.HexColor("#52606d"))
+        c.drawString(x_label, y, label)
+        c.setFillColor(colors.black)
+        parts = lines(value, font, 14, width)
+        for i, part in enumerate(parts):
+            size = 14
+            while stringWidth(part, font, size) > width and size > 7:
+                size -= 0.5
+            c.setFont(font, size)
+            c.drawString(x_value, y - i * 6.5 * mm, part)
+        y -= (9 + 6.5 * (len(parts) - 1)) * mm
+    # QR (right), the body and the date (bottom right); the seal goes over the body's name (§8.2.3.3).
+    qr = 42 * mm
+    token = signing.sign(cert, key)
+    draw_qr(c, verify_url(token), w - 30 * mm - qr, top - qr, qr)
+    c.setFont(font, 9)
+    c.drawCentredString(w - 30 * mm - qr / 2, top - qr - 5 * mm, _("扫码查询与核验"))
+    c.setFont(font, 13)
+    c.drawRightString(w - 30 * mm, 40 * mm, cert.body_name)
+    c.drawRightString(w - 30 * mm, 31 * mm, _("发证日期：%(y)s年%(m)s月%(d)s日") % {
+        "y": cert.issue_date.year, "m": cert.issue_date.month, "d": cert.issue_date.day})
+    c.setFont(font, 8)
+    c.setFillColor(colors.HexColor("#52606d"))
+    url = f"{settings.SKILLCERT_SITE_URL}/verify/"
+    c.drawString(20 * mm, 17 * mm, _("本证书可在 %(url)s 查询核验。") % {"url": url})
+    c.setFillColor(colors.black)
+
+
+def certificate_pdf(certs: list[Certificate], *, electronic: bool) -> bytes:
+    buffer = io.BytesIO()
+    c = Canvas(buffer, pagesize=landscape(A4))
+    key = signing.private_key()
+    for cert in certs:
+        draw(c, cert, electronic=electronic, key=key)
+        c.showPage()
+    c.save()
+    return buffer.getvalue()
