@@ -130,6 +130,7 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
                               allowed(REG)),
     # Scheduling (§6.2, §6.4.1)
     "portal:ticket_pdf": (lambda o: {"pk": o["ticket"].pk}, allowed(CAND)),
+    "portal:certificate_pdf": (lambda o: {"pk": o["certificate"].pk}, allowed(CAND)),  # the holder's own only
     "console:venue_list": (lambda o: {}, allowed(REG)),
     "console:venue_detail": (lambda o: {"pk": o["venue"].pk}, allowed(REG, out_of_scope=404)),
     "console:room_create": (lambda o: {"venue_pk": o["venue"].pk}, allowed(REG, out_of_scope=404)),
@@ -459,12 +460,13 @@ def _paper_objects(world, objects, principals, member) -> dict:
 
     app = objects["app"]
     result = Result.objects.create(batch=session.batch, application=app)  # a draft: the results API stays 409
-    Certificate.objects.create(number="S100037000001264000001", issue=cert_issue, body=session.batch.announcement.body,
-                               result=result, application=app, holder=app.candidate, name=app.full_name,
-                               id_type="居民身份证", id_number=app.id_number, occupation="碳排放管理员",
-                               occupation_code="4-09-07-04", trade="——", level="中级工", level_number=4,
-                               body_name="matrix", issue_date=timezone.localdate())
-    return {"cert_issue": cert_issue, "review_panel": review_panel, "sheet_paper": sheet_paper, "paper": paper,
+    certificate = Certificate.objects.create(
+        number="S100037000001264000001", issue=cert_issue, body=session.batch.announcement.body, result=result,
+        application=app, holder=app.candidate, name=app.full_name, id_type="居民身份证", id_number=app.id_number,
+        occupation="碳排放管理员", occupation_code="4-09-07-04", trade="——", level="中级工", level_number=4,
+        body_name="matrix", issue_date=timezone.localdate())
+    return {"certificate": certificate, "cert_issue": cert_issue, "review_panel": review_panel,
+            "sheet_paper": sheet_paper, "paper": paper,
             "paper_item": PaperItem.objects.filter(form__paper=paper).first(),
             "custody_event": event, "custody_party": event.parties.get(user=member),
             "discrepancy": event.discrepancy, "run": run, "marking_task": task, "panel": panel}

@@ -140,3 +140,21 @@ def test_the_certificate_prints_its_content_and_a_qr_that_verifies(client, issue
     token = signing.sign(certs[0])
     assert documents.verify_url(token).endswith("/verify/?t=" + token)
 
+
+
+def test_the_holder_downloads_their_own_electronic_certificate_only(client, issued):
+    from django.urls import reverse
+
+    from tests.factories import pdf_text
+
+    certs, _passed = issued
+    mine, theirs = certs[0], certs[1]
+    client.force_login(mine.holder)
+    page = client.get(reverse("portal:home")).content.decode()
+    assert 'id="my-certificates"' in page and mine.number in page and theirs.number not in page
+    response = client.get(reverse("portal:certificate_pdf", args=[mine.pk]))
+    assert response.status_code == 200 and mine.number in pdf_text(response.content)
+    assert client.get(reverse("portal:certificate_pdf", args=[theirs.pk])).status_code == 404
+    Certificate.objects.filter(pk=mine.pk).update(status="revoked")
+    assert client.get(reverse("portal:certificate_pdf", args=[mine.pk])).status_code == 404
+    assert AuditEntry.objects.filter(action="certificates.downloaded").count() == 1

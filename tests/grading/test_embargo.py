@@ -25,7 +25,7 @@ def _candidate_pages(app) -> list[str]:
     """Every GET page of the candidate-facing faces (portal, public), with the candidate's own objects."""
     kwargs = {"application_detail": {"pk": app.pk}, "application_withdraw": None, "apply": None,
               "announcement_detail": {"pk": app.announcement_id}, "announcement_print": {"pk": app.announcement_id},
-              "certificate_delete": None, "result_recheck": None}
+              "certificate_delete": None, "result_recheck": None, "certificate_pdf": None}
     doc = ApplicationDocument.objects.filter(application=app).first()
     kwargs["document"] = {"pk": doc.pk} if doc else None
     ticket = AdmissionTicket.objects.filter(application=app).first()

@@ -16,6 +16,7 @@ urlpatterns = [
     path("applications/<int:pk>/", views.application_detail, name="application_detail"),
     path("applications/<int:pk>/withdraw/", views.application_withdraw, name="application_withdraw"),
     path("applications/<int:pk>/recheck/", views.result_recheck, name="result_recheck"),
+    path("certificates/<int:pk>.pdf", views.certificate_pdf, name="certificate_pdf"),
     path("documents/<int:pk>/", views.document, name="document"),
     path("notifications/", views.notifications, name="notifications"),
     path("tickets/<int:pk>.pdf", views.ticket_pdf, name="ticket_pdf"),

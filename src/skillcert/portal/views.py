@@ -57,7 +57,33 @@ def home(request: HttpRequest) -> HttpResponse:
         context["applications"] = selectors.candidate_applications(request.user)
         context["unread"] = Notification.objects.filter(user=request.user, read_at__isnull=True)[:5]
         context["tickets"] = _tickets_with_sessions(request.user)
+        from skillcert.certificates.models import Certificate
+
+        context["certificates"] = list(Certificate.objects.filter(holder=request.user).select_related(
+            "replaced_by").order_by("-issue_date", "number"))
     return render(request, "portal/home.html", context)
+
+
+@candidate_required
+def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The holder's own electronic certificate (§8.2.1), with the signed QR; a revoked or replaced one is not
+    handed out."""
+    from django.db import transaction
+
+    from skillcert.certificates.documents import certificate_pdf as render_pdf
+    from skillcert.certificates.models import Certificate, CertificateStatus
+    from skillcert.core import audit
+
+    cert = (Certificate.objects.select_related("holder__candidate_profile")
+            .filter(pk=pk, holder=request.user, status=CertificateStatus.VALID).first())
+    if cert is None:
+        raise Http404
+    data = render_pdf([cert], electronic=True)
+    with transaction.atomic():
+        audit.record(request.user, "certificates.downloaded", target=cert, data={"number": cert.number})
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{cert.number}.pdf"'
+    return response
 
 
 def _tickets_with_sessions(user) -> list:
