@@ -158,3 +158,28 @@ def test_the_holder_downloads_their_own_electronic_certificate_only(client, issu
     Certificate.objects.filter(pk=mine.pk).update(status="revoked")
     assert client.get(reverse("portal:certificate_pdf", args=[mine.pk])).status_code == 404
     assert AuditEntry.objects.filter(action="certificates.downloaded").count() == 1
+
+
+def test_the_certificate_roster_as_excel_and_pdf(client, issued):
+    """证书花名册 (§9.1 f): every certificate of the issue, reissues marked; downloads audited."""
+    import io
+
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    from tests.factories import pdf_text
+
+    certs, (day, batch, _results, _supervisor, _admin) = issued
+    issue = batch.certificate_issue
+    client.force_login(day.officer)
+    data = client.get(reverse("console:certificate_roster", args=[issue.pk, "xlsx"])).content
+    rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+    assert rows[0][1] == "证书编号" and {r[1] for r in rows[1:]} == {c.number for c in certs}
+    assert {r[6] for r in rows[1:]} >= {"——"}
+    pdf = client.get(reverse("console:certificate_roster", args=[issue.pk, "pdf"])).content
+    from pathlib import Path
+
+    (Path(__file__).resolve().parents[2] / "test-artifacts" / "certificate-roster.pdf").write_bytes(pdf)
+    text = pdf_text(pdf).replace("\n", "")
+    assert all(c.number in text for c in certs) and "证书花名册" in text
+    assert AuditEntry.objects.filter(action="certificates.roster.downloaded").count() == 2

@@ -112,3 +112,42 @@ def certificate_pdf(certs: list[Certificate], *, electronic: bool) -> bytes:
         c.showPage()
     c.save()
     return buffer.getvalue()
+
+
+# --- 证书花名册 (§9.1 f) -------------------------------------------------------------------------------------------
+
+def roster_header() -> list[str]:
+    return [_("序号"), _("证书编号"), _("姓名"), _("证件类型"), _("证件号码"), _("职业名称"), _("工种名称"),
+            _("职业技能等级"), _("发证日期"), _("状态")]
+
+
+def roster_rows(issue) -> list[list[str]]:
+    """One row per certificate of an issue, reissues included; the ID number in full (the roster is archived by
+    the body, not published)."""
+    rows = []
+    for i, c in enumerate(issue.certificates.select_related("replaced_by").order_by("number"), start=1):
+        status = c.get_status_display() + (f" → {c.replaced_by.number}" if c.replaced_by_id else "") + (
+            f"（{_('补发')}）" if c.is_reissue else "")
+        rows.append([str(i), c.number, c.name, c.id_type, c.id_number, c.occupation, c.trade, c.level,
+                     c.issue_date.isoformat(), status])
+    return rows
+
+
+def roster_xlsx(issue) -> bytes:
+    from skillcert.core.excel import workbook_bytes
+
+    return workbook_bytes(_("证书花名册"), roster_header(), roster_rows(issue))
+
+
+def roster_pdf(issue, printed_by: str) -> bytes:
+    from django.utils import timezone
+
+    from skillcert.core.pdf import table_pdf
+
+    rows = roster_rows(issue)
+    return table_pdf(title=_("%(batch)s 证书花名册") % {"batch": issue.batch.name},
+                     lines=[issue.batch.announcement.body.name, _("发证日期 %(d)s，共 %(n)s 本") % {
+                         "d": issue.issue_date.isoformat() if issue.issue_date else "—", "n": len(rows)}],
+                     header=roster_header(), rows=rows, widths_mm=[11, 50, 20, 22, 40, 26, 26, 20, 22, 36],
+                     footer=_("打印人：%(who)s　打印时间：%(at)s") % {
+                         "who": printed_by, "at": timezone.localtime().strftime("%Y-%m-%d %H:%M")})

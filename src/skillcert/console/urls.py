@@ -96,6 +96,7 @@ urlpatterns = [
     path("certificates/batches/<int:batch_pk>/<str:action>/", certificates.certificate_issue_action,
          name="certificate_issue_action"),
     path("certificates/issues/<int:pk>/", certificates.certificate_list, name="certificate_list"),
+    path("certificates/issues/<int:pk>/roster.<str:fmt>", certificates.certificate_roster, name="certificate_roster"),
     path("certificates/issues/<int:pk>/<str:kind>.pdf", certificates.certificate_pdf, name="certificate_pdf"),
     path("grading/review/", grading.review_list, name="review_list"),
     path("grading/review/<int:session_pk>/rooms/<int:room_pk>/panel/", grading.review_panel_create,

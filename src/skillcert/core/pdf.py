@@ -110,3 +110,27 @@ def draw_qr(canvas, data: str, x: float, y: float, size: float) -> None:
     canvas.transform(module, 0, 0, module, x, y)
     canvas._code.append("\n".join(ops) + "\nf")  # raw operators: ReportLab's path API formats each number slowly
     canvas.restoreState()
+
+
+def table_pdf(*, title: str, lines: list[str], header: list[str], rows: list[list[str]], widths_mm: list[float],
+              footer: str) -> bytes:
+    """A printable register (汇总表, 花名册): a title, lines under it, one table with its header repeated on
+    every page, and a footer line — landscape A4, 12 mm margins (273 mm of table width)."""
+    import io
+
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.units import mm
+    from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
+                            topMargin=12 * mm, bottomMargin=12 * mm, title=title, author="skillcert")
+    cells = [[para(c, "cell") for c in row] for row in [header, *rows]]
+    table = Table(cells, colWidths=[w * mm for w in widths_mm], repeatRows=1)
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("FONTNAME", (0, 0), (-1, -1), cjk_font()),
+                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f6")),
+                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    story = [para(title, "title"), *[para(line, "center") for line in lines], Spacer(1, 4 * mm), table,
+             Spacer(1, 4 * mm), para(footer, "small")]
+    doc.build(story)
+    return buffer.getvalue()

@@ -4,17 +4,11 @@ holds (§10.7)."""
 
 from __future__ import annotations
 
-import io
-
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.units import mm
-from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
 from skillcert.core.excel import workbook_bytes
-from skillcert.core.pdf import cjk_font, para
+from skillcert.core.pdf import table_pdf
 from skillcert.scheduling.documents import mask_id
 from skillcert.scheduling.models import AdmissionTicket, Batch
 
@@ -71,20 +65,8 @@ def summary_xlsx(batch: Batch) -> bytes:
 
 
 def summary_pdf(batch: Batch, printed_by: str) -> bytes:
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
-                            topMargin=12 * mm, bottomMargin=12 * mm, title=_("成绩汇总表"), author="skillcert")
-    rows = [header(), *summary_rows(batch)]
-    cells = [[para(c, "cell") for c in row] for row in rows]
-    widths = [12, 22, 44, 36, 30, 16, 18, 20, 18, 14, 43]  # 273 mm: landscape A4 within the margins
-    table = Table(cells, colWidths=[w * mm for w in widths], repeatRows=1)
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("FONTNAME", (0, 0), (-1, -1), cjk_font()),
-                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f6")),
-                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
-    story = [para(_("%(batch)s 成绩汇总表") % {"batch": batch.name}, "title"),
-             para(str(batch.announcement), "center"), para(_status_line(batch), "center"), Spacer(1, 4 * mm), table,
-             Spacer(1, 4 * mm),
-             para(_("打印人：%(who)s　打印时间：%(at)s") % {"who": printed_by,
-                                                  "at": timezone.localtime().strftime("%Y-%m-%d %H:%M")}, "small")]
-    doc.build(story)
-    return buffer.getvalue()
+    return table_pdf(title=_("%(batch)s 成绩汇总表") % {"batch": batch.name},
+                     lines=[str(batch.announcement), _status_line(batch)], header=header(), rows=summary_rows(batch),
+                     widths_mm=[12, 22, 44, 36, 30, 16, 18, 20, 18, 14, 43],
+                     footer=_("打印人：%(who)s　打印时间：%(at)s") % {
+                         "who": printed_by, "at": timezone.localtime().strftime("%Y-%m-%d %H:%M")})
