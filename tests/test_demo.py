@@ -28,14 +28,35 @@ def test_seed_demo_builds_every_role_and_is_idempotent(capsys):
     assert body.children.count() == 2
     assert body.filed_scope.count() == 4
     assert verify_chain().ok
-    _graded_stage_shows_a_batch_confirmed_but_not_published()
+    _certified_stage_issued_reissued_and_revoked()
 
 
-def _graded_stage_shows_a_batch_confirmed_but_not_published():
+def _certified_stage_issued_reissued_and_revoked():
+    """Issue #9: the demo batch's certificates issued, one reissued, one revoked; the public check answers."""
+    from django.test import Client
+
+    from skillcert.certificates.models import Certificate, CertificateIssue
+    from skillcert.grading.demo import BATCH_NAME
+    from skillcert.integrity.models import IntegrityBar
+
+    issue = CertificateIssue.objects.get(batch__name=BATCH_NAME)
+    assert issue.status == "issued" and issue.batch.results.filter(status="published").exists()
+    statuses = list(Certificate.objects.filter(issue=issue).values_list("status", flat=True))
+    assert statuses.count("replaced") == 1 and statuses.count("revoked") == 1 and statuses.count("valid") >= 10
+    assert Certificate.objects.filter(issue=issue, is_reissue=True).count() == 1
+    assert IntegrityBar.objects.filter(reason="cheating").count() == 1
+    valid = Certificate.objects.filter(issue=issue, status="valid").first()
+    page = Client().get("/verify/", {"number": valid.number, "name": valid.name}).content.decode()
+    assert valid.number in page and "有效" in page
+
+
+@pytest.mark.django_db
+def test_graded_stage_shows_a_batch_confirmed_but_not_published():
     """Issue #8: the demo batch sat and was graded — disagreements settled by the leader, one voided result,
     a copying pair found, results confirmed by the chief but not published (the portal shows nothing)."""
     from django.test import Client
 
+    call_command("seed_demo", "--quiet", "--stage", "graded")
     from skillcert.grading.demo import BATCH_NAME
     from skillcert.grading.models import Mark, PartState, ResultStatus, SimilarityScreening, WorkPiece
     from skillcert.scheduling.models import Batch

@@ -4,7 +4,7 @@ from django.db.models import Count
 
 from skillcert.accounts.demo import DEMO_PASSWORD, seed_foundation
 
-STAGES = ["foundation", "registration", "scheduled", "itembank", "papers", "exam", "graded"]  # later: certified, ...
+STAGES = ["foundation", "registration", "scheduled", "itembank", "papers", "exam", "graded", "certified"]
 
 
 class Command(BaseCommand):
@@ -49,6 +49,11 @@ class Command(BaseCommand):
             from skillcert.grading.demo import seed_graded
 
             graded = seed_graded(announcement, bank)
+        certified = None
+        if STAGES.index(stage) >= STAGES.index("certified"):
+            from skillcert.certificates.demo import seed_certified
+
+            certified = seed_certified(graded)
         if quiet:
             return
         w = self.stdout.write
@@ -108,10 +113,20 @@ class Command(BaseCommand):
             w("")
         if graded is not None:
             rows = graded.results.all()
+            state = ("published" if certified else
+                     "not yet published (the portal shows nothing until then)")
             w(f"  Graded: \"{graded.name}\" — {rows.count()} results confirmed by the chief, "
-              f"{rows.filter(passed=True).count()} passed; not yet published (the portal shows nothing until then)")
+              f"{rows.filter(passed=True).count()} passed; {state}")
             w("    console: 评分与试题分析 (demo_exam_affairs: scoring run, item analysis, similarity screening, "
               "marking progress); 实操评分; 认定成绩 (compile, confirm, corrections)")
             w("    demo_examiner / demo_examiner_leader: 我的阅卷任务, 我的实操评分; "
               "demo_body_admin publishes on 认定成绩")
+            w("")
+        if certified is not None:
+            certs = certified.certificates.order_by("number")
+            first = certs.filter(status="valid").first()
+            w(f"  Certified: {certs.count()} certificates issued for \"{certified.batch.name}\" (one reissued, "
+              "one revoked) — console 证书核发 / 证书清单 (demo_exam_affairs, demo_body_admin)")
+            if first is not None:
+                w(f"    public check: http://127.0.0.1:8000/verify/?number={first.number}&name={first.name}")
             w("")
