@@ -121,20 +121,13 @@ def certificate_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 @staff_required(selectors.uses_certificates)
 def certificate_roster(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """证书花名册 of an issue as Excel or PDF (§9.1 f), for the body's office; every download audited."""
-    from django.db import transaction
-
     from skillcert.certificates import documents
-    from skillcert.core import audit
+    from skillcert.core.files import audited_download
 
     issue = selectors.issue_get_for_user(request.user, pk)
     if fmt not in ("xlsx", "pdf") or not selectors.is_office(request.user, issue):
         raise Http404
     who = request.user.full_name or request.user.username
     data = documents.roster_xlsx(issue) if fmt == "xlsx" else documents.roster_pdf(issue, who)
-    with transaction.atomic():
-        audit.record(request.user, "certificates.roster.downloaded", target=issue, data={"format": fmt})
-    kind = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
-            else "application/pdf")
-    response = HttpResponse(data, content_type=kind)
-    response["Content-Disposition"] = f'attachment; filename="certificate-roster-{issue.pk}.{fmt}"'
-    return response
+    return audited_download(request.user, data, fmt=fmt, name=f"certificate-roster-{issue.pk}",
+                            action="certificates.roster.downloaded", target=issue)

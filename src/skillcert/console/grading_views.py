@@ -7,7 +7,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_POST
 from skillcert.accounts import rules as accounts_rules
 from skillcert.accounts.enums import Role
 from skillcert.accounts.models import User
-from skillcert.core import audit
+from skillcert.core.files import audited_download
 from skillcert.delivery.models import Attempt
 from skillcert.grading import documents as grading_documents
 from skillcert.grading import practical, results, review, rules, selectors, services, sheets
@@ -454,10 +453,5 @@ def results_summary(request: HttpRequest, batch_pk: int, fmt: str) -> HttpRespon
         raise Http404
     who = request.user.full_name or request.user.username
     data = grading_documents.summary_xlsx(batch) if fmt == "xlsx" else grading_documents.summary_pdf(batch, who)
-    with transaction.atomic():
-        audit.record(request.user, "grading.summary.downloaded", target=batch, data={"format": fmt})
-    kind = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
-            else "application/pdf")
-    response = HttpResponse(data, content_type=kind)
-    response["Content-Disposition"] = f'attachment; filename="results-{batch.pk}.{fmt}"'
-    return response
+    return audited_download(request.user, data, fmt=fmt, name=f"results-{batch.pk}",
+                            action="grading.summary.downloaded", target=batch)
