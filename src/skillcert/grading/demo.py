@@ -54,7 +54,7 @@ def _panel(examiners: list[User], i: int) -> list[User]:
     return examiners[2 * i:2 * i + 2] if len(examiners) >= 2 * i + 2 else examiners[:2]
 
 
-def _sit_theory(session: ExamSession, officer, chief, key, rng: random.Random, start: dt.datetime) -> None:
+def _sit_theory(session: ExamSession, chief, key, rng: random.Random, start: dt.datetime) -> None:
     """Everyone but the last two of each room checks in and answers by ability; one copies a neighbour."""
     ability: dict[int, float] = {}
     for sitting in RoomSitting.objects.filter(session=session).order_by("room__name"):
@@ -268,7 +268,7 @@ def seed_graded(announcement: Announcement, bank: Bank) -> Batch:
     made[0] = papers.paper_release(actor=chief, paper_id=made[0].pk, now=morning)  # at the start signal
     key = papers.open_key_for_grading(actor=officer, paper=made[0])
     key = {f["form"]: {it["position"]: it for it in f["items"]} for f in key["forms"]}
-    _sit_theory(theory, officer, chief, key, rng, morning)
+    _sit_theory(theory, chief, key, rng, morning)
 
     run = services.score_session(actor=officer, session_id=theory.pk, paper_id=made[0].pk, multiple_rule="half")
     services.analyse_run(actor=officer, run_id=run.pk)
