@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.http import Http404
 
 from skillcert.accounts import rules as accounts_rules
@@ -31,13 +31,19 @@ def issue_rows(user) -> list[dict]:
     batches = (published if everything else published.filter(
         Q(announcement__body_id__in=offices)
         | Q(announcement__body_id__in=supervised, certificate_issue__isnull=False)))
+    batches = (batches.select_related("announcement__body", "certificate_issue")
+               .annotate(end=Max("sessions__ends_at"),
+                         passed=Count("results", filter=Q(results__status=ResultStatus.PUBLISHED,
+                                                          results__passed=True), distinct=True))
+               .order_by("-pk")[:200])
     rows = []
-    for batch in batches.select_related("announcement__body").order_by("-pk")[:200]:
-        issue = CertificateIssue.objects.filter(batch=batch).first()
-        rows.append({"batch": batch, "issue": issue, "deadline": services.submit_deadline(batch),
-                     "warning": "" if issue and issue.status != "returned" else services.deadline_state(batch),
-                     "passed": batch.results.filter(status=ResultStatus.PUBLISHED, passed=True).count(),
-                     "office": batch.announcement.body_id in offices,
+    for batch in batches:
+        issue = getattr(batch, "certificate_issue", None)
+        deadline = services.submit_deadline(batch, batch.end)
+        rows.append({"batch": batch, "issue": issue, "deadline": deadline,
+                     "warning": "" if issue and issue.status != "returned" else services.deadline_state(
+                         batch, deadline=deadline),
+                     "passed": batch.passed, "office": batch.announcement.body_id in offices,
                      "reviewer": services.reviews(user, batch),
                      "issuer": accounts_rules.has_role(user, Role.BODY_ADMIN, org=batch.announcement.body_id)})
     return rows

@@ -64,9 +64,10 @@ def batch_end(batch) -> dt.datetime | None:
     return batch.sessions.aggregate(end=Max("ends_at"))["end"]
 
 
-def submit_deadline(batch) -> dt.date | None:
-    """§8.2.3.1: results go to the supervising platform within one month of the batch's end."""
-    end = batch_end(batch)
+def submit_deadline(batch, end: dt.datetime | None = None) -> dt.date | None:
+    """§8.2.3.1: results go to the supervising platform within one month of the batch's end (``end``, when the
+    caller has it already)."""
+    end = end or batch_end(batch)
     if end is None:
         return None
     day = timezone.localtime(end).date()
@@ -75,9 +76,9 @@ def submit_deadline(batch) -> dt.date | None:
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def deadline_state(batch, today: dt.date | None = None) -> str:
+def deadline_state(batch, today: dt.date | None = None, deadline: dt.date | None = None) -> str:
     """"overdue", "soon" (within a week) or "" for the console's warning."""
-    deadline = submit_deadline(batch)
+    deadline = deadline or submit_deadline(batch)
     if deadline is None:
         return ""
     today = today or timezone.localdate()

@@ -294,7 +294,7 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required(rules.works_practical)
 def practical_mine(request: HttpRequest) -> HttpResponse:
     panels = list(selectors.panels_for_examiner(request.user))
-    scoring = {p.pk for p in panels if p.examiners.filter(pk=request.user.pk).exists()}
+    scoring = set(request.user.practical_panels.values_list("pk", flat=True))
     return render(request, "console/grading/practical_mine.html", {"panels": panels, "scoring": scoring})
 
 
