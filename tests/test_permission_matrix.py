@@ -173,6 +173,7 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     # Public certificate verification (§8.3): open to everyone, limited per client, every lookup logged
     "public:verify": (lambda o: {}, everyone(200)),
     "public:certificate_key": (lambda o: {}, everyone(200)),
+    "public:certificate_pem": (lambda o: {}, everyone(200)),
     "verify_api:api-root": (lambda o: {}, everyone(404)),
     "verify_api:certificates": (lambda o: {}, everyone(400)),  # nothing asked
     "verify_api:openapi-json": (lambda o: {}, everyone(200)),
@@ -198,9 +199,18 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
                                                   OTHER_BODY_ADMIN], ok=405)),
     "console:certificate_list": (lambda o: {"pk": o["cert_issue"].pk},
                                  allowed([*GRADING, Role.QUALITY_SUPERVISOR, Role.PLATFORM_ADMIN], out_of_scope=404)),
-    "console:certificate_pdf": (lambda o: {"pk": o["cert_issue"].pk, "kind": "paper"},
+    "console:certificate_pdf": (lambda o: {"pk": o["cert_issue"].pk, "kind": "electronic"},
                                 allowed(GRADING, out_of_scope=404) | {Role.QUALITY_SUPERVISOR: 404,
                                                                      Role.PLATFORM_ADMIN: 404}),
+    "console:certificate_handover_sheet": (lambda o: {"pk": o["cert_issue"].pk},
+                                           allowed(GRADING, out_of_scope=404) | {Role.QUALITY_SUPERVISOR: 404,
+                                                                                Role.PLATFORM_ADMIN: 404}),
+    **{f"console:certificate_{n}": (lambda o: {"pk": o["cert_issue"].pk},
+                                    allowed([*GRADING, Role.QUALITY_SUPERVISOR, Role.PLATFORM_ADMIN, OTHER_BODY_ADMIN],
+                                            ok=405)) for n in ("print", "deliver")},
+    # The ledger, layout and reporting pages of the user's own body (§8.2.4.2, §8.2.3.3, §6.6.2)
+    **{f"console:certificate_{n}": (lambda o: {}, allowed([*GRADING, OTHER_BODY_ADMIN]))
+       for n in ("ledger", "layout", "platform")},
     "console:certificate_roster": (lambda o: {"pk": o["cert_issue"].pk, "fmt": "xlsx"},
                                    allowed(GRADING, out_of_scope=404) | {Role.QUALITY_SUPERVISOR: 404,
                                                                         Role.PLATFORM_ADMIN: 404}),

@@ -30,6 +30,7 @@ def site(request):
             "marking": grading_rules.marks_any(user),
             "practical_record": grading_rules.staffs_practical(user),
             "certificates": rules.is_staff_member(user) and certificate_selectors.uses_certificates(user),
+            "certificate_office": rules.is_staff_member(user) and certificate_selectors.uses_ledger(user),
             "results": rules.is_staff_member(user) and grading_rules.uses_results(user),
             "papers": rules.has_role(user, Role.BANK_MANAGER, Role.BODY_ADMIN, Role.EXAM_AFFAIRS)
             or rules.is_platform_admin(user),

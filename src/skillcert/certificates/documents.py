@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
@@ -42,15 +43,39 @@ def verify_url(token: str) -> str:
     return f"{settings.SKILLCERT_SITE_URL}/verify/?{urlencode({'t': token})}"
 
 
-def draw(c: Canvas, cert: Certificate, *, electronic: bool, key=None) -> None:
+class Layout:
+    """A body's printing settings (``CertificateLayout``) as the drawing needs them: the seal image read once."""
+
+    def __init__(self, body_id: int | None):
+        from .models import CertificateLayout
+
+        row = CertificateLayout.objects.filter(body_id=body_id).first() if body_id else None
+        self.dx = (row.offset_x_mm if row else 0) * mm
+        self.dy = (row.offset_y_mm if row else 0) * mm
+        self.preprinted = bool(row and row.preprinted)
+        self.seal_mm = row.seal_mm if row else 40
+        self.seal = None
+        if row and row.seal:
+            with row.seal.open("rb") as fh:
+                self.seal = ImageReader(io.BytesIO(fh.read()))
+
+
+def draw(c: Canvas, cert: Certificate, *, electronic: bool, key=None, layout: Layout | None = None,
+         token: str | None = None) -> None:
+    """One certificate page. On paper the page moves by the printer's calibration and leaves out the frame and
+    title when the stock has them preprinted; the seal image goes over the body's name (§8.2.3.3)."""
     font = cjk_font()
     w, h = landscape(A4)
-    c.setTitle(_("职业技能等级证书") + " " + cert.number)
-    c.setStrokeColor(colors.HexColor("#0f6b4f"))
-    c.setLineWidth(2)
-    c.rect(12 * mm, 12 * mm, w - 24 * mm, h - 24 * mm)
-    c.setFont(font, 26)
-    c.drawCentredString(w / 2, h - 38 * mm, _("职业技能等级证书"))
+    layout = layout or Layout(cert.body_id)
+    c.saveState()
+    if not electronic:
+        c.translate(layout.dx, layout.dy)
+    if electronic or not layout.preprinted:
+        c.setStrokeColor(colors.HexColor("#0f6b4f"))
+        c.setLineWidth(2)
+        c.rect(12 * mm, 12 * mm, w - 24 * mm, h - 24 * mm)
+        c.setFont(font, 26)
+        c.drawCentredString(w / 2, h - 38 * mm, _("职业技能等级证书"))
     if cert.is_reissue:
         c.setFont(font, 12)
         c.drawString(w - 40 * mm, h - 30 * mm, _("（补发）"))
@@ -61,7 +86,7 @@ def draw(c: Canvas, cert: Certificate, *, electronic: bool, key=None) -> None:
         c.setFillColor(colors.black)
     # Photo, printed (§8.2.3.2), 30 × 40 mm, top left.
     left, top = 30 * mm, h - 58 * mm
-    profile = getattr(cert.holder, "candidate_profile", None)
+    profile = getattr(cert.holder, "candidate_profile", None) if cert.holder_id else None
     photo = _photo(profile.photo) if profile is not None and profile.photo else None
     if photo is not None:
         c.drawImage(photo, left, top - 40 * mm, 30 * mm, 40 * mm, preserveAspectRatio=True, anchor="c")
@@ -88,10 +113,14 @@ def draw(c: Canvas, cert: Certificate, *, electronic: bool, key=None) -> None:
         y -= (9 + 6.5 * (len(parts) - 1)) * mm
     # QR (right), the body and the date (bottom right); the seal goes over the body's name (§8.2.3.3).
     qr = 42 * mm
-    token = signing.sign(cert, key)
+    token = token or signing.sign(cert, key)
     draw_qr(c, verify_url(token), w - 30 * mm - qr, top - qr, qr)
     c.setFont(font, 9)
     c.drawCentredString(w - 30 * mm - qr / 2, top - qr - 5 * mm, _("扫码查询与核验"))
+    if layout.seal is not None:
+        size = layout.seal_mm * mm
+        c.drawImage(layout.seal, w - 30 * mm - 30 * mm - size / 2, 34 * mm - size / 2, size, size, mask="auto",
+                    preserveAspectRatio=True, anchor="c")
     c.setFont(font, 13)
     c.drawRightString(w - 30 * mm, 40 * mm, cert.body_name)
     c.drawRightString(w - 30 * mm, 31 * mm, _("发证日期：%(y)s年%(m)s月%(d)s日") % {
@@ -101,15 +130,50 @@ def draw(c: Canvas, cert: Certificate, *, electronic: bool, key=None) -> None:
     url = f"{settings.SKILLCERT_SITE_URL}/verify/"
     c.drawString(20 * mm, 17 * mm, _("本证书可在 %(url)s 查询核验。") % {"url": url})
     c.setFillColor(colors.black)
+    c.restoreState()
 
 
-def certificate_pdf(certs: list[Certificate], *, electronic: bool) -> bytes:
+def certificate_pdf(certs: list[Certificate], *, electronic: bool, sign_file: bool = True) -> bytes:
+    """The certificates of one body as one PDF. The electronic one carries the QR tokens in its keywords and a PAdES
+    signature over the whole file (``pades.py``), unless ``sign_file`` is False."""
     buffer = io.BytesIO()
     c = Canvas(buffer, pagesize=landscape(A4))
     key = signing.private_key()
+    layouts: dict[int, Layout] = {}
+    tokens = []
     for cert in certs:
-        draw(c, cert, electronic=electronic, key=key)
+        layout = layouts.get(cert.body_id) or layouts.setdefault(cert.body_id, Layout(cert.body_id))
+        token = signing.sign(cert, key)
+        tokens.append(token)
+        draw(c, cert, electronic=electronic, key=key, layout=layout, token=token)
         c.showPage()
+    if electronic:
+        c.setKeywords(" ".join(tokens))
+    c.save()
+    data = buffer.getvalue()
+    if electronic and sign_file:
+        from . import pades
+
+        data = pades.sign(data)
+    return data
+
+
+SPECIMEN = "specimen"  # what the specimen's QR carries: no signature, so it verifies as nothing
+
+
+def specimen_pdf(body) -> bytes:
+    """样张: one page with placeholder content in the body's paper layout, to calibrate the printer on plain paper
+    before printing on the numbered stock (not a certificate: it has no number in any sequence)."""
+    import datetime as dt
+
+    cert = Certificate(number="S" + "0" * 21, name=_("样张 非正式证书"), id_type=_("居民身份证"),
+                       id_number="000000000000000000", occupation=_("碳排放管理员"), occupation_code="4-09-07-04",
+                       trade=_("碳排放监测员"), level=_("四级/中级工"), level_number=4, body_name=body.name,
+                       issue_date=dt.date.today(), body=body)
+    buffer = io.BytesIO()
+    c = Canvas(buffer, pagesize=landscape(A4))
+    draw(c, cert, electronic=False, layout=Layout(body.pk), token=SPECIMEN)
+    c.showPage()
     c.save()
     return buffer.getvalue()
 

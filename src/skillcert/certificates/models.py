@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from skillcert.core.files import private_storage
+
 
 class CertificateSequence(models.Model):
     """The last sequence number given for one body, year of issue and level (§8.1.1): incremented only inside
@@ -108,6 +110,8 @@ class Certificate(models.Model):
     replaced_by = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
                                        related_name="replaces", verbose_name=_("补发的新证"))
     is_reissue = models.BooleanField(_("补发"), default=False)
+    # The status last reported to the national platform (§6.6.2, §8.3); blank = never reported.
+    reported_status = models.CharField(_("已上报状态"), max_length=10, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -195,3 +199,168 @@ class CertificateRequest(models.Model):
     @property
     def audit_org_id(self) -> int:
         return self.certificate.body_id
+
+
+# --- 证书台账 (§8.2.4.2 谁评价、谁发证、谁负责) --------------------------------------------------------------------
+
+class StockReceipt(models.Model):
+    """Blank certificate stock (空白证书) received by a body: a run of consecutive sheet serials."""
+
+    body = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="certificate_stock",
+                             verbose_name=_("评价机构"))
+    prefix = models.CharField(_("印刷编号前缀"), max_length=10, blank=True)
+    first = models.PositiveIntegerField(_("起始编号"))
+    last = models.PositiveIntegerField(_("截止编号"))
+    width = models.PositiveSmallIntegerField(_("编号位数"), default=7)
+    received_on = models.DateField(_("入库日期"))
+    source = models.CharField(_("来源"), max_length=200)
+    received_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("经办人"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_on", "-pk"]
+        constraints = [models.CheckConstraint(condition=models.Q(first__lte=models.F("last")),
+                                              name="stock_receipt_range")]
+        verbose_name = _("空白证书入库")
+        verbose_name_plural = _("空白证书入库")
+
+    def __str__(self) -> str:
+        return f"{self.serial(self.first)}–{self.serial(self.last)}"
+
+    def serial(self, n: int) -> str:
+        return f"{self.prefix}{n:0{self.width}d}"
+
+    @property
+    def count(self) -> int:
+        return self.last - self.first + 1
+
+    @property
+    def audit_org_id(self) -> int:
+        return self.body_id
+
+
+class SheetState(models.TextChoices):
+    BLANK = "blank", _("空白")
+    PRINTED = "printed", _("已打印")
+    SPOILED = "spoiled", _("已销毁")
+
+
+class StockSheet(models.Model):
+    """One sheet of blank stock, by its printed serial: blank, printed with one certificate, or spoiled."""
+
+    receipt = models.ForeignKey(StockReceipt, on_delete=models.PROTECT, related_name="sheets")
+    body = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    serial = models.CharField(_("印刷编号"), max_length=20)
+    state = models.CharField(_("状态"), max_length=8, choices=SheetState.choices, default=SheetState.BLANK)
+    certificate = models.ForeignKey(Certificate, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="sheets", verbose_name=_("证书"))
+
+    class Meta:
+        ordering = ["serial"]
+        constraints = [models.UniqueConstraint(fields=["body", "serial"], name="stock_sheet_serial_once")]
+        verbose_name = _("空白证书")
+        verbose_name_plural = _("空白证书")
+
+    def __str__(self) -> str:
+        return self.serial
+
+
+class LedgerEvent(models.TextChoices):
+    RECEIVED = "received", _("空白证书入库")
+    PRINTED = "printed", _("印制")
+    SPOILED = "spoiled", _("销毁")
+    HANDED = "handed", _("当面发放")
+    MAILED = "mailed", _("邮寄发放")
+    REISSUED = "reissued", _("补发")
+    RECALLED = "recalled", _("收回旧证")
+    REVOKED = "revoked", _("撤销")
+
+
+class LedgerEntry(models.Model):
+    """证书台账: one line per event in a certificate's life, from the blank sheet to the holder's hands (§8.2.4.2).
+    Written only by the services, never edited."""
+
+    body = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    event = models.CharField(_("事项"), max_length=10, choices=LedgerEvent.choices)
+    certificate = models.ForeignKey(Certificate, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="ledger", verbose_name=_("证书"))
+    issue = models.ForeignKey(CertificateIssue, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    sheet = models.ForeignKey(StockSheet, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger")
+    receipt = models.ForeignKey(StockReceipt, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    count = models.PositiveIntegerField(_("数量"), default=1)
+    at = models.DateTimeField(_("时间"), db_index=True)
+    actor = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("经办人"))
+    witnesses = models.CharField(_("监销人"), max_length=120, blank=True)
+    recipient = models.CharField(_("领取人"), max_length=60, blank=True)
+    tracking = models.CharField(_("快递单号"), max_length=60, blank=True)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["body", "at"], name="ledger_body_at")]
+        verbose_name = _("证书台账")
+        verbose_name_plural = _("证书台账")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d} {self.event}"
+
+
+def _seal_path(instance, filename: str) -> str:
+    return f"certificates/seals/{instance.body_id}.png"
+
+
+class CertificateLayout(models.Model):
+    """How a body's certificates are printed (§8.2.3): its seal image, placed by the printer over the body's name
+    (§8.2.3.3 — never stamped by hand on a printed page it did not come with), and the printer's calibration for the
+    blank stock (offsets; whether the stock comes with the frame and title preprinted)."""
+
+    body = models.OneToOneField("accounts.Organisation", on_delete=models.PROTECT, related_name="certificate_layout")
+    seal = models.FileField(_("印章图片"), upload_to=_seal_path, storage=private_storage,
+                            blank=True)
+    seal_sha256 = models.CharField(max_length=64, blank=True)
+    seal_mm = models.PositiveSmallIntegerField(_("印章直径（毫米）"), default=40)
+    offset_x_mm = models.SmallIntegerField(_("水平偏移（毫米）"), default=0)
+    offset_y_mm = models.SmallIntegerField(_("垂直偏移（毫米）"), default=0)
+    preprinted = models.BooleanField(_("空白证书已预印边框和标题"), default=False)
+    updated_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("证书版式")
+        verbose_name_plural = _("证书版式")
+
+    def __str__(self) -> str:
+        return str(self.body_id)
+
+    @property
+    def audit_org_id(self) -> int:
+        return self.body_id
+
+
+def _report_path(instance, filename: str) -> str:
+    return f"certificates/reports/{instance.body_id}/{filename}"
+
+
+class PlatformReport(models.Model):
+    """证书数据上报 (§6.6.2, §8.3): one export of the certificates that are new or changed since the last, in the
+    documented format (docs/national-platform.md), kept as the archived copy (§8.3.3)."""
+
+    body = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("经办人"))
+    count = models.PositiveIntegerField(_("条数"))
+    file = models.FileField(upload_to=_report_path, storage=private_storage)
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("证书数据上报")
+        verbose_name_plural = _("证书数据上报")
+
+    def __str__(self) -> str:
+        return f"{self.body_id} {self.at:%Y-%m-%d %H:%M}: {self.count}"
+
+    @property
+    def audit_org_id(self) -> int:
+        return self.body_id

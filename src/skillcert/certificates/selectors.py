@@ -59,3 +59,23 @@ def issue_get_for_user(user, pk: int) -> CertificateIssue:
 
 def is_office(user, issue: CertificateIssue) -> bool:
     return accounts_rules.has_role(user, *OFFICE, org=issue.batch.announcement.body_id)
+
+
+def office_bodies(user):
+    """The bodies whose certificate office (ledger, layout, reporting) ``user`` works in."""
+    from skillcert.accounts.enums import OrgKind
+    from skillcert.accounts.models import Organisation
+
+    return Organisation.objects.filter(kind=OrgKind.BODY, pk__in=accounts_rules.scope_org_ids(user, *OFFICE))
+
+
+def office_body(user, chosen: str | None):
+    """The body a ledger page is about: ``chosen`` when the user works there, else their first; 404 if none."""
+    bodies = list(office_bodies(user).order_by("name"))
+    if not bodies:
+        raise Http404
+    return next((b for b in bodies if str(b.pk) == (chosen or "")), bodies[0]), bodies
+
+
+def uses_ledger(user) -> bool:
+    return accounts_rules.has_role(user, *OFFICE)

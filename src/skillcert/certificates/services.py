@@ -15,7 +15,7 @@ from skillcert.catalog.selectors import trade_label
 from skillcert.core import audit
 from skillcert.core.errors import ValidationError
 
-from . import numbering
+from . import ledger, numbering
 from .models import (
     Certificate,
     CertificateIssue,
@@ -23,6 +23,7 @@ from .models import (
     CertificateSequence,
     CertificateStatus,
     IssueStatus,
+    LedgerEvent,
     ReissueReason,
     RequestKind,
     RequestStatus,
@@ -275,10 +276,17 @@ def request_decide(*, actor, request_id: int, approve: bool) -> CertificateReque
         new.save()
         Certificate.objects.filter(pk=cert.pk).update(status=CertificateStatus.REPLACED, replaced_by=new)
         req.new_certificate, req.recalled = new, req.reason in (ReissueReason.DAMAGE, ReissueReason.WRONG)
+        ledger.entry(actor, cert.body_id, LedgerEvent.REISSUED, certificate=new, issue=cert.issue,
+                     note=_("原证 %(n)s，%(r)s") % {"n": cert.number, "r": req.reason_label})
+        if req.recalled:
+            ledger.entry(actor, cert.body_id, LedgerEvent.RECALLED, certificate=cert, issue=cert.issue,
+                         sheet=ledger.printed_sheet(cert), note=_("补发新证 %(n)s 时收回") % {"n": number})
         notify(cert.holder, _("证书已补发"), _("您的证书已补发，新证书编号 %(n)s。") % {"n": number})
     elif approve:
         Certificate.objects.filter(pk=cert.pk).update(status=CertificateStatus.REVOKED, revoked_at=today,
                                                       revoke_reason=req.reason)
+        ledger.entry(actor, cert.body_id, LedgerEvent.REVOKED, certificate=cert, issue=cert.issue,
+                     note=req.reason_label)
         app = cert.result.application
         bar_record(actor=actor, body=cert.body, id_type=app.id_type, id_number=cert.id_number, full_name=cert.name,
                    reason=_BAR_REASON[req.reason], starts_on=today, ends_on=req.bar_until,
@@ -290,3 +298,75 @@ def request_decide(*, actor, request_id: int, approve: bool) -> CertificateReque
                  data={"approved": approve, "number": cert.number,
                        "new": req.new_certificate.number if req.new_certificate else None, "recalled": req.recalled})
     return req
+
+
+# --- 证书版式 and the body's seal (§8.2.3.3) ----------------------------------------------------------------------
+
+SEAL_MAX_BYTES = 2 * 1024 * 1024
+
+
+def _seal_png(data: bytes) -> bytes:
+    """The uploaded seal as an RGBA PNG: PNG or JPEG, 200–3000 px a side, near-white made transparent so the
+    seal overprints the body's name as a stamp would."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    if not data or len(data) > SEAL_MAX_BYTES:
+        raise ValidationError({"seal": _("印章图片须为不超过 2 MB 的 PNG 或 JPEG 文件。")})
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise ValidationError({"seal": _("无法读取印章图片，请上传 PNG 或 JPEG 文件。")}) from None
+    if image.format not in ("PNG", "JPEG"):
+        raise ValidationError({"seal": _("印章图片须为 PNG 或 JPEG 文件。")})
+    if not (200 <= min(image.size) and max(image.size) <= 3000):
+        raise ValidationError({"seal": _("印章图片每边应在 200 到 3000 像素之间。")})
+    image = image.convert("RGBA")
+    pixels = [(r, g, b, 0 if min(r, g, b) > 235 else a) for r, g, b, a in image.getdata()]
+    image.putdata(pixels)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+@transaction.atomic
+def layout_save(*, actor, body_id: int, seal: bytes | None = None, remove_seal: bool = False, seal_mm: int = 40,
+                offset_x_mm: int = 0, offset_y_mm: int = 0, preprinted: bool = False):
+    """The body admin keeps the body's seal image and the printer calibration for its blank stock (§8.2.3)."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from skillcert.accounts import rules as accounts_rules
+    from skillcert.accounts.enums import Role
+    from skillcert.accounts.models import Organisation
+
+    from .models import CertificateLayout
+
+    if not accounts_rules.has_role(actor, Role.BODY_ADMIN, org=body_id):
+        raise PermissionDenied(_("证书版式和印章由机构管理员维护。"))
+    Organisation.objects.select_for_update().get(pk=body_id)
+    if not 20 <= seal_mm <= 50:
+        raise ValidationError({"seal_mm": _("印章直径应在 20 到 50 毫米之间。")})
+    for name, value in (("offset_x_mm", offset_x_mm), ("offset_y_mm", offset_y_mm)):
+        if not -20 <= value <= 20:
+            raise ValidationError({name: _("偏移应在 -20 到 20 毫米之间。")})
+    png = _seal_png(seal) if seal else None
+    layout = CertificateLayout.objects.filter(body_id=body_id).first() or CertificateLayout(body_id=body_id)
+    layout.seal_mm, layout.offset_x_mm, layout.offset_y_mm = seal_mm, offset_x_mm, offset_y_mm
+    layout.preprinted, layout.updated_by = preprinted, actor
+    if png is not None:
+        if layout.seal:
+            layout.seal.delete(save=False)
+        layout.seal.save(f"{body_id}.png", ContentFile(png), save=False)
+        layout.seal_sha256 = hashlib.sha256(png).hexdigest()
+    elif remove_seal and layout.seal:
+        layout.seal.delete(save=False)
+        layout.seal, layout.seal_sha256 = "", ""
+    layout.save()
+    audit.record(actor, "certificates.layout.saved", target=layout,
+                 data={"seal_sha256": layout.seal_sha256, "seal_mm": seal_mm, "offset": [offset_x_mm, offset_y_mm],
+                       "preprinted": preprinted})
+    return layout

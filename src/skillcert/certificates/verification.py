@@ -21,6 +21,8 @@ from skillcert.scheduling.documents import mask_id
 from . import numbering, signing
 from .models import Certificate, CertificateStatus, VerificationLog
 
+FILE_MAX_BYTES = 5 * 1024 * 1024
+
 
 class TooMany(Exception):
     """The client asked too often; try again in a minute."""
@@ -90,4 +92,24 @@ def lookup(*, ip: str | None, number: str = "", name: str = "", id_number: str =
             answer.certificates = [public_record(c) for c in qs.filter(id_number=id_number, name=name)
                                    .order_by("-issue_date", "number")[:20]]
     VerificationLog.objects.create(ip=ip, method=method, found=len(answer.certificates))
+    return answer
+
+
+def lookup_file(*, ip: str | None, data: bytes) -> Answer:
+    """核验电子证书文件: the PDF's own signature (``pades.tokens``) must hold over the whole file; then every
+    certificate it carries is looked up as its QR would be. Rate-limited and logged like any lookup."""
+    from . import pades
+
+    if len(data) > FILE_MAX_BYTES:
+        return Answer(signature_ok=False, error=_("文件超过 5 MB，不是本平台签发的电子证书。"))
+    _throttle(ip, timezone.now())
+    answer = Answer()
+    signed = [signing.verify(t) for t in pades.tokens(data) or []]
+    answer.signature_ok = bool(signed) and all(signed)
+    if answer.signature_ok:
+        answer.signed = signed[0]
+        numbers = [s["no"] for s in signed]
+        found = {c.number: c for c in Certificate.objects.select_related("replaced_by").filter(number__in=numbers)}
+        answer.certificates = [public_record(found[n]) for n in numbers if n in found]
+    VerificationLog.objects.create(ip=ip, method="file", found=len(answer.certificates))
     return answer

@@ -82,8 +82,18 @@ def certificate_list(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             raise Http404
         return redirect("console:certificate_list", issue.pk)
+    from skillcert.certificates.models import LedgerEntry, LedgerEvent, SheetState, StockSheet
+
+    certificates = list(issue.certificates.select_related("replaced_by").order_by("number"))
+    sheets = dict(StockSheet.objects.filter(certificate__issue=issue, state=SheetState.PRINTED)
+                  .values_list("certificate_id", "serial"))
+    handed = {e.certificate_id: e for e in LedgerEntry.objects.filter(
+        issue=issue, event__in=(LedgerEvent.HANDED, LedgerEvent.MAILED))}
+    for c in certificates:
+        c.sheet_serial, c.delivery = sheets.get(c.pk), handed.get(c.pk)
     return render(request, "console/certificates/list.html", {
-        "issue": issue, "certificates": list(issue.certificates.select_related("replaced_by").order_by("number")),
+        "issue": issue, "certificates": certificates,
+        "unprinted": sum(1 for c in certificates if c.status == "valid" and not c.sheet_serial),
         "requests": list(CertificateRequest.objects.filter(certificate__issue=issue).select_related(
             "certificate", "requested_by", "decided_by", "new_certificate")),
         "office": selectors.is_office(request.user, issue), "reissue_reasons": ReissueReason.choices,
@@ -92,14 +102,15 @@ def certificate_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required(selectors.uses_certificates)
 def certificate_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    """The paper (print on the body's stock) or electronic certificate(s) of an issue; every print is audited."""
+    """The electronic certificates of an issue in one signed file (paper ones are printed through the ledger,
+    ``certificate_print``); every download is audited."""
     from django.db import transaction
 
     from skillcert.certificates.documents import certificate_pdf as render_pdf
     from skillcert.core import audit
 
     issue = selectors.issue_get_for_user(request.user, pk)
-    if kind not in ("paper", "electronic") or not selectors.is_office(request.user, issue):
+    if kind != "electronic" or not selectors.is_office(request.user, issue):
         raise Http404
     certs = issue.certificates.select_related("holder__candidate_profile").order_by("number")
     one = request.GET.get("certificate", "")
@@ -131,3 +142,198 @@ def certificate_roster(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     data = documents.roster_xlsx(issue) if fmt == "xlsx" else documents.roster_pdf(issue, who)
     return audited_download(request.user, data, fmt=fmt, name=f"certificate-roster-{issue.pk}",
                             action="certificates.roster.downloaded", target=issue)
+
+
+# --- 证书台账 (§8.2.4.2) -----------------------------------------------------------------------------------------
+
+def _date(raw: str | None, bad: dt.date) -> dt.date | None:
+    """A form's date, None when empty; ``bad`` (refused by the service with the field named) when malformed."""
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return bad
+
+
+def _int(raw: str | None, default: int = 0) -> int:
+    try:
+        return int(raw) if raw not in (None, "") else default
+    except ValueError:
+        return -10 ** 6  # out of every range: the service names the field
+
+
+@staff_required(selectors.uses_ledger)
+def certificate_ledger(request: HttpRequest) -> HttpResponse:
+    """证书台账: blank stock received, sheets destroyed before witnesses, and the ledger report per batch or period."""
+    from skillcert.certificates import ledger
+    from skillcert.certificates.models import CertificateIssue, StockReceipt
+
+    body, bodies = selectors.office_body(request.user, request.GET.get("body") or request.POST.get("body"))
+    if request.method == "POST":
+        post, action = request.POST, request.POST.get("action")
+        if action == "receive":
+            _attempt(request, ledger.stock_receive, _("空白证书已入库。"), actor=request.user, body_id=body.pk,
+                     prefix=post.get("prefix", ""), first=_int(post.get("first")), last=_int(post.get("last")),
+                     width=_int(post.get("width"), 7), source=post.get("source", ""),
+                     received_on=_date(post.get("received_on"), dt.date.max) or dt.date.today())
+        elif action == "spoil":
+            _attempt(request, ledger.spoil, _("销毁已登记。"), actor=request.user, body_id=body.pk,
+                     serial=post.get("serial", ""), reason=post.get("reason", ""),
+                     witnesses=[post.get("witness1", ""), post.get("witness2", "")])
+        else:
+            raise Http404
+        return redirect(f"{request.path}?body={body.pk}")
+    q = request.GET
+    issues = list(CertificateIssue.objects.filter(batch__announcement__body=body, status="issued")
+                  .select_related("batch").order_by("-issue_date", "-pk"))
+    issue = next((i for i in issues if str(i.pk) == q.get("issue", "")), None)
+    start, end = _date(q.get("start"), None), _date(q.get("end"), None)
+    if issue is None and start is None and end is None:
+        start = dt.date.today().replace(month=1, day=1)
+    report = ledger.report(body.pk, issue=issue, start=start, end=end)
+    fmt = q.get("format")
+    if fmt in ("xlsx", "pdf"):
+        return _ledger_download(request, body, issue, start, end, report, fmt)
+    return render(request, "console/certificates/ledger.html", {
+        "body": body, "bodies": bodies, "issues": issues, "issue": issue, "start": start, "end": end,
+        "report": report, "entries": list(report["entries"].reverse()[:300]),
+        "receipts": StockReceipt.objects.filter(body=body).select_related("received_by")[:50]})
+
+
+def _ledger_download(request, body, issue, start, end, report, fmt: str) -> HttpResponse:
+    from django.utils import timezone
+
+    from skillcert.certificates import ledger
+    from skillcert.core.excel import workbook_bytes
+    from skillcert.core.files import audited_download
+    from skillcert.core.pdf import table_pdf
+
+    scope = (_("批次：%(b)s") % {"b": issue.batch.name} if issue else _("期间：%(s)s 至 %(e)s") % {
+        "s": start.isoformat() if start else "—", "e": end.isoformat() if end else "—"})
+    rows = ledger.report_rows(report["entries"])
+    summary = "；".join(f"{label} {n}" for label, _e, n in report["counts"])
+    if fmt == "xlsx":
+        data = workbook_bytes(_("证书台账"), ledger.report_header(), rows)
+    else:
+        lines = [body.name, scope, summary]
+        if issue is not None:
+            lines.append(_("未溯源到持证人的证书：%(n)s 本") % {"n": len(report["untraced"])})
+        data = table_pdf(title=_("证书台账"), lines=lines, header=ledger.report_header(), rows=rows,
+                         widths_mm=[26, 18, 46, 16, 24, 10, 16, 24, 24, 40, 18],
+                         footer=_("打印人：%(who)s　打印时间：%(at)s") % {
+                             "who": request.user.full_name or request.user.username,
+                             "at": timezone.localtime().strftime("%Y-%m-%d %H:%M")})
+    return audited_download(request.user, data, fmt=fmt, name=f"certificate-ledger-{body.pk}",
+                            action="certificates.ledger.downloaded", target=issue or body)
+
+
+@staff_required(selectors.uses_certificates)
+@require_POST
+def certificate_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """印制: the valid certificates of an issue not yet printed (or one), on blank sheets from the serial given; the
+    ledger records each sheet, then the print-ready PDF comes back."""
+    from skillcert.certificates import ledger
+    from skillcert.certificates.documents import certificate_pdf as render_pdf
+
+    issue = selectors.issue_get_for_user(request.user, pk)
+    one = request.POST.get("certificate", "")
+    pairs = _attempt(request, ledger.print_paper, _("印制已登记。"), actor=request.user, issue_id=issue.pk,
+                     first_serial=request.POST.get("first_serial", ""),
+                     certificate_ids=[int(one)] if one.isdigit() else None)
+    if not pairs:
+        return redirect("console:certificate_list", issue.pk)
+    data = render_pdf([c for c, _sheet in pairs], electronic=False)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = (f'attachment; filename="certificates-{issue.pk}-'
+                                       f'{pairs[0][1].serial}-{pairs[-1][1].serial}.pdf"')
+    return response
+
+
+@staff_required(selectors.uses_certificates)
+@require_POST
+def certificate_deliver(request: HttpRequest, pk: int) -> HttpResponse:
+    """发放: handed over against the recipient's signature, or mailed with the tracking number."""
+    from skillcert.certificates import ledger
+
+    issue = selectors.issue_get_for_user(request.user, pk)
+    post = request.POST
+    cert = issue.certificates.filter(pk=_int(post.get("certificate"))).first()
+    if cert is None:
+        raise Http404
+    _attempt(request, ledger.deliver, _("发放已登记。"), actor=request.user, certificate_id=cert.pk,
+             how=post.get("how", ""), recipient=post.get("recipient", ""), signed=bool(post.get("signed")),
+             tracking=post.get("tracking", ""), note=post.get("note", ""))
+    return redirect("console:certificate_list", issue.pk)
+
+
+@staff_required(selectors.uses_certificates)
+def certificate_handover_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """证书发放签收表: the printed certificates of an issue with a column for the recipient's signature."""
+    from skillcert.certificates import ledger
+    from skillcert.core.files import audited_download
+
+    issue = selectors.issue_get_for_user(request.user, pk)
+    if not selectors.is_office(request.user, issue):
+        raise Http404
+    data = ledger.handover_sheet_pdf(issue, request.user.full_name or request.user.username)
+    return audited_download(request.user, data, fmt="pdf", name=f"certificate-handover-{issue.pk}",
+                            action="certificates.handover_sheet.downloaded", target=issue)
+
+
+# --- 证书版式与印章 (§8.2.3), 数据上报与人才统计 (§6.6.2, §8.1.2.3) ------------------------------------------------
+
+@staff_required(selectors.uses_ledger)
+def certificate_layout(request: HttpRequest) -> HttpResponse:
+    from skillcert.certificates.models import CertificateLayout
+
+    body, bodies = selectors.office_body(request.user, request.GET.get("body") or request.POST.get("body"))
+    if request.method == "POST":
+        post, upload = request.POST, request.FILES.get("seal")
+        _attempt(request, services.layout_save, _("证书版式已保存。"), actor=request.user, body_id=body.pk,
+                 seal=upload.read(services.SEAL_MAX_BYTES + 1) if upload else None,
+                 remove_seal=bool(post.get("remove_seal")), seal_mm=_int(post.get("seal_mm"), 40),
+                 offset_x_mm=_int(post.get("offset_x_mm")), offset_y_mm=_int(post.get("offset_y_mm")),
+                 preprinted=bool(post.get("preprinted")))
+        return redirect(f"{request.path}?body={body.pk}")
+    if request.GET.get("specimen"):
+        from skillcert.certificates.documents import specimen_pdf
+
+        response = HttpResponse(specimen_pdf(body), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="certificate-specimen-{body.pk}.pdf"'
+        return response
+    from skillcert.accounts import rules as accounts_rules
+    from skillcert.accounts.enums import Role
+
+    return render(request, "console/certificates/layout.html", {
+        "body": body, "bodies": bodies, "layout": CertificateLayout.objects.filter(body=body).first(),
+        "admin": accounts_rules.has_role(request.user, Role.BODY_ADMIN, org=body.pk)})
+
+
+@staff_required(selectors.uses_ledger)
+def certificate_platform(request: HttpRequest) -> HttpResponse:
+    """证书数据上报 and the talent statistics of the bodies the user works for."""
+    from skillcert.accounts import rules as accounts_rules
+    from skillcert.accounts.enums import Role
+    from skillcert.certificates import platform
+    from skillcert.certificates.models import PlatformReport
+
+    body, bodies = selectors.office_body(request.user, request.GET.get("body") or request.POST.get("body"))
+    if request.method == "POST":
+        report = _attempt(request, platform.report_build, _("上报文件已生成。"), actor=request.user,
+                          body_id=body.pk)
+        return redirect(f"{request.path}?body={body.pk}" + (f"#report-{report.pk}" if report else ""))
+    download = request.GET.get("report", "")
+    if download.isdigit():
+        from skillcert.core.files import audited_download
+
+        report = PlatformReport.objects.filter(pk=int(download), body=body).first()
+        if report is None:
+            raise Http404
+        with report.file.open("rb") as fh:
+            data = fh.read()
+        return audited_download(request.user, data, fmt="xlsx", name=f"certificate-report-{report.pk}",
+                                action="certificates.platform.downloaded", target=report)
+    return render(request, "console/certificates/platform.html", {
+        "body": body, "bodies": bodies, "pending": platform.pending(body.pk).count(),
+        "reports": PlatformReport.objects.filter(body=body).select_related("by")[:50],
+        "talent": platform.talent_counts([body.pk]),
+        "admin": accounts_rules.has_role(request.user, Role.BODY_ADMIN, org=body.pk)})

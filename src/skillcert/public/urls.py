@@ -11,4 +11,5 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("verify/", views.verify, name="verify"),
     path(".well-known/skillcert-certificate-key", views.certificate_key, name="certificate_key"),
+    path(".well-known/skillcert-certificate.pem", views.certificate_pem, name="certificate_pem"),
 ]

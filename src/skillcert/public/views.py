@@ -62,17 +62,23 @@ def verify(request: HttpRequest) -> HttpResponse:
     from skillcert.core.context import client_ip_from_request
 
     q = request.GET
-    asked = any(q.get(k) for k in ("number", "id_number", "t"))
+    upload = request.FILES.get("file") if request.method == "POST" else None
+    asked = upload is not None or any(q.get(k) for k in ("number", "id_number", "t"))
     answer, status = None, 200
     if asked:
+        ip = client_ip_from_request(request)
         try:
-            answer = verification.lookup(ip=client_ip_from_request(request), number=q.get("number", ""),
-                                         name=q.get("name", ""), id_number=q.get("id_number", ""),
-                                         token=q.get("t", ""))
+            if upload is not None:
+                data = upload.read(verification.FILE_MAX_BYTES + 1)
+                answer = verification.lookup_file(ip=ip, data=data)
+            else:
+                answer = verification.lookup(ip=ip, number=q.get("number", ""), name=q.get("name", ""),
+                                             id_number=q.get("id_number", ""), token=q.get("t", ""))
         except verification.TooMany as exc:
             answer, status = verification.Answer(error=str(exc)), 429
-    return render(request, "public/verify.html", {"answer": answer, "asked": asked, "q": q,
-                                                  "mode": "id" if q.get("id_number") else "number"}, status=status)
+    return render(request, "public/verify.html", {
+        "answer": answer, "asked": asked, "q": q, "via": "file" if upload is not None else "token",
+        "mode": "id" if q.get("id_number") else "number"}, status=status)
 
 
 def certificate_key(request: HttpRequest) -> JsonResponse:
@@ -82,5 +88,14 @@ def certificate_key(request: HttpRequest) -> JsonResponse:
 
     response = JsonResponse({"alg": "Ed25519", "format": "skillcert.certificate/c1", "key": b64(
         signing.public_key_bytes()), "payload": list(signing.FIELDS)})
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def certificate_pem(request: HttpRequest) -> HttpResponse:
+    """The X.509 certificate (self-signed, the same Ed25519 key) that signs electronic certificate files."""
+    from skillcert.certificates import pades
+
+    response = HttpResponse(pades.certificate_pem(), content_type="application/x-pem-file")
     response["Cache-Control"] = "public, max-age=3600"
     return response
