@@ -48,6 +48,17 @@ def _certified_stage_issued_reissued_and_revoked():
     valid = Certificate.objects.filter(issue=issue, status="valid").first()
     page = Client().get("/verify/", {"number": valid.number, "name": valid.name}).content.decode()
     assert valid.number in page and "有效" in page
+    # The ledger (§8.2.4.2): a seal, stock, every certificate printed, one misprint destroyed, two waiting.
+    from skillcert.certificates import ledger, platform
+    from skillcert.certificates.models import CertificateLayout
+
+    body = issue.batch.announcement.body
+    assert CertificateLayout.objects.get(body=body).seal
+    counts = {code: n for _l, code, n in ledger.report(body.pk, issue=issue)["counts"]}
+    assert counts["printed"] == len(statuses) + 1 and counts["spoiled"] == 1 and counts["mailed"] == 2
+    assert counts["reissued"] == counts["revoked"] == 1
+    assert [why for _c, why in ledger.untraced(issue)] == ["已印制未发放"] * 2
+    assert platform.pending(body.pk).count() == 3 and platform.talent_counts([body.pk])["people"] >= 10
 
 
 @pytest.mark.django_db

@@ -11,12 +11,10 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
-from skillcert.accounts.enums import Role
 from skillcert.certificates import ledger, services
 from skillcert.certificates.models import LedgerEntry, SheetState, StockSheet
 from skillcert.core.errors import ValidationError
 from skillcert.core.models import AuditEntry
-from tests.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 

@@ -55,13 +55,14 @@ def certificate_pem() -> bytes:
 def sign(pdf: bytes) -> bytes:
     """``pdf`` with a PAdES signature over the entire file."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import signers
+    from pyhanko.sign import fields, signers
 
     key = signing.private_key().private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                               serialization.NoEncryption())
     signer = signers.SimpleSigner(signing_cert=asn1_x509.Certificate.load(certificate_der()),
                                   signing_key=asn1_keys.PrivateKeyInfo.load(key), cert_registry=None)
-    meta = signers.PdfSignatureMetadata(field_name="skillcert", reason="职业技能等级电子证书", location="skillcert")
+    meta = signers.PdfSignatureMetadata(field_name="skillcert", reason="职业技能等级电子证书", location="skillcert",
+                                        subfilter=fields.SigSeedSubFilter.PADES)
     out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer)
     return out.getvalue()
 

@@ -310,7 +310,7 @@ def _seal_png(data: bytes) -> bytes:
     seal overprints the body's name as a stamp would."""
     import io
 
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageChops, UnidentifiedImageError
 
     if not data or len(data) > SEAL_MAX_BYTES:
         raise ValidationError({"seal": _("印章图片须为不超过 2 MB 的 PNG 或 JPEG 文件。")})
@@ -323,9 +323,9 @@ def _seal_png(data: bytes) -> bytes:
         raise ValidationError({"seal": _("印章图片须为 PNG 或 JPEG 文件。")})
     if not (200 <= min(image.size) and max(image.size) <= 3000):
         raise ValidationError({"seal": _("印章图片每边应在 200 到 3000 像素之间。")})
-    image = image.convert("RGBA")
-    pixels = [(r, g, b, 0 if min(r, g, b) > 235 else a) for r, g, b, a in image.getdata()]
-    image.putdata(pixels)
+    red, green, blue, alpha = image.convert("RGBA").split()
+    paper = ImageChops.darker(ImageChops.darker(red, green), blue).point(lambda v: 0 if v > 235 else 255)
+    image = Image.merge("RGBA", (red, green, blue, ImageChops.multiply(alpha, paper)))
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
