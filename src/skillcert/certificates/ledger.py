@@ -150,7 +150,7 @@ def spoil(*, actor, body_id: int, serial: str, reason: str, witnesses: list[str]
     """销毁: a blank sheet, or a printed one not yet handed over (misprint), or the old certificate recalled on a
     reissue — destroyed before two witnesses. A printed certificate whose sheet is spoiled is printed again."""
     _office(actor, body_id)
-    sheet = (StockSheet.objects.select_for_update().select_related("certificate")
+    sheet = (StockSheet.objects.select_for_update(of=("self",)).select_related("certificate")
              .filter(body_id=body_id, serial=(serial or "").strip().upper()).first())
     if sheet is None:
         raise ValidationError({"serial": _("印刷编号 %(s)s 不在本机构的空白证书库存中。") % {"s": serial}})

@@ -52,8 +52,26 @@ def certificate_pem() -> bytes:
     return x509.load_der_x509_certificate(certificate_der()).public_bytes(serialization.Encoding.PEM)
 
 
+def _outside_loop(fn, *args):
+    """pyHanko drives its async core with ``asyncio.run``, which a thread already running an event loop (an ASGI
+    worker, a browser test) cannot do; such callers get the work done on a short-lived thread."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args).result()
+
+
 def sign(pdf: bytes) -> bytes:
     """``pdf`` with a PAdES signature over the entire file."""
+    return _outside_loop(_sign, pdf)
+
+
+def _sign(pdf: bytes) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
@@ -70,6 +88,10 @@ def sign(pdf: bytes) -> bytes:
 def tokens(pdf: bytes) -> list[str] | None:
     """The certificate tokens of a signed file, or None when the file is not an intact electronic certificate of
     ours (unreadable, unsigned, signed by another key, edited after signing, or signed over part of it only)."""
+    return _outside_loop(_tokens, pdf)
+
+
+def _tokens(pdf: bytes) -> list[str] | None:
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
