@@ -90,3 +90,25 @@ def test_the_office_keeps_the_ledger_in_the_console(live_server, browser, artifa
     assert "已印制未发放" in page.inner_text("#report")
     page.screenshot(path=str(artifacts / "certificate-ledger.png"), full_page=True)
     ctx.close()
+
+
+def test_the_office_sees_the_seal_layout_and_the_platform_reports(live_server, browser, artifacts):
+    from skillcert.certificates import platform, services
+    from skillcert.certificates.demo import seal_png
+    from tests.e2e.conftest import staff_login
+
+    certs, (day, batch, _results, _supervisor, admin) = issued_certificates(passed_batch())
+    body = batch.announcement.body
+    services.layout_save(actor=admin, body_id=body.pk, seal=seal_png(body.name))
+    platform.report_build(actor=admin, body_id=body.pk)
+    ctx = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    page.set_default_timeout(15000)
+    staff_login(page, live_server.url, day.officer)
+    page.goto(f"{live_server.url}/console/certificates/layout/")
+    assert "已上传印章" in page.inner_text("main")
+    page.screenshot(path=str(artifacts / "certificate-layout.png"), full_page=True)
+    page.goto(f"{live_server.url}/console/certificates/platform/")
+    assert "纳入人才统计 3 人" in page.inner_text("#talent")
+    page.screenshot(path=str(artifacts / "certificate-platform.png"), full_page=True)
+    ctx.close()
