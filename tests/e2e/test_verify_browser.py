@@ -97,7 +97,7 @@ def test_the_office_sees_the_seal_layout_and_the_platform_reports(live_server, b
     from skillcert.certificates.demo import seal_png
     from tests.e2e.conftest import staff_login
 
-    certs, (day, batch, _results, _supervisor, admin) = issued_certificates(passed_batch())
+    _certs, (day, batch, _results, _supervisor, admin) = issued_certificates(passed_batch())
     body = batch.announcement.body
     services.layout_save(actor=admin, body_id=body.pk, seal=seal_png(body.name))
     platform.report_build(actor=admin, body_id=body.pk)
