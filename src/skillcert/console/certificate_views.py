@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -174,7 +175,7 @@ def certificate_ledger(request: HttpRequest) -> HttpResponse:
             _attempt(request, ledger.stock_receive, _("空白证书已入库。"), actor=request.user, body_id=body.pk,
                      prefix=post.get("prefix", ""), first=_int(post.get("first")), last=_int(post.get("last")),
                      width=_int(post.get("width"), 7), source=post.get("source", ""),
-                     received_on=_date(post.get("received_on"), dt.date.max) or dt.date.today())
+                     received_on=_date(post.get("received_on"), dt.date.max) or timezone.localdate())
         elif action == "spoil":
             _attempt(request, ledger.spoil, _("销毁已登记。"), actor=request.user, body_id=body.pk,
                      serial=post.get("serial", ""), reason=post.get("reason", ""),
@@ -188,7 +189,7 @@ def certificate_ledger(request: HttpRequest) -> HttpResponse:
     issue = next((i for i in issues if str(i.pk) == q.get("issue", "")), None)
     start, end = _date(q.get("start"), None), _date(q.get("end"), None)
     if issue is None and start is None and end is None:
-        start = dt.date.today().replace(month=1, day=1)
+        start = timezone.localdate().replace(month=1, day=1)
     report = ledger.report(body.pk, issue=issue, start=start, end=end)
     fmt = q.get("format")
     if fmt in ("xlsx", "pdf"):
@@ -200,8 +201,6 @@ def certificate_ledger(request: HttpRequest) -> HttpResponse:
 
 
 def _ledger_download(request, body, issue, start, end, report, fmt: str) -> HttpResponse:
-    from django.utils import timezone
-
     from skillcert.certificates import ledger
     from skillcert.core.excel import workbook_bytes
     from skillcert.core.files import audited_download
