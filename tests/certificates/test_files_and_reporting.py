@@ -88,6 +88,10 @@ def test_the_seal_is_uploaded_by_the_body_admin_made_transparent_and_printed_ove
     with pytest.raises(ValidationError) as exc:
         services.layout_save(actor=admin, body_id=body.pk, seal=b"GIF89a....")
     assert "seal" in exc.value.message_dict
+    tiny = io.BytesIO()
+    Image.new("RGB", (50, 50), "white").save(tiny, format="PNG")
+    with pytest.raises(ValidationError, match="200 到 3000 像素"):
+        services.layout_save(actor=admin, body_id=body.pk, seal=tiny.getvalue())
     with pytest.raises(ValidationError) as exc:
         services.layout_save(actor=admin, body_id=body.pk, offset_x_mm=35)
     assert "offset_x_mm" in exc.value.message_dict

@@ -315,14 +315,14 @@ def _seal_png(data: bytes) -> bytes:
     if not data or len(data) > SEAL_MAX_BYTES:
         raise ValidationError({"seal": _("印章图片须为不超过 2 MB 的 PNG 或 JPEG 文件。")})
     try:
-        image = Image.open(io.BytesIO(data))
+        image = Image.open(io.BytesIO(data))  # reads the header only: format and size are checked before decoding
+        if image.format not in ("PNG", "JPEG"):
+            raise ValidationError({"seal": _("印章图片须为 PNG 或 JPEG 文件。")})
+        if not (200 <= min(image.size) and max(image.size) <= 3000):
+            raise ValidationError({"seal": _("印章图片每边应在 200 到 3000 像素之间。")})
         image.load()
-    except (UnidentifiedImageError, OSError, ValueError):
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
         raise ValidationError({"seal": _("无法读取印章图片，请上传 PNG 或 JPEG 文件。")}) from None
-    if image.format not in ("PNG", "JPEG"):
-        raise ValidationError({"seal": _("印章图片须为 PNG 或 JPEG 文件。")})
-    if not (200 <= min(image.size) and max(image.size) <= 3000):
-        raise ValidationError({"seal": _("印章图片每边应在 200 到 3000 像素之间。")})
     red, green, blue, alpha = image.convert("RGBA").split()
     paper = ImageChops.darker(ImageChops.darker(red, green), blue).point(lambda v: 0 if v > 235 else 255)
     image = Image.merge("RGBA", (red, green, blue, ImageChops.multiply(alpha, paper)))
