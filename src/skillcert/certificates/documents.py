@@ -204,14 +204,11 @@ def roster_xlsx(issue) -> bytes:
 
 
 def roster_pdf(issue, printed_by: str) -> bytes:
-    from django.utils import timezone
-
-    from skillcert.core.pdf import table_pdf
+    from skillcert.core.pdf import printed_footer, table_pdf
 
     rows = roster_rows(issue)
     return table_pdf(title=_("%(batch)s 证书花名册") % {"batch": issue.batch.name},
                      lines=[issue.batch.announcement.body.name, _("发证日期 %(d)s，共 %(n)s 本") % {
                          "d": issue.issue_date.isoformat() if issue.issue_date else "—", "n": len(rows)}],
                      header=roster_header(), rows=rows, widths_mm=[11, 50, 20, 22, 40, 26, 26, 20, 22, 36],
-                     footer=_("打印人：%(who)s　打印时间：%(at)s") % {
-                         "who": printed_by, "at": timezone.localtime().strftime("%Y-%m-%d %H:%M")})
+                     footer=printed_footer(printed_by))

@@ -267,7 +267,7 @@ def report_rows(rows) -> list[list[str]]:
 def handover_sheet_pdf(issue: CertificateIssue, printed_by: str) -> bytes:
     """证书发放签收表: each printed, valid certificate of an issue with its sheet serial and an empty column for the
     recipient's signature and date; the signed sheet is archived with the batch."""
-    from skillcert.core.pdf import table_pdf
+    from skillcert.core.pdf import printed_footer, table_pdf
     from skillcert.scheduling.documents import mask_id
 
     sheets = (StockSheet.objects.filter(certificate__issue=issue, state=SheetState.PRINTED,
@@ -280,5 +280,4 @@ def handover_sheet_pdf(issue: CertificateIssue, printed_by: str) -> bytes:
     return table_pdf(title=_("%(batch)s 证书发放签收表") % {"batch": issue.batch.name},
                      lines=[issue.batch.announcement.body.name, _("共 %(n)s 本") % {"n": len(rows)}],
                      header=header, rows=rows, widths_mm=[11, 52, 22, 26, 30, 24, 60, 28],
-                     footer=_("打印人：%(who)s　打印时间：%(at)s") % {
-                         "who": printed_by, "at": timezone.localtime().strftime("%Y-%m-%d %H:%M")})
+                     footer=printed_footer(printed_by))

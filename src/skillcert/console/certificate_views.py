@@ -18,6 +18,14 @@ from .itembank_views import _attempt
 from .views import staff_required
 
 
+def _date(raw: str | None, bad: dt.date) -> dt.date | None:
+    """A form's date, None when empty; ``bad`` (refused by the service with the field named) when malformed."""
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return bad
+
+
 @staff_required(selectors.uses_certificates)
 def certificate_issues(request: HttpRequest) -> HttpResponse:
     return render(request, "console/certificates/issues.html", {"rows": selectors.issue_rows(request.user)})
@@ -38,13 +46,8 @@ def certificate_issue_action(request: HttpRequest, batch_pk: int, action: str) -
         _attempt(request, services.issue_review, _("已审核。"), actor=user, issue_id=issue.pk,
                  approve=action == "approve", note=request.POST.get("note", ""))
     elif action == "issue":
-        raw = request.POST.get("issue_date", "")
-        try:
-            day = dt.date.fromisoformat(raw) if raw else None
-        except ValueError:
-            day = dt.date.max  # refused by the service with the field named
         made = _attempt(request, services.issue_certificates, _("证书已核发。"), actor=user, issue_id=issue.pk,
-                        issue_date=day)
+                        issue_date=_date(request.POST.get("issue_date"), dt.date.max))
         if made:
             return redirect("console:certificate_list", issue.pk)
     else:
@@ -66,14 +69,9 @@ def certificate_list(request: HttpRequest, pk: int) -> HttpResponse:
                      certificate_id=cert_id, reason=post.get("reason", ""), detail=post.get("detail", ""),
                      id_checked=bool(post.get("id_checked")))
         elif action == "revoke":
-            raw = post.get("bar_until", "")
-            try:
-                until = dt.date.fromisoformat(raw) if raw else None
-            except ValueError:
-                until = dt.date.min  # refused by the service with the field named
             _attempt(request, services.request_revoke, _("撤销申请已提交，待另一人审批。"), actor=user,
                      certificate_id=cert_id, reason=post.get("reason", ""), detail=post.get("detail", ""),
-                     bar_until=until)
+                     bar_until=_date(post.get("bar_until"), dt.date.min))
         elif action in ("approve", "reject"):
             req = CertificateRequest.objects.filter(pk=int(post.get("request") or 0), certificate__issue=issue).first()
             if req is None:
@@ -147,14 +145,6 @@ def certificate_roster(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 # --- 证书台账 (§8.2.4.2) -----------------------------------------------------------------------------------------
 
-def _date(raw: str | None, bad: dt.date) -> dt.date | None:
-    """A form's date, None when empty; ``bad`` (refused by the service with the field named) when malformed."""
-    try:
-        return dt.date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return bad
-
-
 def _int(raw: str | None, default: int = 0) -> int:
     try:
         return int(raw) if raw not in (None, "") else default
@@ -204,7 +194,7 @@ def _ledger_download(request, body, issue, start, end, report, fmt: str) -> Http
     from skillcert.certificates import ledger
     from skillcert.core.excel import workbook_bytes
     from skillcert.core.files import audited_download
-    from skillcert.core.pdf import table_pdf
+    from skillcert.core.pdf import printed_footer, table_pdf
 
     scope = (_("批次：%(b)s") % {"b": issue.batch.name} if issue else _("期间：%(s)s 至 %(e)s") % {
         "s": start.isoformat() if start else "—", "e": end.isoformat() if end else "—"})
@@ -218,9 +208,7 @@ def _ledger_download(request, body, issue, start, end, report, fmt: str) -> Http
             lines.append(_("未溯源到持证人的证书：%(n)s 本") % {"n": len(report["untraced"])})
         data = table_pdf(title=_("证书台账"), lines=lines, header=ledger.report_header(), rows=rows,
                          widths_mm=[26, 18, 46, 16, 24, 10, 16, 24, 24, 40, 18],
-                         footer=_("打印人：%(who)s　打印时间：%(at)s") % {
-                             "who": request.user.full_name or request.user.username,
-                             "at": timezone.localtime().strftime("%Y-%m-%d %H:%M")})
+                         footer=printed_footer(request.user.full_name or request.user.username))
     return audited_download(request.user, data, fmt=fmt, name=f"certificate-ledger-{body.pk}",
                             action="certificates.ledger.downloaded", target=issue or body)
 

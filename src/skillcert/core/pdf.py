@@ -112,6 +112,14 @@ def draw_qr(canvas, data: str, x: float, y: float, size: float) -> None:
     canvas.restoreState()
 
 
+def printed_footer(who: str) -> str:
+    """The footer line of a printed register: who printed it and when (local time)."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    return _("打印人：%(who)s　打印时间：%(at)s") % {"who": who, "at": timezone.localtime().strftime("%Y-%m-%d %H:%M")}
+
+
 def table_pdf(*, title: str, lines: list[str], header: list[str], rows: list[list[str]], widths_mm: list[float],
               footer: str) -> bytes:
     """A printable register (汇总表, 花名册): a title, lines under it, one table with its header repeated on

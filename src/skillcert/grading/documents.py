@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from skillcert.core.excel import workbook_bytes
-from skillcert.core.pdf import table_pdf
+from skillcert.core.pdf import printed_footer, table_pdf
 from skillcert.scheduling.documents import mask_id
 from skillcert.scheduling.models import AdmissionTicket, Batch
 
@@ -68,5 +68,4 @@ def summary_pdf(batch: Batch, printed_by: str) -> bytes:
     return table_pdf(title=_("%(batch)s 成绩汇总表") % {"batch": batch.name},
                      lines=[str(batch.announcement), _status_line(batch)], header=header(), rows=summary_rows(batch),
                      widths_mm=[12, 22, 44, 36, 30, 16, 18, 20, 18, 14, 43],
-                     footer=_("打印人：%(who)s　打印时间：%(at)s") % {
-                         "who": printed_by, "at": timezone.localtime().strftime("%Y-%m-%d %H:%M")})
+                     footer=printed_footer(printed_by))
