@@ -9,6 +9,8 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Links printed by the demo and sent in mails point at the address actually served.
+export SKILLCERT_SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: fonts run install migrate demo serve test test-e2e lint fmt bench messages check-deploy totp clean
 

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import call_command
+from django.db import models
 
 from skillcert.accounts.demo import DEMO_PASSWORD, DEMO_USERS
 from skillcert.accounts.enums import Role
@@ -29,6 +30,39 @@ def test_seed_demo_builds_every_role_and_is_idempotent(capsys):
     assert body.filed_scope.count() == 4
     assert verify_chain().ok
     _certified_stage_issued_reissued_and_revoked()
+    _demo_reads_like_a_real_body(out)
+
+
+def _demo_reads_like_a_real_body(out: str):
+    """Issue #20 item 19: the demo passes the product's own checks — valid GB 11643 numbers, a bank of
+    distinct stems without internal codes, no paper repeating a stem; the logins are not buried in mail."""
+    import re
+
+    from skillcert.itembank.content import open_sealed
+    from skillcert.itembank.models import ItemVersion
+    from skillcert.papers.models import PaperItem
+    from skillcert.registration.idnumbers import parse_resident_id
+    from skillcert.registration.models import Application
+
+    people = [*User.objects.filter(id_type="resident_id").values_list("id_number", flat=True),
+              *Application.objects.filter(id_type="resident_id").values_list("id_number", flat=True)]
+    assert len(people) > 250
+    for number in people:
+        parse_resident_id(number)  # raises on a wrong check character, date or region
+    assert "Subject:" not in out and "Content-Transfer-Encoding" not in out  # mail goes to var/mail, not here
+
+    stems: dict[int, list[str]] = {}
+    versions = ItemVersion.objects.filter(item__current_version=models.F("pk")).select_related("item")
+    for v in versions:
+        stems.setdefault(v.item.bank_id, []).append(open_sealed(v.key_id, v.sealed, v.aad())["stem"])
+    for bank_stems in stems.values():
+        assert len(bank_stems) == len(set(bank_stems))
+        assert not [s for s in bank_stems if re.search(r"[A-C]\.\d{2}|认定点|实操任务\d", s)]
+    assert PaperItem.objects.exists()
+    for form_id in set(PaperItem.objects.values_list("form_id", flat=True)):
+        rows = PaperItem.objects.filter(form_id=form_id).select_related("version")
+        form_stems = [open_sealed(r.version.key_id, r.version.sealed, r.version.aad())["stem"] for r in rows]
+        assert len(form_stems) == len(set(form_stems)), form_id
 
 
 def _certified_stage_issued_reissued_and_revoked():
@@ -121,7 +155,7 @@ def test_registration_stage_shows_the_whole_cycle_so_far(client):
     assert 280 <= apps.count() <= 320
     assert set(apps.values_list("status", flat=True)) == set(ApplicationStatus.values)
     assert apps.filter(fee_status="paid").exists()
-    response = client.post("/portal/login/", {"username": "370212199205173418", "password": DEMO_PASSWORD})
+    response = client.post("/portal/login/", {"username": "370212199205173417", "password": DEMO_PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/portal/"
     assert "我的报名" in client.get("/portal/").content.decode()
     assert verify_chain().ok

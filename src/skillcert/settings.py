@@ -241,11 +241,13 @@ LOGGING = {
 }
 
 # --- Mail (candidate notifications) ------------------------------------------------------
-# Development prints mail on the console; production sets an SMTP server.
+# Development writes each mail to a file under var/mail/ (the demo sends hundreds: they must not bury the
+# logins `make run` prints); production sets an SMTP server.
 EMAIL_BACKEND = os.environ.get(
     "SKILLCERT_EMAIL_BACKEND",
-    f"django.core.mail.backends.{'smtp' if PRODUCTION else 'console'}.EmailBackend",
+    f"django.core.mail.backends.{'smtp' if PRODUCTION else 'filebased'}.EmailBackend",
 )
+EMAIL_FILE_PATH = os.environ.get("SKILLCERT_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_HOST = os.environ.get("SKILLCERT_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("SKILLCERT_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("SKILLCERT_EMAIL_USER", "")

@@ -1,7 +1,7 @@
 """Demo stage ``itembank``: the 碳排放核算员 banks of the demo body.
 
 - 中级 (四级): an approved blueprint and a complete bank — 1,200 theory items and 60 practical tasks with
-  generated Chinese stems, designed difficulties spread around 3 and empirical difficulty/discrimination
+  computed Chinese stems (real accounting parameters, every stem distinct, no internal codes), designed difficulties spread around 3 and empirical difficulty/discrimination
   as grading would have left them — accepted by a five-member panel (§7.2.6) and released (§7.2.3);
   plus items by demo_item_writer in every workflow state, so the review queue is not empty.
 - 高级 (三级): the same blueprint and a smaller active bank with shortfalls, so the dashboard shows red.
@@ -65,77 +65,254 @@ ELEMENTS = [r for r in BLUEPRINT if r[0].count(".") == 2]
 UNIT_WEIGHT = {r[0]: r[3] for r in BLUEPRINT if r[0].count(".") == 1}
 
 INDUSTRIES = ["火力发电", "水泥熟料生产", "钢铁", "平板玻璃", "电解铝", "石化", "造纸", "化工", "民航", "陶瓷"]
-FUELS = [("烟煤", 19.570), ("无烟煤", 24.515), ("天然气", 389.31), ("柴油", 43.330), ("燃料油", 40.190),
-         ("焦炭", 28.435), ("液化石油气", 50.179)]
-GASES = [("二氧化碳（CO₂）", "1"), ("甲烷（CH₄）", "28"), ("氧化亚氮（N₂O）", "265"), ("六氟化硫（SF₆）", "23500")]
-CONCEPTS = {
-    "A.01": [("碳排放管理员应当如实报送排放数据，不得", "篡改、伪造数据", ["按时报送", "留存原始记录", "接受核查"])],
-    "A.02": [("重点排放单位应当在每年的什么时间前报送上一年度温室气体排放报告？", "3月31日",
-              ["1月31日", "6月30日", "12月31日"]),
-             ("全国碳排放权交易市场的交易产品为", "碳排放配额", ["用能权", "排污权", "绿色电力证书"])],
-    "A.03": [("《京都议定书》规定控制的温室气体不包括", "一氧化碳", ["二氧化碳", "甲烷", "氧化亚氮"]),
-             ("“双碳”目标中，我国力争实现碳中和的时间是", "2060年前", ["2030年前", "2050年前", "2070年前"])],
-    "B.01": [("化石燃料燃烧排放量等于燃料消耗量乘以", "排放因子", ["低位发热量", "碳氧化率", "平均碳含量"]),
-             ("净购入电力产生的排放属于", "间接排放", ["直接排放", "过程排放", "逸散排放"])],
-    "B.02": [("监测计划发生重大变更时，重点排放单位应当", "修订监测计划并报主管部门备案", ["继续执行原计划", "暂停监测",
-                                                                          "仅内部记录"])],
-    "B.03": [("排放报告中活动数据的优先来源是", "经计量的实测数据", ["行业平均值", "估算值", "上一年度数据"])],
-    "B.04": [("配额清缴时，可用于抵销的国家核证自愿减排量比例不超过应清缴配额的", "5%", ["1%", "10%", "20%"])],
-}
+# (fuel, unit, low heating value GJ per unit, carbon per heat tC/GJ, oxidation %) — the national accounting
+# guidelines' default values, rounded as the guidelines print them.
+FUELS = [("烟煤", "t", 19.570, 0.02618, 93), ("无烟煤", "t", 26.700, 0.02749, 94), ("褐煤", "t", 11.900, 0.02797, 96),
+    ("焦炭", "t", 28.435, 0.02950, 93), ("柴油", "t", 43.330, 0.02020, 98), ("燃料油", "t", 40.190, 0.02110, 98),
+    ("液化石油气", "t", 50.179, 0.01720, 98), ("天然气", "万Nm³", 389.31, 0.01532, 99)]
+GASES = [("甲烷（CH₄）", 28), ("氧化亚氮（N₂O）", 265), ("六氟化硫（SF₆）", 23500), ("四氟化碳（CF₄）", 6630),
+    ("六氟乙烷（C₂F₆）", 11100), ("三氟甲烷（HFC-23）", 12400)]
+GRID_FACTORS = [0.5703, 0.5366, 0.5810, 0.6101]  # tCO₂/MWh, the published national grid averages of recent years
+PRODUCTS = {"火力发电": ("供电量", "MWh", 0.8218), "水泥熟料生产": ("熟料产量", "t", 0.8530),
+            "钢铁": ("粗钢产量", "t", 1.6500), "平板玻璃": ("玻璃液产量", "t", 0.5300),
+            "电解铝": ("电解铝产量", "t", 1.5800), "石化": ("原油加工量", "t", 0.2100),
+            "造纸": ("纸产品产量", "t", 0.5600), "化工": ("合成氨产量", "t", 2.1500),
+            "民航": ("运输周转量", "万吨公里", 9.3400), "陶瓷": ("陶瓷砖产量", "万m²", 8.1200)}
+INSTRUMENTS = [("皮带秤", 12), ("汽车衡", 12), ("燃气流量计", 24), ("油品流量计", 12), ("电能表", 60),
+          ("热量表", 24), ("红外碳硫分析仪", 12)]
+# (what the manager faces, the right way, three wrong ways) — 职业道德与守则.
+ETHICS = [
+    ("发现上年度排放报告中的燃料消耗量与财务台账不一致", "查明原因，按实际数据更正并留存说明",
+     ["按报告数据修改财务台账", "不予处理，等核查机构发现", "取两者的平均值上报"]),
+    ("被部门负责人要求调低报送的排放数据以减少配额缺口", "拒绝并如实报送，必要时向上级报告",
+     ["按要求调低数据", "只调低不易核查的排放源", "调低后在内部留存真实数据"]),
+    ("收到核查机构人员暗示可以“通融”的请求", "拒绝并向单位负责人报告", ["私下协商费用", "请示同事后再定",
+                                                        "先答应再视情况处理"]),
+    ("需要对外提供企业的排放数据和生产工艺资料", "在授权范围内提供并履行保密义务",
+     ["全部公开以示透明", "按对方要求提供任何资料", "为避免麻烦一律拒绝"]),
+    ("在整理监测数据时发现计量器具已超过检定有效期", "立即报告并安排检定，对期间数据进行评估",
+     ["继续使用，年底再检定", "删除超期期间的数据", "用上年同期数据替代"]),
+    ("受邀参加一家咨询公司组织的收费培训并被要求推荐其服务", "保持独立，不利用岗位为他人谋取利益",
+     ["推荐并收取介绍费", "以单位名义签约", "将单位数据提供给该公司"]),
+]
+# (task, key points) for short answers — one per task and industry.
+TASKS = [
+    ("编制温室气体排放监测计划",
+     "排放源识别、活动数据和排放因子的获取方式、监测频次、计量器具、数据质量控制措施、责任分工。"),
+    ("确定企业温室气体核算边界", "法人边界与设施边界、主要生产系统与辅助生产系统、排放源与气体种类、排除项说明。"),
+    ("开展排放数据的内部质量控制", "数据来源核对、交叉校验、异常值识别、计量器具检定状态、记录留存与复核签字。"),
+    ("准备迎接第三方核查", "报告与原始凭证一致、监测计划执行情况说明、计量器具检定证书、整改记录、联系人与现场安排。"),
+    ("履行年度配额清缴义务", "核对排放量与配额、评估缺口、制定购买或抵销方案、按期在注册登记系统完成清缴。"),
+    ("处理活动数据缺失", "说明缺失原因、按监测计划规定的保守方法补足、记录依据、报告中如实说明。"),
+    ("开展碳资产管理", "配额和减排量台账、交易策略与风险控制、账户与授权管理、信息披露。"),
+    ("选取排放因子", "优先实测值、次选指南缺省值、说明来源与适用条件、保持年度间一致。")]
 
 
-def _stem_variants(rng: random.Random, unit: str, element: str, n: int) -> list[tuple[str, dict]]:
-    """``n`` (type, raw content) pairs for one element, varied by industry, fuel and numbers."""
-    out = []
-    for i in range(n):
-        industry = INDUSTRIES[(i + len(element)) % len(INDUSTRIES)]
-        fuel, factor = FUELS[i % len(FUELS)]
-        gas, gwp = GASES[i % len(GASES)]
-        kind = rng.choices([ItemType.SINGLE, ItemType.MULTIPLE, ItemType.JUDGE, ItemType.FILL, ItemType.SHORT,
-                            ItemType.CALCULATION], weights=[45, 20, 20, 5, 6, 4])[0]
-        concept = CONCEPTS.get(unit, CONCEPTS["B.01"])[i % len(CONCEPTS.get(unit, CONCEPTS["B.01"]))]
-        amount = rng.randint(2, 90) * 1000
-        if kind == ItemType.SINGLE:
-            options = [concept[1], *concept[2]]
-            rng.shuffle(options)
-            stem = f"（{industry}企业·{element}）{concept[0]}（  ）。"
-            out.append((kind, {"stem": stem, "options": options, "answer": "ABCD"[options.index(concept[1])],
-                               "explanation": f"依据相关规定，正确答案为“{concept[1]}”。"}))
-        elif kind == ItemType.MULTIPLE:
-            stem = (f"某{industry}企业开展年度排放核算，下列属于其核算边界内排放源的有（  ）。"
-                    f"（认定点{element}，第{i + 1}题）")
-            options = [f"{fuel}燃烧", "厂区自有车辆消耗柴油", "外购电力", "员工通勤私家车", "上游供应商生产"]
-            out.append((kind, {"stem": stem, "options": options, "answer": "ABC",
-                               "explanation": "员工通勤和上游供应商的排放不在企业核算边界之内。"}))
-        elif kind == ItemType.JUDGE:
-            true = i % 2 == 0
-            stem = (f"{gas}的全球变暖潜势（GWP，100年）为{gwp if true else int(gwp) * 2}。"
-                    f"（{industry}·{element}·{i + 1}）")
-            out.append((kind, {"stem": stem, "answer": "正确" if true else "错误",
-                               "explanation": f"{gas}的GWP取{gwp}（IPCC第五次评估报告）。"}))
-        elif kind == ItemType.FILL:
-            stem = f"{fuel}的单位热值含碳量缺省值约为______吨碳/TJ（保留三位小数）。（{industry}·{i + 1}）"
-            out.append((kind, {"stem": stem, "answer": f"{factor / 14.0:.3f}" if factor > 100 else f"{factor:.3f}",
-                               "rubric": "数值正确得满分，单位或小数位错误不得分。"}))
-        elif kind == ItemType.SHORT:
-            stem = f"简述{industry}企业编制温室气体排放监测计划时应包含的主要内容。（{element}·{i + 1}）"
-            out.append((kind, {"stem": stem, "answer": "排放源识别、活动数据和排放因子的获取方式、监测频次、计量器具、"
-                                                     "数据质量控制措施、责任分工。",
-                               "rubric": "每答对一项得1分，满分5分。"}))
+def _unit(unit: str) -> str:
+    return "吨" if unit == "t" else unit
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.2f}".replace(",", "") if abs(x) < 100 else f"{round(x):d}"
+
+
+def _choices(rng, right: str, wrong: list[str]) -> tuple[list[str], str]:
+    options = [right, *[w for w in dict.fromkeys(wrong) if w != right]][:4]
+    rng.shuffle(options)
+    return options, "ABCD"[options.index(right)]
+
+
+def _combustion(rng):
+    industry, year = rng.choice(INDUSTRIES), rng.randint(2019, 2026)
+    fuel, unit, ncv, cc, ox = rng.choice(FUELS)
+    amount = rng.randint(12, 980) * (1 if unit != "t" else 100)
+    co2 = amount * ncv * cc * ox / 100 * 44 / 12
+    context = (f"某{industry}企业{year}年消耗{fuel}{amount}{_unit(unit)}，低位发热量为{ncv}GJ/{unit}，单位热值含碳量为"
+               f"{cc}tC/GJ，碳氧化率为{ox}%")
+    return context, co2, amount * ncv * cc * ox / 100
+
+
+def single(rng, unit: str) -> tuple[str, dict]:
+    """A single-choice item for ``unit``: numbers computed, distractors the usual mistakes."""
+    industry, year = rng.choice(INDUSTRIES), rng.randint(2019, 2026)
+    if unit == "A.01":
+        what, right, wrong = rng.choice(ETHICS)
+        stem = f"{industry}企业的碳排放管理员{what}，正确的做法是（  ）。"
+        explain = "碳排放管理员应遵守职业守则，如实记录和报送数据。"
+    elif unit == "A.02":
+        emission = rng.randint(5, 60) / 10
+        stem = (f"某{industry}企业{year}年温室气体排放量为{emission}万吨二氧化碳当量（综合能源消费量约"
+                f"{round(emission * 3800):d}吨标准煤），按规定该企业（  ）。")
+        right = "应列入温室气体重点排放单位名录" if emission >= 2.6 else "未达到纳入重点排放单位名录的标准"
+        wrong = ["未达到纳入重点排放单位名录的标准" if emission >= 2.6 else "应列入温室气体重点排放单位名录",
+                 "只需报告不需核查", "由企业自愿选择是否纳入"]
+        explain = "年度温室气体排放量达到2.6万吨二氧化碳当量的单位列入重点排放单位名录。"
+    elif unit == "A.03":
+        gas, gwp = rng.choice(GASES)
+        tons = rng.randint(2, 400) / 10
+        right = _fmt(tons * gwp)
+        stem = (f"某{industry}企业{year}年{gas}逸散量为{tons}吨，按100年全球变暖潜势{gwp}折算，相当于（  ）"
+                "吨二氧化碳当量。")
+        wrong = [_fmt(tons / gwp), _fmt(tons * gwp * 10), _fmt(tons * gwp / 10)]
+        explain = f"二氧化碳当量 = 气体质量 × GWP = {tons} × {gwp}。"
+    elif unit == "B.02":
+        instrument, months = rng.choice(INSTRUMENTS)
+        month = rng.randint(1, 12)
+        due_year, due_month = year + (month + months - 1) // 12, (month + months - 1) % 12 + 1
+        stem = (f"某{industry}企业的{instrument}于{year}年{month}月完成检定，检定周期为{months}个月，"
+                "下一次检定最迟应在（  ）前完成。")
+        right = f"{due_year}年{due_month}月"
+        wrong = [f"{due_year + 1}年{due_month}月", f"{year}年{12 if month == 12 else month + 1}月",
+                 f"{due_year}年{due_month % 12 + 1}月"]
+        explain = "计量器具应在检定有效期内使用，到期前完成下一次检定。"
+    elif unit == "B.03":
+        a, b, c = rng.randint(2000, 90000), rng.randint(0, 20000), rng.randint(1000, 40000)
+        stem = (f"某{industry}企业{year}年度化石燃料燃烧排放{a}tCO₂，工业生产过程排放{b}tCO₂，净购入电力排放"
+                f"{c}tCO₂，该企业报告的排放总量为（  ）tCO₂。")
+        right = str(a + b + c)
+        wrong = [str(a + b), str(a + c), str(a + b - c)]
+        explain = "排放总量为各类排放之和（净购入电力和热力排放计入）。"
+    elif unit == "B.04":
+        if rng.random() < 0.5:
+            quota = rng.randint(20, 900)
+            stem = (f"某重点排放单位{year}年度应清缴配额{quota}万吨，按规定可用于抵销的国家核证自愿减排量"
+                    "最多为（  ）万吨。")
+            right = _fmt(quota * 0.05)
+            wrong = [_fmt(quota * 0.1), _fmt(quota * 0.01), _fmt(quota * 0.2)]
+            explain = "抵销比例不超过应清缴碳排放配额的5%。"
         else:
-            stem = (f"某{industry}企业全年消耗{fuel}{amount}吨，低位发热量取缺省值，单位热值含碳量"
-                    f"{factor / 1000:.5f}吨碳/GJ，碳氧化率98%。计算其化石燃料燃烧二氧化碳排放量。（{i + 1}）")
-            formula = "排放量 = 消耗量 × 低位发热量 × 单位热值含碳量 × 碳氧化率 × 44/12"
-            out.append((kind, {"stem": stem, "answer": formula,
-                               "rubric": "公式正确得4分，数据代入正确得3分，结果正确得3分。"}))
+            name, unit_name, benchmark = PRODUCTS[industry]
+            output = rng.randint(20, 990) * 1000
+            stem = (f"某{industry}企业{year}年{name}为{output}{unit_name}，基准值为{benchmark}tCO₂/{unit_name}，"
+                    "修正系数取1，其年度配额为（  ）tCO₂。")
+            right = _fmt(output * benchmark)
+            wrong = [_fmt(output / benchmark), _fmt(output * benchmark * 1.1), _fmt(output * benchmark * 0.9)]
+            explain = "配额 = 产量 × 基准值 × 修正系数。"
+    else:  # B.01 and anything else: accounting
+        kind = rng.randrange(3)
+        if kind == 0:
+            context, co2, carbon = _combustion(rng)
+            stem = f"{context}，其燃烧产生的二氧化碳排放量约为（  ）tCO₂。"
+            right, wrong = _fmt(co2), [_fmt(carbon), _fmt(co2 * 100 / 95 * 1.05), _fmt(co2 * 10)]
+            explain = "排放量 = 消耗量 × 低位发热量 × 单位热值含碳量 × 碳氧化率 × 44/12。"
+        elif kind == 1:
+            mwh, factor = rng.randint(300, 90000), rng.choice(GRID_FACTORS)
+            stem = (f"某{industry}企业{year}年净购入电量{mwh}MWh，电网排放因子取{factor}tCO₂/MWh，其净购入电力"
+                    "对应的二氧化碳排放量为（  ）tCO₂。")
+            right, wrong = _fmt(mwh * factor), [_fmt(mwh / factor), _fmt(mwh * factor * 1000), _fmt(mwh * factor / 10)]
+            explain = "净购入电力排放 = 净购入电量 × 电网排放因子。"
+        else:
+            tons, purity = rng.randint(500, 90000), rng.randint(85, 98)
+            stem = (f"某{industry}企业{year}年消耗石灰石{tons}吨，碳酸钙含量为{purity}%，碳酸钙分解的排放因子"
+                    "为0.440tCO₂/t，其工业生产过程二氧化碳排放量为（  ）tCO₂。")
+            right = _fmt(tons * purity / 100 * 0.44)
+            wrong = [_fmt(tons * 0.44), _fmt(tons * purity / 100 * 44 / 12), _fmt(tons * purity / 100 * 0.12)]
+            explain = "过程排放 = 原料消耗量 × 碳酸盐含量 × 排放因子。"
+    options, answer = _choices(rng, right, wrong)
+    return stem, {"stem": stem, "options": options, "answer": answer, "explanation": explain}
+
+
+def multiple(rng, unit: str) -> tuple[str, dict]:
+    industry, year = rng.choice(INDUSTRIES), rng.randint(2019, 2026)
+    fuel = rng.choice(FUELS)[0]
+    if unit.startswith("A"):
+        what, right, wrong = rng.choice(ETHICS)
+        stem = (f"{industry}企业的碳排放管理员在{year}年度工作中{what}，下列做法中符合职业守则的有（  ）。")
+        options = [right, "如实记录处理经过并留存证据", "及时向单位负责人报告", *wrong[:2]]
+        answer = "ABC"
+        explain = "应如实、及时处理并留存记录。"
+    else:
+        stem = (f"某{industry}企业{year}年以{fuel}为主要燃料，下列属于其温室气体核算边界内排放源的有（  ）。")
+        options = [f"{fuel}燃烧", "厂区自有车辆消耗柴油", "净购入电力", "员工通勤私家车", "上游供应商生产"]
+        answer = "ABC"
+        explain = "员工通勤和上游供应商的排放不在企业核算边界之内。"
+    return stem, {"stem": stem, "options": options, "answer": answer, "explanation": explain}
+
+
+def judge(rng, unit: str) -> tuple[str, dict]:
+    industry, year = rng.choice(INDUSTRIES), rng.randint(2019, 2026)
+    true = rng.random() < 0.5
+    if unit == "A.03":
+        gas, gwp = rng.choice(GASES)
+        tons = rng.randint(2, 400) / 10
+        value = tons * gwp if true else tons * gwp * rng.choice([2, 10])
+        stem = f"{year}年某{industry}企业逸散{gas}{tons}吨，按GWP {gwp}折算为{_fmt(value)}吨二氧化碳当量。"
+        explain = f"{tons} × {gwp} = {_fmt(tons * gwp)}。"
+    elif unit.startswith("A"):
+        emission = rng.randint(5, 60) / 10
+        stem = f"某{industry}企业{year}年温室气体排放量为{emission}万吨二氧化碳当量，应列入重点排放单位名录。"
+        true = emission >= 2.6
+        explain = "纳入标准为年度排放量达到2.6万吨二氧化碳当量。"
+    else:
+        mwh, factor = rng.randint(300, 90000), rng.choice(GRID_FACTORS)
+        value = mwh * factor if true else mwh * factor * rng.choice([1.5, 0.5, 10])
+        stem = (f"某{industry}企业{year}年净购入电量{mwh}MWh，电网排放因子取{factor}tCO₂/MWh，其净购入电力排放量"
+                f"为{_fmt(value)}tCO₂。")
+        explain = f"{mwh} × {factor} = {_fmt(mwh * factor)}。"
+    return stem, {"stem": stem, "answer": "正确" if true else "错误", "explanation": explain}
+
+
+def fill(rng, unit: str) -> tuple[str, dict]:
+    fuel, fuel_unit, ncv, _cc, _ox = rng.choice(FUELS)
+    amount = rng.randint(12, 980) * (100 if fuel_unit == "t" else 1)
+    stem = f"{amount}{_unit(fuel_unit)}{fuel}按低位发热量{ncv}GJ/{fuel_unit}折算，热量为______GJ（保留整数）。"
+    return stem, {"stem": stem, "answer": f"{round(amount * ncv):d}",
+                  "rubric": "数值正确得满分，单位或取整错误不得分。"}
+
+
+def short(rng, unit: str) -> tuple[str, dict]:
+    industry = rng.choice(INDUSTRIES)
+    task, points = rng.choice(TASKS)
+    stem = f"简述{industry}企业{task}时应当关注的主要内容。"
+    return stem, {"stem": stem, "answer": points, "rubric": "每答对一项得1分，满分5分。"}
+
+
+def calculation(rng, unit: str) -> tuple[str, dict]:
+    context, co2, _carbon = _combustion(rng)
+    stem = f"{context}。计算其化石燃料燃烧二氧化碳排放量（保留整数，写出计算过程）。"
+    formula = f"排放量 = 消耗量 × 低位发热量 × 单位热值含碳量 × 碳氧化率 × 44/12 ≈ {round(co2):d} tCO₂"
+    return stem, {"stem": stem, "answer": formula, "rubric": "公式正确得4分，数据代入正确得3分，结果正确得3分。"}
+
+
+FAMILIES = {ItemType.SINGLE: single, ItemType.MULTIPLE: multiple, ItemType.JUDGE: judge, ItemType.FILL: fill,
+            ItemType.SHORT: short, ItemType.CALCULATION: calculation}
+
+
+def _stem_variants(rng: random.Random, unit: str, element: str, n: int, seen: set[str]) -> list[tuple[str, dict]]:
+    """``n`` (type, raw content) pairs for one element. Every stem differs from every other stem in ``seen``
+    (a real bank never holds the same question twice) and carries no internal code."""
+    out = []
+    for _ in range(n):
+        kind = rng.choices(list(FAMILIES), weights=[45, 20, 20, 5, 6, 4])[0]
+        for _attempt in range(40):
+            stem, raw = FAMILIES[kind](rng, unit)
+            if stem not in seen:
+                break
+        else:  # this family is exhausted for the unit: an accounting item (a practically endless space)
+            kind = ItemType.SINGLE
+            stem, raw = single(rng, "B.01")
+            while stem in seen:
+                stem, raw = single(rng, "B.01")
+        seen.add(stem)
+        out.append((kind, raw))
     return out
 
 
+PRACTICAL_TASKS = {
+    "C.01.01": ("燃料消耗台账、购电发票和生产报表", "整理全年活动数据，编制活动数据汇总表并注明每项数据的来源"),
+    "C.01.02": ("燃料检测报告和核算指南缺省值表", "为每一排放源选取排放因子，说明选取依据和适用条件"),
+    "C.02.01": ("燃料消耗台账、购电发票和排放因子表", "计算化石燃料燃烧、过程和净购入电力热力排放量及排放总量"),
+    "C.02.02": ("核算结果和全国排放报告模板", "填写年度温室气体排放报告的企业基本信息、排放量和数据来源表"),
+    "C.03.01": ("工艺流程图、计量器具清单和上年度核查报告", "编制下一年度的温室气体排放监测计划"),
+    "C.03.02": ("月度监测记录、检定证书和化验报告", "检查数据质量，列出发现的问题并提出整改措施"),
+}
+
+
 def _practical(i: int, element: str) -> dict:
-    industry = INDUSTRIES[i % len(INDUSTRIES)]
+    industry, year = INDUSTRIES[i % len(INDUSTRIES)], 2020 + (i // len(INDUSTRIES)) % 6
+    materials, task = PRACTICAL_TASKS.get(element, PRACTICAL_TASKS["C.02.01"])
     return {
-        "stem": f"根据提供的{industry}企业{2020 + i % 5}年度燃料消耗台账、购电发票和生产报表，"
-                f"完成该企业温室气体排放量的核算，并填写排放报告相关表格。（实操任务{i + 1}，{element}）",
+        "stem": f"根据提供的{industry}企业{year}年度{materials}，{task}。",
         "answer": "按核算指南完成边界确定、排放源识别、数据整理、排放量计算和报告填写。",
         "time_minutes": 60 + 15 * (i % 3), "materials": "计算器、核算指南、排放因子缺省值表、报告模板、台账复印件",
         "scoring_sheet": [{"criterion": "核算边界与排放源识别", "points": "20", "method": "遗漏一处排放源扣5分"},
@@ -146,8 +323,11 @@ def _practical(i: int, element: str) -> dict:
     }
 
 
-def generate(rng: random.Random, theory: int, practical: int, *, elements=ELEMENTS) -> list[exchange.Parsed]:
-    """``theory`` theory items spread over the units by weight and ``practical`` tasks, ready for write_items."""
+def generate(rng: random.Random, theory: int, practical: int, *, elements=ELEMENTS,
+             seen: set[str] | None = None) -> list[exchange.Parsed]:
+    """``theory`` theory items spread over the units by weight and ``practical`` tasks, ready for write_items.
+    ``seen`` holds the stems already in the bank (pass the same set to add to a bank without repeating one)."""
+    seen = set() if seen is None else seen
     parsed: list[exchange.Parsed] = []
     theory_units = [u for u in UNIT_WEIGHT if u[0] in "AB"]
     for unit in theory_units:
@@ -155,7 +335,7 @@ def generate(rng: random.Random, theory: int, practical: int, *, elements=ELEMEN
         share = round(theory * UNIT_WEIGHT[unit] / 100)
         for j, e in enumerate(unit_elements):
             count = share // len(unit_elements) + (1 if j < share % len(unit_elements) else 0)
-            for kind, raw in _stem_variants(rng, unit, e[0], count):
+            for kind, raw in _stem_variants(rng, unit, e[0], count, seen):
                 parsed.append(_parsed(rng, kind, e[0], raw))
     del parsed[theory:]  # per-unit rounding may give one or two more
     practical_elements = [e[0] for e in elements if e[0].startswith("C.")]
@@ -165,9 +345,14 @@ def generate(rng: random.Random, theory: int, practical: int, *, elements=ELEMEN
         share = round(practical * UNIT_WEIGHT[unit] / 100)
         per_element += [unit_elements[j % len(unit_elements)] for j in range(share)]
     per_element = per_element or practical_elements  # fewer tasks than units: round robin
-    for i in range(practical):
+    i = 0
+    while sum(p.meta["type"] == ItemType.PRACTICAL for p in parsed) < practical:
         code = per_element[i % len(per_element)]
-        parsed.append(_parsed(rng, ItemType.PRACTICAL, code, _practical(i, code)))
+        raw = _practical(i, code)
+        i += 1
+        if raw["stem"] not in seen:
+            seen.add(raw["stem"])
+            parsed.append(_parsed(rng, ItemType.PRACTICAL, code, raw))
     return parsed
 
 
@@ -203,7 +388,7 @@ def _blueprint(bank: Bank, manager: User) -> None:
 def sample_statistics(item: Item, rng: random.Random) -> None:
     """Plausible historical statistics: proportion correct falling with the designed difficulty, and a
     discrimination index around 0.38 (until grading, #8, measures real ones)."""
-    item.empirical_difficulty = round(min(0.95, max(0.15, rng.gauss(0.85 - 0.1 * item.difficulty, 0.08))), 2)
+    item.empirical_difficulty = round(min(0.95, max(0.15, rng.gauss(0.9 - 0.1 * item.difficulty, 0.08))), 2)
     item.discrimination = round(min(0.75, max(0.05, rng.gauss(0.38, 0.1))), 2)
 
 
@@ -258,23 +443,24 @@ def seed_itembank() -> Bank:
              (_user(admin, body, "demo_panel_assessment", "韩素梅", Role.ITEM_REVIEWER), Background.ASSESSMENT)]
     importer = _user(admin, body, "demo_item_writer_2", "唐明远", Role.ITEM_WRITER)
     rng = random.Random(20261121)
-    banks = {}
+    banks, stems = {}, {}
     for number, theory, practical in ((4, 1200, 60), (3, 420, 18)):
+        stems[number] = set()
         bank = services.bank_create(actor=manager, body=body, occupation=occ, trade=trade,
                                     level=Level.objects.get(number=number))
         _blueprint(bank, manager)
-        exchange.write_items(actor=importer, bank_id=bank.pk, parsed=generate(rng, theory, practical),
-                             source="demo", file_name="历年题库整理.xlsx")
+        exchange.write_items(actor=importer, bank_id=bank.pk, source="demo", file_name="历年题库整理.xlsx",
+                             parsed=generate(rng, theory, practical, seen=stems[number]))
         _approve_in_bulk(bank, reviewer, rng)
         _accept_and_release(bank, manager, panel, timezone.localdate() - dt.timedelta(days=40), 1)
         banks[number] = bank
-    _workflow_examples(banks[4], writer, reviewer, rng)
+    _workflow_examples(banks[4], writer, reviewer, rng, stems[4])
     return banks[4]
 
 
-def _workflow_examples(bank: Bank, writer: User, reviewer: User, rng: random.Random) -> None:
+def _workflow_examples(bank: Bank, writer: User, reviewer: User, rng: random.Random, seen: set[str]) -> None:
     """A few items by demo_item_writer in every state before acceptance."""
-    samples = generate(rng, 12, 1)
+    samples = generate(rng, 12, 1, seen=seen)
     made = [services.item_create(actor=writer, bank_id=bank.pk, meta=p.meta, content=p.content) for p in samples]
     first = made[0]
     changed = {**services.item_content(actor=writer, item=first, purpose="demo")}

@@ -155,7 +155,7 @@ def seed_registration() -> Announcement:
                                                phone=f"18{n:09d}", password=DEMO_PASSWORD,
                                                email=f"candidate{n}@example.com")
         elif not user.id_number:
-            user.id_type, user.id_number, user.phone = IdType.RESIDENT_ID, "370212199205173418", "18600000001"
+            user.id_type, user.id_number, user.phone = IdType.RESIDENT_ID, "370212199205173417", "18600000001"
             user.save(update_fields=["id_type", "id_number", "phone"])
         weak = n is not None and n % 7 == 0
         candidates.profile_update(actor=user, education=2 if weak else rng.choice([3, 4, 4, 5]),

@@ -353,4 +353,9 @@ class FeeEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.amount_fen / 100:.2f}"
+        return f"{self.get_kind_display()} {self.amount_yuan}"
+
+    @property
+    def amount_yuan(self) -> str:
+        """Money is kept in fen and always shown in 元 (ARCHITECTURE: money in fen)."""
+        return f"{self.amount_fen / 100:.2f}"

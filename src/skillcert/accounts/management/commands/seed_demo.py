@@ -57,9 +57,10 @@ class Command(BaseCommand):
         if quiet:
             return
         w = self.stdout.write
+        site = settings.SKILLCERT_SITE_URL
         w(self.style.SUCCESS(f"Demo data ready (stage: {stage})."))
         w("")
-        w("  Open http://127.0.0.1:8000/  — staff login: http://127.0.0.1:8000/accounts/login/")
+        w(f"  Open {site}/  — staff login: {site}/accounts/login/")
         w(f"  Every demo user's password:  {DEMO_PASSWORD}")
         w("  Users marked * need a TOTP code: add the secret to an authenticator app, or run")
         w("      make totp USER=<username>      (prints the current 6-digit code)")
@@ -75,8 +76,8 @@ class Command(BaseCommand):
             counts = announcement.applications.values_list("status").annotate(n=Count("id")).order_by()
             w(f"  Registration: \"{announcement.title}\"")
             w("    applications: " + ", ".join(f"{status} {n}" for status, n in counts))
-            w("    candidate portal: http://127.0.0.1:8000/portal/login/  — demo_candidate logs in with ID number")
-            w("    370212199205173418 (or phone 18600000001) and the password above; exam affairs officer: "
+            w(f"    candidate portal: {site}/portal/login/  — demo_candidate logs in with ID number")
+            w("    370212199205173417 (or phone 18600000001) and the password above; exam affairs officer: "
               "demo_exam_affairs")
             w("")
         if batch is not None:
@@ -108,7 +109,7 @@ class Command(BaseCommand):
         if sittings:
             w("    console: 考场监考台 (demo_proctor runs 第02考场: check in, start; "
               "demo_chief_examiner sees every room)")
-            w("    exam player: http://127.0.0.1:8000/exam/ — ticket number + ID number (from the room's roster) "
+            w(f"    exam player: {site}/exam/ — ticket number + ID number (from the room's roster) "
               "+ room code")
             w("")
         if graded is not None:
@@ -128,5 +129,5 @@ class Command(BaseCommand):
             w(f"  Certified: {certs.count()} certificates issued for \"{certified.batch.name}\" (one reissued, "
               "one revoked) — console 证书核发 / 证书清单 (demo_exam_affairs, demo_body_admin)")
             if first is not None:
-                w(f"    public check: http://127.0.0.1:8000/verify/?number={first.number}&name={first.name}")
+                w(f"    public check: {site}/verify/?number={first.number}&name={first.name}")
             w("")
