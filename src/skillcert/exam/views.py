@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from skillcert.delivery.enums import WARNING_MINUTES
+from skillcert.delivery.services import STATUS_POLL_SECONDS
 
 
 def texts() -> dict[str, str]:
@@ -37,4 +38,5 @@ def texts() -> dict[str, str]:
 
 @never_cache
 def player(request: HttpRequest) -> HttpResponse:
-    return render(request, "exam/player.html", {"texts": texts(), "warnings": list(WARNING_MINUTES)})
+    return render(request, "exam/player.html", {"texts": texts(), "warnings": list(WARNING_MINUTES),
+                                                "poll_ms": int(STATUS_POLL_SECONDS * 1000)})

@@ -30,9 +30,10 @@
   var seq = 0, queue = [], inflight = false, online = true, retryTimer = null;
   var paused = false, warned = {}, finished = false, zoom = 1;
   var debounce = {};
-  // Status poll: at 1 s the input locks within about 1 s of a pause (the requirement is 2 s); each poll is one
-  // indexed read (a heartbeat write one poll in ten), see delivery.services.attempt_status.
-  var POLL_MS = 1000, JUMP_MS = 5000, pollTimer = null, pollBusy = false;
+  // Status poll (delivery.services.STATUS_POLL_SECONDS, 1 s): the input locks within about a second of a pause
+  // (the requirement is 2 s); each poll is one indexed read, a heartbeat write one poll in ten (attempt_status).
+  var POLL_MS = JSON.parse(document.getElementById("exam-poll-ms").textContent) || 1000;
+  var JUMP_MS = 5000, pollTimer = null, pollBusy = false;
   var srvRemaining = null, srvAt = 0, shown = null, lastFrame = null;
 
   function key(name) { return "skillcert.exam." + attemptId + "." + name; }
@@ -79,7 +80,8 @@
   function setNet() {
     var pending = queue.length + Object.keys(debounce).length;  // typed but not yet queued counts too
     var net = $("net");
-    if (!online) { net.className = "player-status offline"; net.textContent = T.offline; }
+    if (paused) { net.className = "player-status offline"; net.textContent = T.paused_title; }
+    else if (!online) { net.className = "player-status offline"; net.textContent = T.offline; }
     else if (pending || inflight) { net.className = "player-status saving"; net.textContent = T.saving; }
     else { net.className = "player-status ok"; net.textContent = T.online; }
     if (pending) net.textContent += " · " + fmt(T.pending, {n: pending});
