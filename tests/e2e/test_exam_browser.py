@@ -106,3 +106,82 @@ def test_proctor_starts_candidate_answers_offline_and_submits(live_server, brows
     assert _answered(a.pk) == 4
     cand_ctx.close()
     staff_ctx.close()
+
+
+def _values(attempt_id: int) -> list:
+    return list(Answer.objects.filter(attempt_id=attempt_id).values_list("value", flat=True))
+
+
+def _clock_seconds(text: str) -> int:
+    m, s = text.split(":")
+    return int(m) * 60 + int(s)
+
+
+def test_a_pause_locks_the_player_within_2_s_freezes_the_clock_and_keeps_the_last_answer(live_server, browser,
+                                                                                         artifacts):
+    """表B.2, issue #20 item 9: the proctor pauses the room while the candidate is typing. Within 2 s the player
+    shows 考场已暂停 and takes no input; the answer typed just before is held in the browser (the server refused
+    it) and saved after the resume; the time shown stands still during the pause and never jumps."""
+    import itertools
+    import time
+
+    from skillcert.delivery import services as delivery
+
+    day = make_exam_day(n=2)
+    a = day.attempts[0]
+    delivery.check_in(actor=day.proctors[0], sitting_id=day.sitting.pk, ticket=a.ticket.number)
+    day.sitting.refresh_from_db()
+    player = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860}).new_page()
+    player.set_default_timeout(15000)
+    player.goto(f"{live_server.url}/exam/")
+    player.fill("#ticket_number", a.ticket.number)
+    player.fill("#id_number", a.application.id_number)
+    player.fill("#room_code", day.sitting.code)
+    player.click("#login-form button")
+    player.wait_for_selector("#waiting:not([hidden])")
+    delivery.room_start(actor=day.chief, sitting_id=day.sitting.pk)  # the chief releases the sealed paper
+    player.wait_for_selector("#exam:not([hidden])")
+    for _ in range(12):
+        if player.locator("#text-answer").count():
+            break
+        _next(player)
+    player.wait_for_function("document.getElementById('clock').textContent !== '--:--'")
+    # Every 50 ms from now on, what the candidate sees on the clock.
+    player.evaluate("window.__clock = []; setInterval(function () {"
+                    " window.__clock.push(document.getElementById('clock').textContent); }, 50)")
+    player.wait_for_timeout(1500)
+
+    last = "暂停前最后一秒写下的答案"
+    player.fill("#text-answer", last)  # sent 0.8 s after the last keystroke: after the pause
+    delivery.room_pause(actor=day.proctors[0], sitting_id=day.sitting.pk, reason="机房停电")
+    paused = time.monotonic()
+    player.wait_for_selector("#paused-overlay:not([hidden])", timeout=2000)
+    assert time.monotonic() - paused < 2.0
+    assert "考场已暂停" in player.locator("#paused-overlay").inner_text()
+    player.wait_for_timeout(1200)  # the debounced save has gone out meanwhile and was refused
+    assert last not in _values(a.pk)
+    assert int(player.evaluate("document.body.dataset.pending")) >= 1
+    assert "恢复考试后自动上传" in player.locator("#paused-held").inner_text()
+
+    assert player.locator("#text-answer").is_disabled()
+    player.keyboard.type("暂停期间")
+    assert player.locator("#text-answer").input_value() == last
+    assert player.evaluate("document.getElementById('main').inert") is True
+    frozen = player.evaluate("window.__clock.length")
+    player.wait_for_timeout(2500)
+    during = player.evaluate(f"window.__clock.slice({frozen})")
+    assert len(set(during)) == 1, during  # stands still
+    assert player.locator("#paused-clock").inner_text() == during[0]
+    player.screenshot(path=str(artifacts / "exam-player-paused.png"), full_page=True)
+
+    delivery.room_resume(actor=day.proctors[0], sitting_id=day.sitting.pk)
+    player.wait_for_selector("#paused-overlay", state="hidden", timeout=2000)
+    player.wait_for_function("document.body.dataset.pending === '0'", timeout=5000)
+    assert last in _values(a.pk)
+    assert player.locator("#text-answer").input_value() == last and not player.locator("#text-answer").is_disabled()
+    player.wait_for_timeout(4000)
+    shown = [_clock_seconds(t) for t in player.evaluate("window.__clock")]
+    steps = [x - y for x, y in itertools.pairwise(shown)]
+    assert all(0 <= step <= 1 for step in steps), steps  # never up, never more than a second at once
+    assert shown[-1] < _clock_seconds(during[0])  # and it runs again after the resume
+    player.context.close()

@@ -61,7 +61,10 @@ def _error(request, exc, status: int):
         detail = "；".join(m for msgs in fields.values() for m in msgs)
         return api.create_response(request, {"detail": detail, "fields": fields}, status=status)
     message = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-    return api.create_response(request, {"detail": message}, status=status)
+    body = {"detail": message}
+    if isinstance(exc, DomainError):
+        body["code"] = exc.code  # machine-readable: "paused" (423), "closed" (409), "not_logged_in" (401)…
+    return api.create_response(request, body, status=status)
 
 
 @api.exception_handler(ValidationError)
@@ -158,6 +161,12 @@ def attempt_view(request, photo: bool = False):
 @api.get("/time", auth=candidate, tags=["candidate"], summary="Server-authoritative remaining time")
 def time_view(request):
     return services.attempt_clock(request.attempt_id).as_json()
+
+
+@api.get("/status", auth=candidate_in_save, tags=["candidate"],
+         summary="The player's frequent poll: room paused or running, exact time left (remaining_ms)")
+def status_view(request):
+    return services.attempt_status(token=request.auth).as_json()
 
 
 @api.get("/paper", auth=candidate, tags=["candidate"], summary="The released paper, in this candidate's order")

@@ -31,6 +31,14 @@ def remaining_seconds(deadline: dt.datetime | None, now: dt.datetime) -> int | N
     return max(0, int((deadline - now).total_seconds() + 0.999))
 
 
+def remaining_ms(deadline: dt.datetime | None, now: dt.datetime) -> int | None:
+    """Milliseconds left, not rounded to the second: the player counts down from it, so successive readings
+    (and the reading before and after a pause) agree to the millisecond and the display never jumps."""
+    if deadline is None:
+        return None
+    return max(0, int((deadline - now) / dt.timedelta(milliseconds=1)))
+
+
 def paused_for(paused_at: dt.datetime, now: dt.datetime) -> int:
     """Whole seconds of a pause that ends now (rounded up: the candidates never lose a fraction)."""
     return max(0, int((now - paused_at).total_seconds() + 0.999))

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from skillcert.delivery.enums import WARNING_MINUTES
+from skillcert.delivery.services import STATUS_POLL_SECONDS
 
 
 def texts() -> dict[str, str]:
@@ -15,6 +16,9 @@ def texts() -> dict[str, str]:
         "online": _("网络正常，答案已保存"), "saving": _("正在保存…"),
         "offline": _("网络已断开：答案暂存在本机，恢复连接后自动上传，请继续作答"),
         "pending": _("待上传 %(n)s 条"), "paused": _("考试已暂停，计时停止，请等待监考人员恢复考试"),
+        "paused_title": _("考场已暂停"), "resumed": _("考试已恢复，计时继续"),
+        "paused_held": _("尚未上传的 %(n)s 条作答已保存在本机，恢复考试后自动上传，不会丢失。"),
+        "paused_none": _("您的作答均已保存。"),
         "waiting": _("请等待监考人员统一开考"), "remaining": _("剩余时间"),
         "time_now": _("剩余时间 %(m)s 分 %(s)s 秒"), "warning": _("距考试结束还有 %(m)s 分钟，请注意掌握时间。"),
         "question": _("第 %(n)s 题"), "points": _("%(p)s 分"), "flag": _("标记"), "unflag": _("取消标记"),
@@ -34,4 +38,5 @@ def texts() -> dict[str, str]:
 
 @never_cache
 def player(request: HttpRequest) -> HttpResponse:
-    return render(request, "exam/player.html", {"texts": texts(), "warnings": list(WARNING_MINUTES)})
+    return render(request, "exam/player.html", {"texts": texts(), "warnings": list(WARNING_MINUTES),
+                                                "poll_ms": int(STATUS_POLL_SECONDS * 1000)})
