@@ -187,6 +187,11 @@ def test_an_image_of_a_hundred_megapixels_is_refused_from_its_header():
     assert "10000×10000" in exc.value.message_dict["file"][0]
 
 
+def test_an_image_past_pillow_s_own_bomb_limit_is_refused_as_too_large_not_as_broken():
+    with pytest.raises(ValidationError, match="像素过多"):
+        limits.check_image(png_header_only(20000, 20000), limits.FIGURE)
+
+
 def test_a_long_thin_image_is_refused_by_its_side():
     with pytest.raises(ValidationError, match="每边不超过 8000"):
         limits.check_image(png_header_only(20000, 10), limits.FIGURE)

@@ -161,7 +161,7 @@ def test_an_upload_bomb_is_refused_fast_and_writes_nothing(reg):
 
     from django.core.exceptions import ValidationError
 
-    from tests.core.test_limits import _cell, _base_workbook, _zip
+    from tests.core.test_limits import _base_workbook, _cell, _zip
 
     def bomb(rows_xml: str) -> bytes:
         members = _base_workbook()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -223,7 +224,10 @@ def check_image(data: bytes, limits: ImageLimits, *, field: str = "file", label:
     label = label or _("图片")
     kinds = "、".join("JPG" if f == "JPEG" else f for f in limits.formats)
     try:
-        with Image.open(io.BytesIO(data)) as img:  # lazy: reads the header only
+        with warnings.catch_warnings():  # Pillow's own bomb warning: the limits below are ours and stricter
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))  # lazy: reads the header only
+        with img:
             kind, (width, height) = img.format, img.size
             if kind not in limits.formats:
                 raise refuse(_("%(label)s只能是 %(kinds)s 图片。") % {"label": label, "kinds": kinds}, field)
@@ -233,7 +237,11 @@ def check_image(data: bytes, limits: ImageLimits, *, field: str = "file", label:
                     "label": label, "w": width, "h": height, "side": limits.side, "mp": f"{limits.pixels / 1e6:g}"},
                     field)
             img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError):
-        raise refuse(_("%(label)s已损坏或不是图片，无法打开；请上传 %(kinds)s 图片。") % {"label": label, "kinds": kinds},
+    except Image.DecompressionBombError:
+        raise refuse(_("%(label)s像素过多，超过上限（每边不超过 %(side)d 像素、总计不超过 %(mp)s 百万像素），"
+                       "请缩小后上传。") % {"label": label, "side": limits.side, "mp": f"{limits.pixels / 1e6:g}"},
                      field) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise refuse(_("%(label)s已损坏或不是图片，无法打开；请上传 %(kinds)s 图片。") % {
+            "label": label, "kinds": kinds}, field) from None
     return kind, width, height
