@@ -232,3 +232,27 @@ def test_subjective_items_are_marked_on_the_script_and_their_score_typed_with_th
                 for r in results.results_compile(actor=day.officer, batch_id=day.session.batch_id)}
     assert compiled[tickets[0]].theory == full - 12 + Decimal("9.5")
     assert compiled[tickets[1]].theory_state == PartState.PENDING
+
+
+def test_a_reader_file_claiming_millions_of_rows_or_columns_is_refused_fast_and_writes_nothing():
+    """Issue #20 item 4: the workbook is scanned before openpyxl reads it; a CSV is counted line by line."""
+    import time
+
+    from tests.core.test_limits import _base_workbook, _cell, _zip
+
+    day, tickets = paper_sitting(2)
+    members = _base_workbook()
+    members["xl/worksheets/sheet1.xml"] = (
+        '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        f'<row r="1">{_cell("A1", "准考证号")}{_cell("B1", "1")}</row>'
+        f'<row r="4000000">{_cell("A4000000", tickets[0])}</row></sheetData></worksheet>').encode()
+    csv_head = "准考证号,1\n".encode()
+    cases = [(_zip(members), "omr.xlsx", "含空行"), (csv_head + b"\n" * 30000, "omr.csv", "含空行"),
+             (("准考证号," + ",".join(str(n) for n in range(1, 1200))).encode(), "omr.csv", "列")]
+    for data, name, words in cases:
+        started = time.monotonic()
+        with pytest.raises(ValidationError) as exc:
+            sheets.sheets_import(actor=day.officer, paper_id=day.paper.pk, data=data, file_name=name)
+        assert time.monotonic() - started < 5
+        assert words in exc.value.message_dict["file"][0]
+    assert not Attempt.objects.filter(paper=day.paper).exists() and not SheetEntry.objects.exists()

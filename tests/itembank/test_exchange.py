@@ -190,3 +190,97 @@ def test_blueprint_excel_round_trip_makes_a_new_version_and_leaves_the_old_one(b
     with pytest.raises(ValidationError, match="第3行"):
         blueprints.blueprint_import(actor=bw.manager, bank_id=bw.bank.pk, data=broken)
     assert bw.bank.blueprints.count() == 2
+
+
+# --- Trust (issue #20): the formula guard undone on import, the template's examples, upload bombs ------------
+
+TRICKY = ["-3", "=SUM(A1)", "'quoted", "+86", "@x", "'-already quoted"]
+
+
+def test_tricky_texts_survive_export_then_import_unchanged(bw):
+    """xlsx_export writes '-3 so a spreadsheet does not run it; import_xlsx takes exactly that apostrophe off."""
+    item = write_item(bw, content={"stem": "=SUM(A1) 是什么？", "options": TRICKY[:4], "answer": "A",
+                                   "explanation": "@x"})
+    rows = [(item, services.item_content(actor=bw.manager, item=item))]
+    item.refresh_from_db()
+    data = exchange.xlsx_export(rows, watermark="水印")
+    sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
+    written = next(sheet.iter_rows(min_row=2, max_row=2, values_only=True))
+    assert written[1] == "'=SUM(A1) 是什么？" and written[2] == "'-3"  # guarded in the file
+    result = exchange.import_xlsx(actor=bw.writer, bank_id=bw.bank.pk, data=data)
+    assert result.ok, result.errors
+    new = services.item_content(actor=bw.writer, item=Item.objects.order_by("-pk").first())
+    assert new["stem"] == "=SUM(A1) 是什么？" and new["options"] == TRICKY[:4] and new["explanation"] == "@x"
+
+
+def test_the_template_s_example_rows_are_refused_by_row(bw):
+    template = load_workbook(io.BytesIO(exchange.template_bytes())).worksheets[0]
+    examples = [[c.value for c in r] for r in template.iter_rows(min_row=2, max_row=3)]
+    result = exchange.import_xlsx(actor=bw.writer, bank_id=bw.bank.pk, data=_sheet([*examples, _row()]))
+    assert not result.ok and [(e.row, e.column) for e in result.errors] == [(2, "B（题干）"), (3, "B（题干）")]
+    assert all("示例" in e.message for e in result.errors) and not Item.objects.exists()
+
+
+def test_an_item_sheet_claiming_millions_of_rows_is_refused_fast(bw):
+    import time
+
+    from tests.core.test_limits import _base_workbook, _cell, _zip
+
+    members = _base_workbook()
+    head = "".join(_cell(f"{chr(65 + i)}1", h) for i, h in enumerate(exchange.HEADERS))
+    members["xl/worksheets/sheet1.xml"] = (
+        '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<sheetData><row r="1">{head}</row><row r="4000000">{_cell("A4000000", "单选题")}</row></sheetData>'
+        '</worksheet>').encode()
+    started = time.monotonic()
+    with pytest.raises(ValidationError, match="含空行"):
+        exchange.import_xlsx(actor=bw.writer, bank_id=bw.bank.pk, data=_zip(members))
+    assert time.monotonic() - started < 5 and not Item.objects.exists()
+
+
+def _manifest(hrefs) -> str:
+    resources = "".join(f'<resource identifier="r{i}" type="imsqti_item_xmlv2p1" href="{h}"/>'
+                        for i, h in enumerate(hrefs))
+    return ('<?xml version="1.0"?><manifest xmlns="http://www.imsglobal.org/xsd/imscp_v1p1" identifier="m">'
+            f"<organizations/><resources>{resources}</resources></manifest>")
+
+
+def test_a_manifest_pointing_many_resources_at_one_member_reads_it_once(bw, monkeypatch):
+    reads = []
+    real_read = zipfile.ZipFile.read
+    monkeypatch.setattr(zipfile.ZipFile, "read", lambda self, name, pwd=None: reads.append(
+        getattr(name, "filename", name)) or real_read(self, name, pwd))
+    data = _package({"imsmanifest.xml": _manifest(["q1.xml"] * 25), "q1.xml": QTI21_ITEM})
+    result = exchange.import_qti(actor=bw.writer, bank_id=bw.bank.pk, data=data, default_element="A.03.01")
+    assert reads.count("q1.xml") == 1
+    assert not result.ok and [e.row for e in result.errors] == list(range(2, 26))
+    assert "与第 1 道试题指向同一个文件" in result.errors[0].message and not Item.objects.exists()
+
+
+def test_a_package_with_an_oversized_or_bomb_member_is_refused_before_inflating(bw):
+    padded = QTI21_ITEM.replace("<p>", "<p>" + "<!-- pad -->" * 200_000, 1)  # 2.4 MB of XML
+    result = exchange.import_qti(actor=bw.writer, bank_id=bw.bank.pk, default_element="A.03.01",
+                                 data=_package({"imsmanifest.xml": _manifest(["q1.xml"]), "q1.xml": padded}))
+    assert not result.ok and "超过 1 MB" in result.errors[0].message
+    from tests.core.test_limits import _zip
+
+    zeros = _zip({"imsmanifest.xml": _manifest(["q1.xml"]).encode(), "q1.xml": QTI21_ITEM.encode(),
+                  "media/zero.bin": b"\0" * (10 * 1024 * 1024)})
+    assert len(zeros) < 50_000
+    with pytest.raises(ValidationError, match="压缩比"):
+        exchange.import_qti(actor=bw.writer, bank_id=bw.bank.pk, data=zeros)
+    with pytest.raises(ValidationError, match="超过一次最多导入"):
+        exchange.import_qti(actor=bw.writer, bank_id=bw.bank.pk,
+                            data=_package({"imsmanifest.xml": _manifest([f"q{i}.xml" for i in range(20001)])}))
+    assert not Item.objects.exists()
+
+
+def test_an_attachment_of_a_hundred_megapixels_is_refused_from_its_header(bw):
+    from tests.core.test_limits import png_header_only
+    from tests.factories import upload
+
+    item = write_item(bw)
+    with pytest.raises(ValidationError) as exc:
+        services.attachment_add(actor=bw.writer, item_id=item.pk,
+                                upload=upload("big.png", png_header_only(10000, 10000)))
+    assert "10000×10000" in exc.value.message_dict["file"][0] and not item.attachments.exists()

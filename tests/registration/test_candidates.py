@@ -108,3 +108,18 @@ def test_documents_are_served_only_to_the_owner_and_the_reviewers(client, world)
     assert client.get(reverse("console:document", args=[doc.pk])).status_code == 200
     client.force_login(user_with_role(Role.EXAM_AFFAIRS, world.other_body))
     assert client.get(reverse("console:document", args=[doc.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("check", ["photo", "document"])
+def test_a_hundred_megapixel_image_is_refused_from_its_header(check):
+    """Issue #20 item 4: pixels counted from the header (core.limits) before anything decodes the image."""
+    from tests.core.test_limits import png_header_only
+
+    data = png_header_only(10000, 10000)
+    with pytest.raises(ValidationError) as exc:
+        if check == "photo":
+            candidates.photo_set(actor=signup(11), upload=upload("p.png", data))
+        else:
+            check_document(upload("scan.png", data), field="doc_id_card", label="本人身份证件")
+    field = "photo" if check == "photo" else "doc_id_card"
+    assert "10000×10000" in exc.value.message_dict[field][0]

@@ -123,10 +123,65 @@ def test_the_template_round_trips(reg):
     ws = wb.worksheets[0]
     assert [c.value for c in ws[1]] == HEADERS
     assert ws.data_validations.dataValidation, "drop-downs for the fixed choices"
-    # The example row is itself valid.
+    # The example row is recognised and refused, by row and column, with the other rows still checked.
     example = [c.value for c in ws[2]]
-    result = run(reg, [example])
-    assert result.ok, result.errors
+    result = run(reg, [example, row(1)])
+    assert not result.ok and [(e.row, e.column) for e in result.errors] == [(2, "A（姓名）")]
+    assert "示例行" in result.errors[0].message and not Application.objects.exists()
+    # Its values otherwise pass every check: only the marker (its ID number or phone) makes it refused.
+    real = [*example[:2], resident_id(77), "13700000077", *example[4:]]
+    assert run(reg, [real]).ok
+
+
+def test_the_import_runs_the_portal_s_validators_on_name_email_and_employer(reg):
+    from django.core.exceptions import ValidationError
+
+    rows = [row(1, **{"姓名*": "名" * 300}), row(2, **{"电子邮箱": "not-an-email"}),
+            row(3, **{"工作单位*": "单" * 121}), row(4, **{"姓名*": "张\u202e三"}), row(5, **{"电子邮箱": "a@b.cn"})]
+    result = run(reg, rows)
+    assert not result.ok
+    by_row = {e.row: (e.column, e.message) for e in result.errors}
+    assert by_row[2] == ("A（姓名）", "姓名不能超过 60 个字符（现为 300 个）。")
+    assert by_row[3][0] == "E（电子邮箱）" and "not-an-email" in by_row[3][1] and "格式不正确" in by_row[3][1]
+    assert by_row[4][0] == "I（工作单位）" and "120" in by_row[4][1]
+    assert by_row[5][0] == "A（姓名）" and "控制字符" in by_row[5][1]
+    assert 6 not in by_row
+    assert not User.objects.filter(id_number__in=[resident_id(n) for n in range(1, 6)]).exists()
+    # The portal's sign-up refuses the same values with the same messages.
+    for field, kwargs in [("full_name", {"full_name": "名" * 300}), ("email", {"email": "not-an-email"})]:
+        with pytest.raises(ValidationError) as exc:
+            candidates.candidate_signup(**{"full_name": "员工9", "id_type": "resident_id", "id_number": resident_id(9),
+                                           "phone": "13700000009", "password": PASSWORD, **kwargs})
+        assert exc.value.message_dict[field][0] == {"full_name": by_row[2][1], "email": by_row[3][1]}[field]
+
+
+def test_an_upload_bomb_is_refused_fast_and_writes_nothing(reg):
+    """4 million rows claimed by a sheet of a few KB, and a 6 MB string that compresses to a few KB."""
+    import time
+
+    from django.core.exceptions import ValidationError
+
+    from tests.core.test_limits import _base_workbook, _cell, _zip
+
+    def bomb(rows_xml: str) -> bytes:
+        members = _base_workbook()
+        head = "".join(_cell(f"{chr(65 + i)}1", h) for i, h in enumerate(HEADERS))
+        members["xl/worksheets/sheet1.xml"] = (
+            '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            f'<sheetData><row r="1">{head}</row>{rows_xml}</sheetData></worksheet>').encode()
+        return _zip(members)
+
+    users, audits = User.objects.count(), AuditEntry.objects.count()
+    for data, words in [(bomb(f'<row r="4000000">{_cell("A4000000", "张三")}</row>'), "20000"),
+                        (bomb(f'<row r="2">{_cell("A2", "x" * 6_000_000)}</row>'), "压缩比")]:
+        assert len(data) < 60_000
+        started = time.monotonic()
+        with pytest.raises(ValidationError) as exc:
+            import_applications(actor=reg.officer, announcement_id=reg.announcement.pk, data=data, file_name="b.xlsx")
+        assert time.monotonic() - started < 5
+        assert words in exc.value.message_dict["file"][0]
+    assert User.objects.count() == users and AuditEntry.objects.count() == audits
+    assert not ImportBatch.objects.exists() and not Application.objects.exists()
 
 
 def test_an_imported_candidate_claims_the_account_by_signing_up(reg):

@@ -9,17 +9,29 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+FORMULA_START = ("=", "+", "-", "@")
+
+
 def _safe(value: Any) -> Any:
-    """Neutralise spreadsheet formula injection in text cells (OWASP CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    """Neutralise spreadsheet formula injection in text cells (OWASP CSV injection): a text that a spreadsheet
+    would read as a formula gets a leading apostrophe. Texts that already start with apostrophes before such a
+    character get one more, so that ``unguard`` (applied by ``read_rows``) gives back exactly what was written."""
+    if isinstance(value, str) and value.lstrip("'")[:1] in FORMULA_START:
         return "'" + value
+    return value
+
+
+def unguard(value: Any) -> Any:
+    """Undo ``_safe`` on a value read back from a sheet: exactly one apostrophe, and only where ``_safe`` put it."""
+    if isinstance(value, str) and value[:1] == "'" and value.lstrip("'")[:1] in FORMULA_START:
+        return value[1:]
     return value
 
 
@@ -62,23 +74,35 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def read_rows(data: bytes, headers: Sequence[str]) -> Iterator[tuple[int, tuple]]:
+READ_MAX_ROWS = 20000
+
+
+def read_rows(data: bytes, headers: Sequence[str], *, max_rows: int = READ_MAX_ROWS) -> Iterator[tuple[int, tuple]]:
     """(row number, values) of every non-empty row of the first sheet, after checking its header row
-    starts with ``headers``. Raises ValidationError on {"file": ...} when the file is not such a sheet."""
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        raise ValidationError({"file": _("无法读取该文件，请上传用模板填写的 .xlsx 文件。")}) from None
+    starts with ``headers``. Raises ValidationError on {"file": ...} when the file is not such a sheet, or when
+    it is larger than ``core.limits`` allows (checked before the sheet is parsed: unpacked size, rows, cells);
+    more than ``max_rows`` non-empty rows are refused too. Texts come back as ``workbook_bytes`` wrote them
+    (the formula guard is undone)."""
+    from . import limits
+
     width = len(headers)
+    sheet = limits.SheetLimits(rows=max_rows, columns=max(1000, width),
+                               cells=(max_rows + 1 + limits.EMPTY_ROWS) * max(width, 20) * 2)
+    wb = limits.open_workbook(data, sheet, unreadable=_("无法读取该文件，请上传用模板填写的 .xlsx 文件。"))
+    count = 0
     try:
-        rows = wb.worksheets[0].iter_rows(values_only=True)
-        header = [cell_text(v) for v in next(rows, ())][:width]
+        rows = limits.sheet_rows(wb, sheet, max_col=width)
+        first = next(rows, None)
+        header = [cell_text(v) for v in (first[1] if first else ())][:width]
         if header != list(headers):
             raise ValidationError({"file": _("第一行表头与模板不一致，请下载最新模板填写。")})
-        for number, row in enumerate(rows, start=2):
-            values = tuple(row[:width]) + (None,) * (width - len(row))
+        for number, row in rows:
+            values = tuple(unguard(v) for v in row[:width]) + (None,) * (width - len(row))
             if all(v is None or cell_text(v) == "" for v in values):
                 continue
+            count += 1
+            if count > max_rows:
+                raise ValidationError({"file": _("一次最多导入 %(n)d 行数据，请拆分文件。") % {"n": max_rows}})
             yield number, values
     finally:
         wb.close()

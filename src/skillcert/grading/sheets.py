@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from skillcert.core import audit
+from skillcert.core import audit, limits
 from skillcert.core.errors import ValidationError
 from skillcert.delivery.enums import AttemptStatus, RoomState, SubmittedHow
 from skillcert.delivery.models import Answer, Attempt, RoomSitting
@@ -221,7 +222,14 @@ def _column(i: int) -> str:
     return letters
 
 
+SHEET_LIMITS = limits.SheetLimits(rows=MAX_ROWS, columns=1000, cells=2_000_000)
+
+
 def _table(data: bytes, file_name: str) -> list[list[Any]]:
+    """The reader's file as rows of cells. Its size, rows and cells are checked against core.limits before
+    the rows are parsed (the CSV line by line, the workbook's sheets as they stream), so a small file cannot
+    make the server walk millions of rows."""
+    limits.check_size(data, settings.SKILLCERT_IMPORT_MAX_BYTES, label=_("答题卡文件"))
     if file_name.lower().endswith(".csv"):
         for encoding in ("utf-8-sig", "gb18030"):
             try:
@@ -231,15 +239,25 @@ def _table(data: bytes, file_name: str) -> list[list[Any]]:
                 continue
         else:
             raise ValidationError({"file": _("无法识别 CSV 文件的编码，请存为 UTF-8。")})
+        top = limits.max_row_number(SHEET_LIMITS)
+        for number, line in enumerate(io.StringIO(text), start=1):
+            if number > top:
+                raise ValidationError({"file": _("文件超过 %(n)d 行（含空行），已拒绝读取；请拆分文件。") % {"n": top}})
+            if line.count(",") >= SHEET_LIMITS.columns:
+                raise ValidationError({"file": _("文件第 %(r)d 行超过 %(n)d 列，已拒绝读取。") % {
+                    "r": number, "n": SHEET_LIMITS.columns}})
         return [row for row in csv.reader(io.StringIO(text))]
-    from openpyxl import load_workbook
-
+    wb = limits.open_workbook(data, SHEET_LIMITS,
+                              unreadable=_("无法读取该文件，请上传光标阅读机导出的 .csv 或 .xlsx 文件。"))
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        raise ValidationError({"file": _("无法读取该文件，请上传光标阅读机导出的 .csv 或 .xlsx 文件。")}) from None
-    try:
-        return [list(row) for row in wb.worksheets[0].iter_rows(values_only=True)]
+        ws = wb.worksheets[0]
+        header = list(next(ws.iter_rows(values_only=True, max_row=1, max_col=SHEET_LIMITS.columns), ()))
+        while header and header[-1] in (None, ""):
+            header.pop()
+        if not header:
+            return []
+        return [header] + [list(row) for _n, row in limits.sheet_rows(wb, SHEET_LIMITS, max_col=len(header),
+                                                                      min_row=2)]
     finally:
         wb.close()
 

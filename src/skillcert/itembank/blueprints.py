@@ -147,6 +147,11 @@ def blueprint_create(*, actor, bank_id: int, rows: list[NodeRow], note: str = ""
 
 
 def blueprint_import(*, actor, bank_id: int, data: bytes, note: str = "") -> Blueprint:
+    from django.conf import settings
+
+    from skillcert.core import limits
+
+    limits.check_size(data, settings.SKILLCERT_IMPORT_MAX_BYTES, label=_("细目表"))
     rows, errors = parse_xlsx(data)
     if errors:
         raise ValidationError([_("第%(r)d行：%(m)s") % {"r": r, "m": m} for r, m in errors])

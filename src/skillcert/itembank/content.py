@@ -23,6 +23,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from skillcert.core import limits
 from skillcert.core.crypto import keyring
 
 from .enums import CHOICE_TYPES, OPTION_KEYS, ItemType
@@ -31,6 +32,9 @@ SUBJECTIVE = frozenset({ItemType.SHORT, ItemType.CALCULATION, ItemType.CASE, Ite
 TRUE_WORDS = {"T", "TRUE", "正确", "对", "√", "✓", "是", "Y"}
 FALSE_WORDS = {"F", "FALSE", "错误", "错", "×", "✗", "否", "N"}
 MAX_TEXT = 20000
+MAX_ATTACHMENT = 2 * 1024 * 1024
+# A figure shown with the stem and printed in the paper: 25 megapixels, 8000 pixels a side (core.limits).
+ATTACHMENT_IMAGE = limits.FIGURE
 
 
 def _text(value: Any) -> str:
@@ -169,3 +173,14 @@ def readable_lines(item_type: str, content: dict[str, Any]) -> list[tuple[str, s
     if content.get("attachments"):
         rows.append((_("附图"), "、".join(f"#{a}" for a in content["attachments"])))
     return rows
+
+
+def attachment_bytes(upload) -> bytes:
+    """The uploaded figure, refused before reading past MAX_ATTACHMENT."""
+    return limits.read_upload(upload, MAX_ATTACHMENT, label=_("附图"))
+
+
+def check_attachment(data: bytes) -> str:
+    """PNG or JPEG, its pixel count checked from the header before anything decodes it; returns the format."""
+    kind, _width, _height = limits.check_image(data, ATTACHMENT_IMAGE, label=_("附图"))
+    return kind

@@ -20,6 +20,7 @@ from xml.etree import ElementTree as ET
 
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
@@ -27,7 +28,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from skillcert.core import audit
+from skillcert.core import audit, limits
 from skillcert.core.crypto import keyring
 from skillcert.core.excel import XLSX_MIME, RowError, cell_text, read_rows
 from skillcert.core.excel import _safe as safe_cell
@@ -59,6 +60,9 @@ TYPE_WORD = {ItemType.SINGLE: "单选题", ItemType.MULTIPLE: "多选题", ItemT
              ItemType.SHORT: "简答题", ItemType.CALCULATION: "计算题", ItemType.CASE: "案例分析题",
              ItemType.PRACTICAL: "实操题", ItemType.DEFENCE: "答辩题"}
 MAX_ROWS = 20000
+# The template's two example rows: recognised and refused if they are left in the sheet.
+EXAMPLE_STEMS = ("《温室气体排放核算与报告要求》中，化石燃料燃烧排放量的计算公式是？",
+                 "根据给定企业的燃料消耗台账，核算其年度二氧化碳排放量并填写报告表。")
 
 
 @dataclass
@@ -90,10 +94,10 @@ def template_bytes() -> bytes:
     ws.append(HEADERS)
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    ws.append(["单选题", "《温室气体排放核算与报告要求》中，化石燃料燃烧排放量的计算公式是？", "活动数据×排放因子",
+    ws.append(["单选题", EXAMPLE_STEMS[0], "活动数据×排放因子",
                "活动数据÷排放因子", "排放因子÷活动数据", "活动数据+排放因子", "", "", "A", 2, "B.01.01",
                "排放量等于活动数据乘以排放因子。", "", 60, "自编", "", "", "", ""])
-    ws.append(["实操题", "根据给定企业的燃料消耗台账，核算其年度二氧化碳排放量并填写报告表。", *[""] * 6,
+    ws.append(["实操题", EXAMPLE_STEMS[1], *[""] * 6,
                "按报告模板完成核算，结果误差不超过1%。", 3, "C.01.01", "", "", 1800, "自编", "", 30,
                "计算器、排放因子表、报告模板",
                "数据整理 | 20 | 台账数据完整、单位正确\n排放计算 | 60 | 每处计算错误扣10分\n报告填写 | 20 | 格式规范"])
@@ -183,11 +187,15 @@ def parse_xlsx(bank: Bank, data: bytes) -> tuple[list[Parsed], _Checker, int]:
     checker = _Checker(bank)
     parsed: list[Parsed] = []
     count = 0
-    for number, values in read_rows(data, HEADERS):
+    limits.check_size(data, settings.SKILLCERT_IMPORT_MAX_BYTES, label=_("试题表"))
+    for number, values in read_rows(data, HEADERS, max_rows=MAX_ROWS):
         count += 1
         if count > MAX_ROWS:
             raise ValidationError({"file": _("一次最多导入%(n)d道试题。") % {"n": MAX_ROWS}})
         meta, raw, word = _raw_from_values(dict(zip([k for k, _h in COLUMNS], values, strict=True)))
+        if raw["stem"] in EXAMPLE_STEMS:
+            checker._error(number, "stem", _("这是模板中的示例题，请删除后再导入。"))
+            continue
         found = checker.check(number, meta, raw, word)
         if found:
             parsed.append(found)
@@ -291,6 +299,10 @@ QTI_TYPES = frozenset({ItemType.SINGLE, ItemType.MULTIPLE, ItemType.JUDGE, ItemT
                        ItemType.CALCULATION, ItemType.CASE, ItemType.DEFENCE})
 MAX_PACKAGE_BYTES = 50 * 1024 * 1024
 MAX_PACKAGE_FILES = 25000
+MAX_ITEM_FILE_BYTES = 1024 * 1024  # one item's XML; ours are a few KB
+# Judged from the zip's central directory before anything is inflated (core.limits).
+PACKAGE_LIMITS = limits.ZipLimits(members=MAX_PACKAGE_FILES, member_bytes=16 * 1024 * 1024,
+                                  total_bytes=MAX_PACKAGE_BYTES, ratio=200)
 
 
 def _q(tag: str) -> str:
@@ -479,34 +491,46 @@ def _parse_qti_item(xml: bytes, extra: dict[str, str]) -> tuple[dict[str, Any], 
     return meta, raw
 
 
-def _read_package(data: bytes) -> list[tuple[str, bytes, dict[str, str]]]:
-    """(href, item XML, skillcert metadata) for every item resource in the package."""
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise ValidationError({"file": _("无法读取该文件，请上传 QTI 内容包（.zip）。")}) from None
-    infos = zf.infolist()
-    if len(infos) > MAX_PACKAGE_FILES or sum(i.file_size for i in infos) > MAX_PACKAGE_BYTES:
-        raise ValidationError({"file": _("内容包过大。")})
+def _read_package(data: bytes) -> list[tuple[str, bytes, dict[str, str], str]]:
+    """(href, item XML, skillcert metadata, problem) for every item resource in the package. The archive is
+    judged from its directory first (core.limits); then the number of resources, and each item file's size,
+    before it is read — and each member is read at most once: a second resource pointing at the same file is
+    an error of that resource, not another copy in memory."""
+    zf = limits.open_zip(data, PACKAGE_LIMITS, unreadable=_("无法读取该文件，请上传 QTI 内容包（.zip）。"))
     try:
         manifest = SafeET.fromstring(zf.read("imsmanifest.xml"))
-    except (KeyError, ET.ParseError, DefusedXmlException):
+    except (KeyError, ET.ParseError, DefusedXmlException, zipfile.BadZipFile, OSError, EOFError):
         raise ValidationError({"file": _("内容包缺少有效的 imsmanifest.xml。")}) from None
+    resources = [res for res in manifest.iter() if res.tag.rpartition("}")[2] == "resource"
+                 and res.get("type", "").startswith("imsqti_item_xml")]
+    if len(resources) > MAX_ROWS:
+        raise ValidationError({"file": _("内容包列出 %(n)d 道试题，超过一次最多导入 %(max)d 道的上限。") % {
+            "n": len(resources), "max": MAX_ROWS}})
     found = []
-    for res in manifest.iter():
-        if res.tag.rpartition("}")[2] != "resource":
-            continue
-        kind = res.get("type", "")
-        if not kind.startswith("imsqti_item_xml"):
-            continue
+    first_use: dict[str, int] = {}
+    for number, res in enumerate(resources, start=1):
         href = res.get("href", "")
         extra: dict[str, str] = {}
         for el in res.iter(f"{{{SC}}}item"):
             extra = dict(el.attrib)
+        if href in first_use:
+            found.append((href, b"", extra, _("与第 %(n)d 道试题指向同一个文件，每道试题须有自己的文件。") % {
+                "n": first_use[href]}))
+            continue
+        first_use[href] = number
         try:
-            found.append((href, zf.read(href), extra))
+            info = zf.getinfo(href)
         except KeyError:
-            found.append((href, b"", extra))
+            found.append((href, b"", extra, _("内容包中没有该文件。")))
+            continue
+        if info.file_size > MAX_ITEM_FILE_BYTES:
+            found.append((href, b"", extra, _("试题文件解压后有 %(s).1f MB，超过 %(m)d MB 的上限。") % {
+                "s": info.file_size / 1048576, "m": MAX_ITEM_FILE_BYTES // 1048576}))
+            continue
+        try:
+            found.append((href, zf.read(info), extra, ""))
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
+            found.append((href, b"", extra, _("文件已损坏，无法解压。")))
     return found
 
 
@@ -519,8 +543,12 @@ def import_qti(*, actor, bank_id: int, data: bytes, file_name: str = "", default
         raise PermissionDenied(_("只有本题库的命题员或题库管理员可以导入试题。"))
     checker = _Checker(bank)
     parsed: list[Parsed] = []
+    limits.check_size(data, MAX_PACKAGE_BYTES, label=_("内容包"))
     entries = _read_package(data)
-    for number, (href, xml, extra) in enumerate(entries, start=1):
+    for number, (href, xml, extra, problem) in enumerate(entries, start=1):
+        if problem:
+            checker.errors.append(RowError(number, href, problem))
+            continue
         try:
             meta, raw = _parse_qti_item(xml, extra)
         except (ET.ParseError, ValueError, DefusedXmlException) as exc:

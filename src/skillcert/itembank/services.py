@@ -6,7 +6,6 @@ validates, locks, writes and audits in one transaction."""
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -16,7 +15,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
 from skillcert.accounts import rules as account_rules
 from skillcert.accounts.enums import Role
@@ -62,7 +60,7 @@ from .models import (
 
 STATUS_LABELS = dict(ItemStatus.choices)
 META_FIELDS = ("type", "element_code", "difficulty", "expected_seconds", "source", "enemy_group")
-MAX_ATTACHMENT = 2 * 1024 * 1024
+MAX_ATTACHMENT = content_mod.MAX_ATTACHMENT
 
 
 def _transition(item: Item, target: str) -> None:
@@ -253,17 +251,8 @@ def attachment_add(*, actor, item_id: int, upload) -> ItemAttachment:
     _require_author(actor, item)
     if item.status not in EDITABLE_STATUSES:
         raise ValidationError({"file": _("只有草稿或退回修改的试题可以添加附图。")})
-    if upload.size > MAX_ATTACHMENT:
-        raise ValidationError({"file": _("附图不能超过2MB。")})
-    data = upload.read()
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            kind = img.format
-            img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError):
-        kind = None
-    if kind not in ("PNG", "JPEG"):
-        raise ValidationError({"file": _("附图只能是 PNG 或 JPEG 图片。")})
+    data = content_mod.attachment_bytes(upload)
+    kind = content_mod.check_attachment(data)
     att = ItemAttachment(item=item, name=str(upload.name)[-120:], content_type=f"image/{kind.lower()}",
                          size=len(data), digest=hashlib.sha256(data).hexdigest(), created_by=actor)
     att.key_id, att.sealed = keyring().seal(data, att.aad())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -56,6 +57,45 @@ def clean_phone(phone: str, *, field: str = "phone") -> str:
     return phone
 
 
+def clean_full_name(value: str, *, field: str = "full_name") -> str:
+    """A candidate's name as on the identity document: required, at most the account's 60 characters, no
+    control characters. The portal's sign-up and the employer's import both run it."""
+    name = str(value or "").strip()
+    if not name:
+        raise ValidationError({field: _("请填写姓名（与证件一致）。")})
+    limit = User._meta.get_field("full_name").max_length
+    if len(name) > limit:
+        raise ValidationError({field: _("姓名不能超过 %(n)d 个字符（现为 %(c)d 个）。") % {"n": limit, "c": len(name)}})
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise ValidationError({field: _("姓名中含有不可见的控制字符。")})
+    return name
+
+
+def clean_email(value: str, *, field: str = "email") -> str:
+    """Optional e-mail address, checked by the same validator as the account's e-mail field (and the portal's
+    sign-up form); "" when none is given."""
+    email = str(value or "").strip()
+    if not email:
+        return ""
+    try:
+        User._meta.get_field("email").run_validators(email)
+    except ValidationError:
+        raise ValidationError({field: _("电子邮箱“%(v)s”格式不正确。") % {"v": email[:60]}}) from None
+    return email
+
+
+def clean_employer(value: str, *, field: str = "employer", required: bool = True) -> str:
+    """The candidate's employer: required where the portal's profile form requires it, at most 120 characters."""
+    employer = str(value or "").strip()
+    if required and not employer:
+        raise ValidationError({field: _("工作单位不能为空。")})
+    limit = CandidateProfile._meta.get_field("employer").max_length
+    if len(employer) > limit:
+        raise ValidationError({field: _("工作单位不能超过 %(n)d 个字符（现为 %(c)d 个）。") % {
+            "n": limit, "c": len(employer)}})
+    return employer
+
+
 def candidate_username(id_type: str, number: str) -> str:
     """Stable and unique: the document number, prefixed for documents other than the resident ID."""
     return number if id_type == IdType.RESIDENT_ID else f"{id_type}.{number}"
@@ -65,11 +105,10 @@ def candidate_username(id_type: str, number: str) -> str:
 def candidate_signup(*, full_name: str, id_type: str, id_number: str, phone: str, password: str,
                      email: str = "") -> User:
     """Self sign-up. Anyone may call it; it never reveals more than "already registered"."""
-    full_name = (full_name or "").strip()
-    if not full_name:
-        raise ValidationError({"full_name": _("请填写姓名（与证件一致）。")})
+    full_name = clean_full_name(full_name)
     number = clean_id(id_type, id_number)
     phone = clean_phone(phone)
+    email = clean_email(email)
     existing = User.objects.select_for_update().filter(id_type=id_type, id_number=number).first()
     if existing is not None and not _claimable(existing, full_name, phone):
         raise ValidationError({"id_number": _("该证件号码已注册。请直接登录；忘记密码请联系评价机构。")})

@@ -31,15 +31,16 @@ from skillcert.accounts import rules
 from skillcert.accounts.enums import IdType, Role
 from skillcert.accounts.models import RoleAssignment, User
 from skillcert.catalog.models import Level
-from skillcert.core import audit
+from skillcert.core import audit, limits
 from skillcert.core.bulk import insert_rows
 from skillcert.core.excel import RowError, cell_text, read_rows
 from skillcert.integrity.models import IntegrityBar
 
 from . import eligibility
 from .applications import REVIEWERS
-from .candidates import candidate_username, clean_id, clean_phone
+from .candidates import candidate_username, clean_email, clean_employer, clean_full_name, clean_id, clean_phone
 from .enums import LIVE_STATUSES, AnnouncementStatus, ApplicationSource, Education
+from .idnumbers import normalise as normalise_id
 from .models import Announcement, Application, CandidateProfile, ImportBatch, PriorCertificate
 from .services import effective_rule_set
 
@@ -54,6 +55,9 @@ HEADERS = [h for _k, h in COLUMNS]
 COLUMN_LETTER = {key: chr(ord("A") + i) for i, (key, _h) in enumerate(COLUMNS)}
 MAX_ROWS = 20000
 YES = {"是", "Y", "YES", "TRUE", "1", "√"}
+# The template's example row (row 2): recognised and refused if it is left in the list.
+EXAMPLE_NAME, EXAMPLE_ID, EXAMPLE_PHONE = "张三", "110105199003072346", "13800000000"
+EXAMPLE_EMPLOYER = "某某能源有限公司"
 CHUNK = 900  # stays under SQLite's bound-parameter limit
 BATCH = 1000
 
@@ -101,10 +105,10 @@ def template_bytes(announcement: Announcement) -> bytes:
     trades = sorted({o.trade.name for o in offers if o.trade})
     levels = sorted({o.level for o in offers}, key=lambda lv: -lv.number)
     example_offer = offers[0] if offers else None
-    ws.append(["张三", str(IdType.RESIDENT_ID.label), "110105199003072346", "13800000000", "",
+    ws.append([EXAMPLE_NAME, str(IdType.RESIDENT_ID.label), EXAMPLE_ID, EXAMPLE_PHONE, "",
                example_offer.trade.name if example_offer and example_offer.trade else "",
                str(example_offer.level) if example_offer else "", str(Education.BACHELOR.label),
-               "某某能源有限公司", 3, "", "", "", "是"])
+               EXAMPLE_EMPLOYER, 3, "", "", "", "是"])
     lists = wb.create_sheet(_("选项"))
     choices = {
         "B": [str(label) for label in IdType.labels], "F": trades or [""],
@@ -135,7 +139,7 @@ def template_bytes(announcement: Announcement) -> bytes:
 
 
 def _read_rows(data: bytes) -> Iterator[tuple[int, tuple]]:
-    return read_rows(data, HEADERS)
+    return read_rows(data, HEADERS, max_rows=MAX_ROWS)
 
 
 class _Validator:
@@ -159,12 +163,22 @@ class _Validator:
         label = dict(COLUMNS)[key].rstrip("*")
         self.errors.append(RowError(row, f"{COLUMN_LETTER[key]}（{label}）", message))
 
+    def _clean(self, number: int, key: str, validator, value: str) -> str:
+        try:
+            return validator(value, field=key)
+        except ValidationError as exc:
+            self.error(number, key, " ".join(exc.messages))
+            return ""
+
     def row(self, number: int, values: tuple) -> _Row | None:
         v = dict(zip((k for k, _h in COLUMNS), values, strict=True))
         before = len(self.errors)
-        full_name = cell_text(v["full_name"])
-        if not full_name:
-            self.error(number, "full_name", _("姓名不能为空。"))
+        if normalise_id(cell_text(v["id_number"])) == EXAMPLE_ID or cell_text(v["phone"]) == EXAMPLE_PHONE:
+            self.error(number, "full_name", _("这是模板中的示例行（%(n)s，%(id)s），不是考生；请删除后再导入。") % {
+                "n": EXAMPLE_NAME, "id": EXAMPLE_ID})
+            return None
+        # The same validators as the portal's sign-up and profile (registration.candidates).
+        full_name = self._clean(number, "full_name", clean_full_name, cell_text(v["full_name"]))
         id_type = self.id_types.get(cell_text(v["id_type"]))
         id_number = ""
         if id_type is None:
@@ -190,9 +204,7 @@ class _Validator:
         education = self.educations.get(cell_text(v["education"]))
         if education is None:
             self.error(number, "education", _("学历“%(v)s”无效，请从下拉列表选择。") % {"v": cell_text(v["education"])})
-        employer = cell_text(v["employer"])
-        if not employer:
-            self.error(number, "employer", _("工作单位不能为空。"))
+        employer = self._clean(number, "employer", clean_employer, cell_text(v["employer"]))
         years = Decimal(0)
         try:
             years = Decimal(cell_text(v["years"]) or "x")
@@ -203,7 +215,7 @@ class _Validator:
         cert = self._certificate(number, v)
         if cell_text(v["declared"]).upper() not in YES:
             self.error(number, "declared", _("考生须签署 §4.1 基本要求承诺书后方可报名（填“是”）。"))
-        email = cell_text(v["email"])
+        email = self._clean(number, "email", clean_email, cell_text(v["email"]))
         if len(self.errors) > before:
             return None
         return _Row(number, full_name, id_type, id_number, phone, email, offer, education, employer,
@@ -302,9 +314,7 @@ def import_applications(*, actor: User, announcement_id: int, data: bytes, file_
         raise PermissionDenied(_("您无权为该公告导入报名。"))
     if ann.status != AnnouncementStatus.PUBLISHED:
         raise ValidationError({"file": _("只有已发布、正在报名的公告可以导入报名名单。")})
-    if len(data) > settings.SKILLCERT_IMPORT_MAX_BYTES:
-        raise ValidationError({"file": _("文件过大，不能超过 %(m)d MB。") % {
-            "m": settings.SKILLCERT_IMPORT_MAX_BYTES // 1048576}})
+    limits.check_size(data, settings.SKILLCERT_IMPORT_MAX_BYTES, label=_("报名名单"))
     validator = _Validator(ann)
     rows: list[_Row] = []
     count = 0
