@@ -153,12 +153,17 @@ def current_code(user: User) -> str:
     return _totp(user.totp_device).now()
 
 
+class AlreadyEnrolled(Exception):
+    """The user has a confirmed authenticator: its secret is never shown again (issue #20 item 1)."""
+
+
 @transaction.atomic
 def totp_begin_enrolment(*, user: User) -> TOTPDevice:
-    """A fresh unconfirmed secret (replacing an unconfirmed one). A confirmed device stays."""
+    """A fresh unconfirmed secret (replacing an unconfirmed one). A confirmed device is never handed
+    out again: its secret is the second factor, so showing it would let the first factor alone in."""
     device = TOTPDevice.objects.select_for_update().filter(user=user).first()
     if device and device.confirmed_at:
-        return device
+        raise AlreadyEnrolled
     secret = pyotp.random_base32(32)
     if device:
         device.secret, device.last_used_step = secret, 0
