@@ -35,6 +35,16 @@ def _fast_hashing(settings, request):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters (accounts/throttle.py) live in the cache: no test sees another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     """Uploaded documents and photos go to a per-test folder, never to var/."""
     settings.MEDIA_ROOT = tmp_path / "protected"

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "skillcert.core.csp.ContentSecurityPolicyMiddleware",
     "skillcert.core.context.RequestContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -175,6 +176,17 @@ SKILLCERT_LOCKOUT_WINDOW_SECONDS = 15 * 60  # ... within this window ...
 SKILLCERT_LOCKOUT_SECONDS = 15 * 60  # ... lock it this long, whatever IPs they come from
 SKILLCERT_IP_THROTTLE_THRESHOLD = 20  # failures from one IP within the window block that IP
 SKILLCERT_STAFF_IDLE_SECONDS = 30 * 60
+# Candidates on the portal too (issue #20 item 6c); the exam player authenticates with its own bearer
+# token, not the portal session, so a candidate sitting an exam is never cut by this.
+SKILLCERT_CANDIDATE_IDLE_SECONDS = 30 * 60
+# Throttles (accounts/throttle.py): (attempts, window in seconds).
+SKILLCERT_THROTTLE_EXAM_LOGIN_TICKET = (10, 10 * 60)  # refused exam log-ins per ticket number
+SKILLCERT_THROTTLE_EXAM_LOGIN_ADDRESS = (100, 10 * 60)  # ... per address (a room's computers may share one)
+SKILLCERT_THROTTLE_RESET_ADDRESS = (10, 60 * 60)  # password reset requests per address
+SKILLCERT_THROTTLE_RESET_ACCOUNT = (3, 60 * 60)  # reset mails per account
+SKILLCERT_THROTTLE_SIGNUP_ADDRESS = (10, 60 * 60)  # refused sign-ups per address
+# A password reset link works once (the token covers the password hash) and for 30 minutes.
+PASSWORD_RESET_TIMEOUT = 30 * 60
 SKILLCERT_TOTP_ISSUER = "skillcert"
 
 SESSION_COOKIE_AGE = 12 * 60 * 60

@@ -311,3 +311,47 @@ def test_open_redirect_after_login_is_refused(client, proctor):
     response = client.post(LOGIN + "?next=https://evil.example/", {"username": "proctor1", "password": PASSWORD,
                                                                     "next": "https://evil.example/"})
     assert response["Location"] == "/console/"
+
+
+def test_candidate_portal_session_ends_after_thirty_minutes_idle(client, world):
+    """Issue #20 item 6c: candidates too, back to the portal's login."""
+    from tests.factories import make_candidate
+
+    cand = make_candidate(71)
+    client.post(reverse("portal:login"), {"username": cand.id_number, "password": PASSWORD})
+    assert client.get(reverse("portal:profile")).status_code == 200
+    session = client.session
+    session[SESSION_KEY] = time.time() - 31 * 60
+    session.save()
+    response = client.get(reverse("portal:profile"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("portal:login"))
+    assert "_auth_user_id" not in client.session
+    assert AuditEntry.objects.filter(action="accounts.session.ended").last().data == {"reason": "idle_timeout"}
+
+
+def test_idle_timeout_does_not_touch_a_candidate_sitting_an_exam(db):
+    """The player authenticates with its bearer token, not the portal session: an hour without a portal
+    request (the candidate is writing the exam) leaves the exam log-in working."""
+    import json
+
+    from django.test import Client
+
+    from tests.delivery.conftest import checked_in, make_exam_day
+
+    day = make_exam_day(1)
+    checked_in(day)
+    day.sitting.refresh_from_db()
+    a = day.attempts[0]
+    player = Client()
+    r = player.post("/api/exam/v1/login", data=json.dumps({"ticket_number": a.ticket.number, "id_number":
+                    a.application.id_number, "room_code": day.sitting.code}), content_type="application/json")
+    token = r.json()["token"]
+    portal = Client()
+    portal.force_login(a.application.candidate)
+    session = portal.session
+    session[SESSION_KEY] = time.time() - 60 * 60
+    session.save()
+    assert portal.get(reverse("portal:profile")).status_code == 302  # the portal session ended ...
+    r = player.get("/api/exam/v1/attempt", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert r.status_code == 200  # ... the exam goes on

@@ -200,4 +200,4 @@ def test_a_stranger_cannot_claim_an_imported_account_with_another_phone(reg):
     with pytest.raises(ValidationError) as exc:
         candidates.candidate_signup(full_name="员工43", id_type="resident_id", id_number=resident_id(43),
                                     phone="13900000001", password=PASSWORD)
-    assert "已注册" in exc.value.message_dict["id_number"][0]
+    assert exc.value.messages == [str(candidates.SIGNUP_REFUSED)]  # neutral (issue #20 item 6a)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import pyotp
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -56,9 +57,38 @@ def ip_is_throttled(ip: str | None, now: dt.datetime | None = None) -> bool:
     return recent >= settings.SKILLCERT_IP_THROTTLE_THRESHOLD
 
 
-def _locked_message(user: User) -> str:
-    until = timezone.localtime(user.locked_until).strftime("%H:%M")
+def _locked_message(user_or_until) -> str:
+    locked_until = getattr(user_or_until, "locked_until", user_or_until)
+    until = timezone.localtime(locked_until).strftime("%H:%M")
     return _("该账户因多次登录失败已被锁定，请于 %(time)s 后再试，或联系管理员解锁。") % {"time": until}
+
+
+def _ghost_key(username: str) -> str:
+    digest = hashlib.sha256("".join(username.split()).lower().encode()).hexdigest()[:32]
+    return f"sc:login-ghost:{digest}"
+
+
+def _unknown_user_failure(username: str, ip: str | None, now: dt.datetime) -> LoginResult:
+    """A name that matches no account locks exactly as a real account does (same count, same window, same
+    message), so the lockout does not tell which user names, ID numbers and phones exist (issue #20
+    item 6a). The failures are the same ``LoginFailure`` rows; the lock lives in the cache."""
+    state = cache.get(_ghost_key(username)) or {}
+    until = state.get("locked_until")
+    if until and until > now:
+        LoginFailure.objects.create(username=username[:150], user=None, ip=ip, at=now, reason="locked")
+        audit.record(None, "accounts.login.refused_locked", outcome=AuditOutcome.DENIED,
+                     actor_label=username[:150])
+        return LoginResult(None, _locked_message(until))
+    register_failure(None, username=username, ip=ip, reason="unknown_user")
+    since = max(filter(None, [_window_start(now), until]))  # an expired lock restarts the count, as for a user
+    failures = LoginFailure.objects.filter(user=None, username__iexact=username[:150], reason="unknown_user",
+                                           at__gte=since).count()
+    if failures >= settings.SKILLCERT_LOCKOUT_THRESHOLD:
+        until = now + dt.timedelta(seconds=settings.SKILLCERT_LOCKOUT_SECONDS)
+        cache.set(_ghost_key(username), {"locked_until": until},
+                  timeout=settings.SKILLCERT_LOCKOUT_SECONDS + settings.SKILLCERT_LOCKOUT_WINDOW_SECONDS)
+        return LoginResult(None, _locked_message(until))
+    return LoginResult(None, _("用户名或密码不正确。"))
 
 
 def _expire_lock_if_due(user: User, now: dt.datetime) -> None:
@@ -108,8 +138,7 @@ def password_login(*, username: str, password: str, ip: str | None) -> LoginResu
         if _DUMMY_HASH is None:
             _DUMMY_HASH = make_password(secrets.token_urlsafe(16))
         User(password=_DUMMY_HASH).check_password(password)  # same cost as a real check
-        register_failure(None, username=username, ip=ip, reason="unknown_user")
-        return LoginResult(None, generic)
+        return _unknown_user_failure(username, ip, now)
     _expire_lock_if_due(user, now)
     if user.is_locked(now):
         LoginFailure.objects.create(username=username[:150], user=user, ip=ip, at=now, reason="locked")
@@ -153,12 +182,17 @@ def current_code(user: User) -> str:
     return _totp(user.totp_device).now()
 
 
+class AlreadyEnrolled(Exception):
+    """The user has a confirmed authenticator: its secret is never shown again (issue #20 item 1)."""
+
+
 @transaction.atomic
 def totp_begin_enrolment(*, user: User) -> TOTPDevice:
-    """A fresh unconfirmed secret (replacing an unconfirmed one). A confirmed device stays."""
+    """A fresh unconfirmed secret (replacing an unconfirmed one). A confirmed device is never handed
+    out again: its secret is the second factor, so showing it would let the first factor alone in."""
     device = TOTPDevice.objects.select_for_update().filter(user=user).first()
     if device and device.confirmed_at:
-        return device
+        raise AlreadyEnrolled
     secret = pyotp.random_base32(32)
     if device:
         device.secret, device.last_used_step = secret, 0

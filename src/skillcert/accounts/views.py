@@ -106,11 +106,19 @@ def _enrolment_context(user: User, device: TOTPDevice, form: CodeForm) -> dict:
     }
 
 
-def _enrol(request: HttpRequest, user: User, template: str, on_confirmed) -> HttpResponse:
-    """Show a fresh secret as a QR code (GET); confirm it with a first code (POST)."""
-    device = auth.totp_begin_enrolment(user=user) if request.method == "GET" else TOTPDevice.objects.get(user=user)
-    form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+def _enrol(request: HttpRequest, user: User, template: str, on_confirmed, *, enrolled_url: str) -> HttpResponse:
+    """Show a fresh secret as a QR code (GET); confirm it with a first code (POST).
+    Only for a user with no confirmed device (callers check; the service refuses as well)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed_at__isnull=True).first()
+    if request.method != "POST" or device is None:
+        try:
+            device = auth.totp_begin_enrolment(user=user)  # a POST without a secret shown first: show one
+        except auth.AlreadyEnrolled:
+            return redirect(enrolled_url)
+        form = CodeForm()
+    else:
+        form = CodeForm(request.POST)
+    if form.is_bound and form.is_valid():
         codes = auth.totp_confirm_enrolment(user=user, code=form.cleaned_data["code"])
         if codes is not None:
             return on_confirmed(codes)
@@ -120,17 +128,20 @@ def _enrol(request: HttpRequest, user: User, template: str, on_confirmed) -> Htt
 
 @never_cache
 def login_enrol(request: HttpRequest) -> HttpResponse:
-    """Privileged users without an authenticator enrol one before they get in."""
+    """Privileged users without an authenticator enrol one before they get in. A user who has one is sent
+    to the code page: nothing in the half-logged-in state shows or replaces a confirmed factor."""
     user = _pending_user(request)
     if user is None:
         messages.warning(request, _("登录已超时，请重新输入用户名和密码。"))
         return redirect("accounts:login")
+    if TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).exists():
+        return redirect("accounts:login_verify")
 
     def logged_in(codes):
         response = _finish(request, user, "totp_enrolled")
         return render(request, "accounts/recovery_codes.html", {"codes": codes, "continue_url": response.url})
 
-    return _enrol(request, user, "accounts/login_enrol.html", logged_in)
+    return _enrol(request, user, "accounts/login_enrol.html", logged_in, enrolled_url="accounts:login_verify")
 
 
 @require_POST
@@ -167,7 +178,7 @@ def security_totp(request: HttpRequest) -> HttpResponse:
     if TOTPDevice.objects.filter(user=request.user, confirmed_at__isnull=False).exists():
         return redirect("accounts:security")
     return _enrol(request, request.user, "accounts/security_totp.html",
-                  lambda codes: _show_recovery_codes(request, codes))
+                  lambda codes: _show_recovery_codes(request, codes), enrolled_url="accounts:security")
 
 
 @login_required

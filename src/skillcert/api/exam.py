@@ -13,13 +13,18 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest
-from ninja import NinjaAPI, Schema
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, django_auth
 
+from skillcert.accounts import throttle
+from skillcert.core import audit
 from skillcert.core.context import client_ip_from_request
 from skillcert.core.errors import DomainError, ValidationError
+from skillcert.core.models import AuditOutcome
 from skillcert.delivery import rules, selectors, services
 from skillcert.delivery.models import Attempt
 from skillcert.scheduling.documents import _photo_bytes, mask_id
@@ -141,11 +146,40 @@ def _candidate_view(attempt: Attempt, *, photo: bool) -> dict[str, Any]:
     }
 
 
-@api.post("/login", tags=["candidate"], summary="Log in to an attempt (ticket + ID number + room code)")
+def _login_throttled(ticket: str, ip: str | None) -> bool:
+    return throttle.blocked(throttle.EXAM_LOGIN_TICKET, ticket) or throttle.blocked(throttle.EXAM_LOGIN_ADDRESS, ip)
+
+
+def _login_refused(ticket: str, ip: str | None) -> None:
+    """Count a refused log-in against the ticket and the address; the moment either reaches its limit is
+    audited (once, not every refused request after it)."""
+    per_ticket = throttle.hit(throttle.EXAM_LOGIN_TICKET, ticket)
+    per_address = throttle.hit(throttle.EXAM_LOGIN_ADDRESS, ip)
+    if per_ticket == throttle.EXAM_LOGIN_TICKET.attempts or per_address == throttle.EXAM_LOGIN_ADDRESS.attempts:
+        with transaction.atomic():
+            audit.record(None, "delivery.attempt.login_throttled", outcome=AuditOutcome.DENIED,
+                         actor_label=ticket[:150], data={"ip": ip, "per_ticket": per_ticket,
+                                                         "per_address": per_address})
+
+
+@api.post("/login", tags=["candidate"], summary="Log in to an attempt (ticket + ID number + room code)",
+          response={200: dict, 400: dict, 409: dict, 429: dict})
 def login(request, body: LoginIn):
-    token, attempt = services.attempt_login(
-        ticket_number=body.ticket_number, id_number=body.id_number, room_code=body.room_code,
-        ip=client_ip_from_request(request), user_agent=request.headers.get("User-Agent", ""))
+    """Every wrong combination (ticket, ID number, room code, a ticket of another room, a closed room) gets
+    the one answer ``BAD_LOGIN``. Refused log-ins are throttled per ticket and per address (issue #20
+    item 5, §10.9): once either is over its limit, every log-in for it — the right one too — is refused
+    with 429 for the rest of the window, so neither the answer nor its absence tells a guess was right."""
+    ip = client_ip_from_request(request)
+    ticket = throttle.normalise(body.ticket_number)
+    if _login_throttled(ticket, ip):
+        return Status(429, {"detail": _("登录尝试次数过多，请 10 分钟后再试，或举手请监考人员协助。")})
+    try:
+        token, attempt = services.attempt_login(
+            ticket_number=body.ticket_number, id_number=body.id_number, room_code=body.room_code,
+            ip=ip, user_agent=request.headers.get("User-Agent", ""))
+    except (ValidationError, DomainError):
+        _login_refused(ticket, ip)
+        raise
     request.attempt_id = attempt.pk
     attempt = _attempt(request)
     return {"token": token, "candidate": _candidate_view(attempt, photo=True),

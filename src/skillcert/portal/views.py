@@ -16,10 +16,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from skillcert.accounts import rules
+from skillcert.accounts import rules, throttle
 from skillcert.accounts.selectors import site_body
 from skillcert.accounts.views import login_flow
 from skillcert.catalog.selectors import occupation_list
+from skillcert.core.context import get_client_ip
 from skillcert.core.errors import DomainError
 from skillcert.core.files import private_file_response
 from skillcert.core.forms import run_service
@@ -122,9 +123,15 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("portal:home")
     form = forms.SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    ip = get_client_ip()
+    if request.method == "POST" and throttle.blocked(throttle.SIGNUP_ADDRESS, ip):
+        form.is_valid()
+        form.add_error(None, _("此地址注册尝试次数过多，请 1 小时后再试。"))
+    elif request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "password2"}
         user = run_service(form, candidates.candidate_signup, **data)
+        if user is None:  # refused sign-ups are throttled: the neutral answer must not be asked for in bulk
+            throttle.hit(throttle.SIGNUP_ADDRESS, ip)
         if user:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("注册成功。请先完善个人资料并上传证件照，然后选择公告报名。"))

@@ -15,6 +15,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from skillcert.accounts.enums import IdType, Role
 from skillcert.accounts.models import RoleAssignment, User
@@ -101,26 +102,35 @@ def candidate_username(id_type: str, number: str) -> str:
     return number if id_type == IdType.RESIDENT_ID else f"{id_type}.{number}"
 
 
+SIGNUP_REFUSED = _lazy(
+    "无法用这些信息注册新账户。如果您已注册过（或单位已代您报名），请直接登录或使用“忘记密码”；"
+    "仍有问题请携带身份证件联系评价机构。")
+
+
 @transaction.atomic
 def candidate_signup(*, full_name: str, id_type: str, id_number: str, phone: str, password: str,
                      email: str = "") -> User:
-    """Self sign-up. Anyone may call it; it never reveals more than "already registered"."""
+    """Self sign-up. Anyone may call it. A registered ID number and a phone in use get one neutral answer
+    that names neither field; the portal throttles refused sign-ups per address (issue #20 item 6a). Name and
+    e-mail go through the same validators as the Excel import (issue #20 item 14)."""
     full_name = clean_full_name(full_name)
     number = clean_id(id_type, id_number)
     phone = clean_phone(phone)
     email = clean_email(email)
+    # Input is judged before any account is looked up, so no error depends on what exists.
+    try:
+        validate_password(password, User(username=candidate_username(id_type, number), full_name=full_name,
+                                         id_type=id_type, id_number=number, phone=phone, email=email or ""))
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
     existing = User.objects.select_for_update().filter(id_type=id_type, id_number=number).first()
-    if existing is not None and not _claimable(existing, full_name, phone):
-        raise ValidationError({"id_number": _("该证件号码已注册。请直接登录；忘记密码请联系评价机构。")})
-    if User.objects.filter(phone=phone).exclude(pk=getattr(existing, "pk", None)).exists():
-        raise ValidationError({"phone": _("该手机号已被其他账户使用。")})
+    taken_phone = User.objects.filter(phone=phone).exclude(pk=getattr(existing, "pk", None)).exists()
+    if (existing is not None and not _claimable(existing, full_name, phone)) or taken_phone:
+        # One answer for a registered ID number and for a phone in use, naming neither (issue #20 item 6a).
+        raise ValidationError(SIGNUP_REFUSED)
     user = existing or User(username=candidate_username(id_type, number), full_name=full_name, id_type=id_type,
                             id_number=number, phone=phone)
     user.email = (email or "").strip() or user.email
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        raise ValidationError({"password": exc.messages}) from None
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
