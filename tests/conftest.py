@@ -68,6 +68,13 @@ def _item_key(settings, tmp_path):
     settings.SKILLCERT_ITEM_KEY = str(tmp_path / "keys" / "item.key")
 
 
+@pytest.fixture(autouse=True)
+def _audit_key(settings, tmp_path):
+    """Each test keys the audit chain and signs its checkpoints under its own key and file, never var/."""
+    settings.SKILLCERT_AUDIT_KEY = str(tmp_path / "keys" / "audit.key")
+    settings.SKILLCERT_AUDIT_CHECKPOINTS = str(tmp_path / "audit" / "checkpoints.jsonl")
+
+
 def parallel(*calls):
     """Run the calls at the same instant, each in its own thread and database connection; their exceptions."""
     import threading
