@@ -151,7 +151,9 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL  # no broker: tasks run inline
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 # The exam clock's job (delivery/tasks.py): absentees, deadlines, closing rooms.
-CELERY_BEAT_SCHEDULE = {"delivery-tick": {"task": "delivery.tick", "schedule": 5.0}}
+CELERY_BEAT_SCHEDULE = {"delivery-tick": {"task": "delivery.tick", "schedule": 5.0},
+                        # a signed audit checkpoint (core/tasks.py) every five minutes
+                        "audit-checkpoint": {"task": "core.audit_checkpoint", "schedule": 300.0}}
 
 # --- Authentication and login security (§10.8–§10.9) --------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -238,6 +240,12 @@ SKILLCERT_ITEM_KEY = os.environ.get("SKILLCERT_ITEM_KEY", str(VAR_DIR / "keys" /
 SKILLCERT_TICKET_KEY = os.environ.get("SKILLCERT_TICKET_KEY", str(VAR_DIR / "keys" / "ticket.key"))
 # Ed25519 key that signs certificates; the public half is published at /.well-known/skillcert-certificate-key.
 SKILLCERT_CERTIFICATE_KEY = os.environ.get("SKILLCERT_CERTIFICATE_KEY", str(VAR_DIR / "keys" / "certificate.key"))
+# Ed25519 key outside the database that keys the audit chain's hashes (HMAC) and signs its checkpoints (§10.9);
+# the checkpoints go to an append-only file the database cannot rewrite, every N entries and on schedule.
+SKILLCERT_AUDIT_KEY = os.environ.get("SKILLCERT_AUDIT_KEY", str(VAR_DIR / "keys" / "audit.key"))
+SKILLCERT_AUDIT_CHECKPOINTS = os.environ.get("SKILLCERT_AUDIT_CHECKPOINTS",
+                                             str(VAR_DIR / "audit" / "checkpoints.jsonl"))
+SKILLCERT_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("SKILLCERT_AUDIT_CHECKPOINT_EVERY", "100"))
 # Public verification (§8.3): lookups per client address and minute.
 SKILLCERT_VERIFY_PER_MINUTE = int(os.environ.get("SKILLCERT_VERIFY_PER_MINUTE", "20"))
 # The CJK font embedded in every PDF (a TrueType .ttf/.ttc). `make install` fetches WenQuanYi Micro Hei

@@ -10,6 +10,10 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
+        from .checks import audit_table_owner_check
+
+        checks.register(audit_table_owner_check, checks.Tags.security)
+
         @checks.register(checks.Tags.compatibility)
         def pdf_font_check(app_configs, **kwargs):
             from .pdf import font_path

@@ -10,6 +10,11 @@ change does not happen.
 Every writer locks the chain head until its transaction commits, so the head serialises audited
 transactions. A hot path that does its work and then commits wraps the work in ``with audit.deferred():``:
 its entries are appended together when the block ends, and the head is held only from then to the commit.
+
+The hashes are keyed (HMAC-SHA256 under the audit key, kept outside the database) and the head is signed
+into an append-only checkpoint file every ``SKILLCERT_AUDIT_CHECKPOINT_EVERY`` entries, after the commit
+(``checkpoints.py``): rows rewritten with recomputed hashes, rows cut from the end and a truncated table all
+fail ``verify_chain()`` (§6.7.1, §10.9).
 """
 
 from __future__ import annotations
@@ -17,17 +22,22 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 
+from . import checkpoints
 from .context import get_client_ip
 from .models import GENESIS_HASH, AuditChainHead, AuditEntry, AuditOutcome
+
+logger = logging.getLogger(__name__)
 
 CANONICAL_FIELDS = (
     "seq", "at", "actor_id", "actor_label", "org_id", "action", "target_type", "target_id",
@@ -50,6 +60,13 @@ def canonical_bytes(values: dict[str, Any]) -> bytes:
 
 
 def compute_hash(values: dict[str, Any]) -> str:
+    """The entry's hash: HMAC-SHA256 under the audit key, so that nobody without the key can make one."""
+    return checkpoints.keyed_hash(canonical_bytes(values))
+
+
+def plain_hash(values: dict[str, Any]) -> str:
+    """The unkeyed SHA-256 that entries written before the chain was keyed carry (up to the ``legacy``
+    checkpoint); anyone can compute it, so it is accepted nowhere else."""
     return hashlib.sha256(canonical_bytes(values)).hexdigest()
 
 
@@ -158,7 +175,51 @@ def _append(entries: list[dict[str, Any]]) -> list[AuditEntry]:
             rows.append(AuditEntry(hash=prev, **values))
         AuditEntry.objects.bulk_create(rows)
         AuditChainHead.objects.filter(pk=1).update(seq=seq, hash=prev)
+        every = settings.SKILLCERT_AUDIT_CHECKPOINT_EVERY
+        if every > 0 and seq // every > (seq - len(rows)) // every:
+            _checkpoint_on_commit()
     return rows
+
+
+def _checkpoint_on_commit() -> None:
+    """Sign a checkpoint once this transaction commits (one per transaction, however many entries it adds)."""
+    if not any(entry[1] is _checkpoint_after_commit for entry in connection.run_on_commit):
+        transaction.on_commit(_checkpoint_after_commit)
+
+
+def _checkpoint_after_commit() -> None:
+    """The change is committed already: a checkpoint that cannot be written is logged, never raised."""
+    try:
+        checkpoint()
+    except Exception:
+        logger.exception("audit checkpoint not written")
+
+
+class ChainBroken(Exception):
+    """The chain does not verify: no checkpoint is signed over it."""
+
+    def __init__(self, report: ChainReport):
+        super().__init__(report.describe())
+        self.report = report
+
+
+def checkpoint() -> checkpoints.Checkpoint | None:
+    """Verify the rows added since the last checkpoint and sign the current head into the checkpoint file
+    (None when nothing was added). Raises ``ChainBroken`` instead of signing a chain that does not verify,
+    and ``checkpoints.CheckpointError`` when the file's last line was altered."""
+    with checkpoints.locked() as handle:
+        last = checkpoints.last()
+        head_seq, head_hash = _head()
+        if head_seq == 0 or (last is not None and (last.seq, last.hash) == (head_seq, head_hash)):
+            return None
+        if last is None:
+            report = verify_chain(use_checkpoints=False)
+        else:
+            report = _verify_segment(last, head_seq, head_hash)
+        if not report.ok:
+            raise ChainBroken(report)
+        return checkpoints.append(handle, last, kind="checkpoint", seq=head_seq, head_hash=head_hash,
+                                  count=head_seq)
 
 
 @dataclass(frozen=True)
@@ -169,40 +230,126 @@ class ChainReport:
     head_hash: str
     broken_seq: int | None = None
     reason: str = ""
+    checkpoints: int = 0
+    last_checkpoint: str = ""
+    checkpoint_line: int | None = None
+
+    def describe(self) -> str:
+        if self.ok:
+            return f"audit chain OK: {self.checked} rows, head #{self.head_seq} {self.head_hash}"
+        where = (f"row {self.broken_seq}" if self.broken_seq is not None
+                 else f"checkpoint file line {self.checkpoint_line}")
+        return f"audit chain BROKEN at {where}: {self.reason} ({self.checked} rows verified before it)"
 
 
-def _rows(chunk: int = 5000) -> Iterator[dict[str, Any]]:
+def _rows(after: int = 0, upto: int | None = None, chunk: int = 5000) -> Iterator[dict[str, Any]]:
     """The chain in seq order, as plain dicts (no model instances: verification reads every row)."""
-    last = 0
+    last = after
     fields = (*CANONICAL_FIELDS, "hash")
     while True:
-        rows = list(AuditEntry.objects.filter(seq__gt=last).order_by("seq").values(*fields)[:chunk])
+        query = AuditEntry.objects.filter(seq__gt=last)
+        if upto is not None:
+            query = query.filter(seq__lte=upto)
+        rows = list(query.order_by("seq").values(*fields)[:chunk])
         if not rows:
             return
         yield from rows
         last = rows[-1]["seq"]
 
 
-def verify_chain() -> ChainReport:
-    """Walk the chain from the first row; report the first row where it breaks."""
-    head = AuditChainHead.objects.filter(pk=1).first()
-    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
-    expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
+@dataclass
+class _Walk:
+    """Rows after ``seq`` checked: contiguous, linked, each hash right (plain up to ``legacy_until``)."""
+
+    seq: int
+    hash: str
+    legacy_until: int = 0
+    checked: int = 0
+    broken_seq: int | None = None
+    reason: str = ""
+
+    def run(self, upto: int | None = None, pins: dict[int, list[checkpoints.Checkpoint]] | None = None) -> bool:
+        for row in _rows(self.seq, upto):
+            expected = self.seq + 1
+            if row["seq"] != expected:
+                return self._fail(expected, f"row {expected} is missing (next row found is {row['seq']})")
+            if row["prev_hash"] != self.hash:
+                return self._fail(expected, "prev_hash does not match the hash of the row before it")
+            if expected <= self.legacy_until:
+                if plain_hash(row) != row["hash"]:
+                    return self._fail(expected, "content does not match its hash (row altered)")
+            elif compute_hash(row) != row["hash"]:
+                if plain_hash(row) == row["hash"]:
+                    return self._fail(expected, "its hash is a plain SHA-256, not keyed with the audit key: "
+                                                "the row was rewritten outside the application")
+                return self._fail(expected, "content does not match its keyed hash (row altered or forged)")
+            for cp in (pins or {}).get(expected, ()):
+                if cp.hash != row["hash"]:
+                    return self._fail(expected, f"hash differs from the signed checkpoint of {cp.at} "
+                                                f"(checkpoint line {cp.number}): the chain was rewritten")
+            self.seq, self.hash = expected, row["hash"]
+            self.checked += 1
+        return True
+
+    def _fail(self, seq: int, reason: str) -> bool:
+        self.broken_seq, self.reason = seq, reason
+        return False
+
+
+def _head() -> tuple[int, str]:
+    head = AuditChainHead.objects.filter(pk=1).values_list("seq", "hash").first()
+    return head or (0, GENESIS_HASH)
+
+
+def verify_chain(*, use_checkpoints: bool = True) -> ChainReport:
+    """Walk the chain from the first row, against the signed checkpoints; report the first row where it
+    breaks (or the first bad line of the checkpoint file)."""
+    head_seq, head_hash = _head()
+    cps: list[checkpoints.Checkpoint] = []
+    if use_checkpoints:
+        try:
+            cps = checkpoints.read()
+        except checkpoints.CheckpointError as exc:
+            return ChainReport(False, 0, head_seq, head_hash, None, str(exc), checkpoint_line=exc.line)
+    pins: dict[int, list[checkpoints.Checkpoint]] = {}
+    for cp in cps:
+        pins.setdefault(cp.seq, []).append(cp)
+    legacy_until = max((cp.seq for cp in cps if cp.kind == "legacy"), default=0)
+    final = cps[-1] if cps else None
+    last_text = f"line {final.number}: row {final.seq} at {final.at}" if final else ""
+    walk = _Walk(0, GENESIS_HASH, legacy_until)
 
     def broken(seq: int, reason: str) -> ChainReport:
-        return ChainReport(False, checked, head_seq, head_hash, seq, reason)
+        return ChainReport(False, walk.checked, head_seq, head_hash, seq, reason, len(cps), last_text)
 
-    for row in _rows():
-        if row["seq"] != expected_seq:
-            return broken(expected_seq, f"row {expected_seq} is missing (next row found is {row['seq']})")
-        if row["prev_hash"] != prev_hash:
-            return broken(row["seq"], "prev_hash does not match the hash of the row before it")
-        if compute_hash(row) != row["hash"]:
-            return broken(row["seq"], "content does not match its hash (row altered)")
-        prev_hash = row["hash"]
-        expected_seq += 1
-        checked += 1
-    if checked != head_seq or prev_hash != head_hash:
+    if not walk.run(pins=pins):
+        return broken(walk.broken_seq, walk.reason)
+    checked = walk.checked
+    if final is not None and checked < final.seq:
+        return broken(checked + 1, f"rows {checked + 1}–{final.seq} are missing: the signed checkpoint of "
+                                   f"{final.at} (line {final.number}) records {final.count} rows up to row "
+                                   f"{final.seq}, the table ends at row {checked} (rows deleted or truncated)")
+    if checked != head_seq or walk.hash != head_hash:
         return broken(min(checked, head_seq) + 1 if checked != head_seq else checked,
                       f"chain ends at row {checked} but the head records row {head_seq}")
-    return ChainReport(True, checked, head_seq, head_hash)
+    return ChainReport(True, checked, head_seq, head_hash, checkpoints=len(cps), last_checkpoint=last_text)
+
+
+def _verify_segment(last: checkpoints.Checkpoint, head_seq: int, head_hash: str) -> ChainReport:
+    """The rows after the last checkpoint, for signing the next one (the full walk is ``verify_chain``)."""
+    walk = _Walk(last.seq, last.hash)
+
+    def broken(seq: int, reason: str) -> ChainReport:
+        return ChainReport(False, walk.checked, head_seq, head_hash, seq, reason)
+
+    row = AuditEntry.objects.filter(seq=last.seq).values_list("hash", flat=True).first()
+    if row != last.hash:
+        return broken(last.seq, f"row {last.seq} is missing or differs from the last signed checkpoint")
+    if head_seq < last.seq:
+        return broken(head_seq + 1, f"the head (row {head_seq}) is behind the last signed checkpoint "
+                                    f"(row {last.seq})")
+    if not walk.run(upto=head_seq):
+        return broken(walk.broken_seq, walk.reason)
+    if walk.seq != head_seq or walk.hash != head_hash:
+        return broken(walk.seq + 1, f"chain ends at row {walk.seq} but the head records row {head_seq}")
+    return ChainReport(True, walk.checked, head_seq, head_hash)
