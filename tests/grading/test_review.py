@@ -96,7 +96,7 @@ def test_sheets_lock_on_submission_and_the_means_decide_once_everyone_scored(day
     PassRule.objects.create(level=level, review_mode="weighted")
     assert results.verdict(level, parts, second.defence, second.performance) is True  # 72.34 ≥ 60
 
-    # Confirmed through the services: theory and practical voided for everyone (表B.2) decides every verdict, the chief confirms.
+    # Confirmed through the services: theory and practical voided (表B.2) decide every verdict; the chief confirms.
     from skillcert.scheduling import staffing
     from skillcert.scheduling.enums import StaffRole
 
