@@ -158,8 +158,10 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "console:job_detail": (lambda o: {"pk": o["job"].pk}, allowed(REG_READ, out_of_scope=404)),
     "console:job_status": (lambda o: {"pk": o["job"].pk}, allowed(REG_READ, out_of_scope=404)),
     "console:job_download": (lambda o: {"pk": o["job"].pk}, allowed(REG_READ, out_of_scope=404)),
-    "api:batch_results": (lambda o: {"pk": o["session"].batch_id}, {  # 409: nothing confirmed yet
-        **everyone(403), ANON: 401, Role.BODY_ADMIN: 409, Role.EXAM_AFFAIRS: 409, Role.QUALITY_SUPERVISOR: 409,
+    # 409: nothing confirmed yet. §10.7: the body's own quality supervisor (internal) gets no scores before
+    # publication — only the supervising authority's (tests/grading/test_results.py covers that one).
+    "api:batch_results": (lambda o: {"pk": o["session"].batch_id}, {
+        **everyone(403), ANON: 401, Role.BODY_ADMIN: 409, Role.EXAM_AFFAIRS: 409, Role.QUALITY_SUPERVISOR: 404,
         OTHER_BODY_ADMIN: 404}),
     "api:approved_registrations": (lambda o: {"pk": o["ann"].pk}, {
         **everyone(403), ANON: 401, Role.PLATFORM_ADMIN: 200, Role.BODY_ADMIN: 200, Role.EXAM_AFFAIRS: 200,
@@ -478,6 +480,12 @@ def _paper_objects(world, objects, principals, member) -> dict:
         application=app, holder=app.candidate, name=app.full_name, id_type="居民身份证", id_number=app.id_number,
         occupation="碳排放管理员", occupation_code="4-09-07-04", trade="——", level="中级工", level_number=4,
         body_name="matrix", issue_date=timezone.localdate())
+    # §8.2.3.3: certificates print only with the body's seal uploaded (the holder has a photo).
+    from skillcert.certificates import services as certificate_services
+    from tests.certificates.conftest import seal_png
+
+    seal_keeper = user_with_role(Role.BODY_ADMIN, session.batch.announcement.body, username="matrix_seal_admin")
+    certificate_services.layout_save(actor=seal_keeper, body_id=session.batch.announcement.body_id, seal=seal_png())
     return {"certificate": certificate, "cert_issue": cert_issue, "review_panel": review_panel,
             "sheet_paper": sheet_paper, "paper": paper,
             "paper_item": PaperItem.objects.filter(form__paper=paper).first(),

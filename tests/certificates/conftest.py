@@ -36,7 +36,36 @@ def passed_batch():
     type(body).objects.filter(pk=body.pk).update(parent=authority)
     supervisor = user_with_role(Role.QUALITY_SUPERVISOR, authority, username="qs_cert")
     admin = user_with_role(Role.BODY_ADMIN, body, username="body_admin_cert")
+    ready_to_print(batch, admin)
     return day, batch, results, supervisor, admin
+
+
+def seal_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (400, 400), "white")
+    for x in range(100, 300):
+        for y in range(195, 205):
+            image.putpixel((x, y), (200, 20, 20))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def ready_to_print(batch, admin) -> None:
+    """§8.2.3.2–3: every candidate of the batch has uploaded a photo (their own service) and the body admin has
+    uploaded the seal — certificates are refused without them."""
+    from skillcert.certificates import services
+    from skillcert.registration import candidates
+    from tests.factories import png_bytes, upload
+
+    for r in Result.objects.filter(batch=batch).select_related("application__candidate__candidate_profile"):
+        profile = getattr(r.application.candidate, "candidate_profile", None)
+        if profile is None or not profile.photo:
+            candidates.photo_set(actor=r.application.candidate, upload=upload("me.png", png_bytes()))
+    services.layout_save(actor=admin, body_id=batch.announcement.body_id, seal=seal_png())
 
 
 @pytest.fixture

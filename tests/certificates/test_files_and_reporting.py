@@ -100,7 +100,7 @@ def test_the_seal_is_uploaded_by_the_body_admin_made_transparent_and_printed_ove
     with layout.seal.open("rb") as fh:
         stored = Image.open(io.BytesIO(fh.read()))
     assert stored.mode == "RGBA" and stored.getpixel((10, 10))[3] == 0 and stored.getpixel((200, 200))[3] == 255
-    assert AuditEntry.objects.filter(action="certificates.layout.saved").count() == 1
+    assert AuditEntry.objects.filter(action="certificates.layout.saved").count() == 2  # the fixture's, and this
     with_seal = documents.certificate_pdf([certs[0]], electronic=False)
     assert b"/SMask" in with_seal  # the seal's transparency travels into the page
     # Preprinted stock: the frame and title are left to the stock; the electronic copy keeps them.

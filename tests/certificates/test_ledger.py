@@ -11,10 +11,12 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
+from skillcert.accounts.enums import Role
 from skillcert.certificates import ledger, services
 from skillcert.certificates.models import LedgerEntry, SheetState, StockSheet
 from skillcert.core.errors import ValidationError
 from skillcert.core.models import AuditEntry
+from tests.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -176,3 +178,55 @@ def test_only_the_body_office_keeps_the_ledger(issued):
         _stock(supervisor, batch.announcement.body)
     with pytest.raises(PermissionDenied):
         ledger.print_paper(actor=supervisor, issue_id=certs[0].issue_id, first_serial="SD0000001")
+
+
+def test_certificates_without_the_seal_or_a_photo_are_refused_and_bundles_hold_valid_ones_only(client, issued):
+    """§8.2.3.2 照片直接在证书上打印, §8.2.3.3 盖机构章: no seal uploaded → paper and electronic printing refused,
+    saying so, and no blank sheet used; a holder without a photo is named. The 'all electronic certificates' file
+    holds the valid certificates only: not the revoked one, not the replaced one."""
+    from skillcert.certificates import documents
+    from skillcert.certificates.models import Certificate, CertificateStatus
+    from tests.factories import make_candidate, pdf_text
+
+    certs, (day, batch, _results, _supervisor, admin) = issued
+    body = batch.announcement.body
+    _stock(day.officer, body, 1, 10)
+    services.layout_save(actor=admin, body_id=body.pk, remove_seal=True)
+    with pytest.raises(ValidationError, match="尚未上传机构印章"):
+        ledger.print_paper(actor=day.officer, issue_id=certs[0].issue_id, first_serial="SD0000001")
+    assert not StockSheet.objects.filter(body=body).exclude(state=SheetState.BLANK).exists()
+    client.force_login(day.officer)
+    url = reverse("console:certificate_pdf", args=[certs[0].issue_id, "electronic"])
+    response = client.get(url)
+    assert response.status_code == 302
+    assert "尚未上传机构印章" in client.get(response.url).content.decode()
+    client.force_login(certs[0].holder)
+    response = client.get(reverse("portal:certificate_pdf", args=[certs[0].pk]))
+    assert response.status_code == 302 and response["Content-Type"] != "application/pdf"
+    # A holder without a photo is named (an unsaved copy: the content as it would print for that person).
+    nobody = make_candidate(901, full_name="无照片", photo=False)
+    copy = Certificate(number="X" * 22, name="无照片", holder=nobody, body=body, body_name=body.name,
+                       status=CertificateStatus.VALID)
+    assert any("无照片（XXXXXXXXXXXXXXXXXXXXXX）" in m and "§8.2.3.2" in m
+               for m in documents.missing_for_print([copy]))
+    from .conftest import seal_png
+
+    services.layout_save(actor=admin, body_id=body.pk, seal=seal_png())
+    # One revoked, one replaced by a reissue: the bundle has the valid ones only (the replacement included).
+    second = user_with_role(Role.BODY_ADMIN, body, username="admin_two")
+    for cert, kind in ((certs[0], "revoke"), (certs[1], "reissue")):
+        if kind == "revoke":
+            req = services.request_revoke(actor=day.officer, certificate_id=cert.pk, reason="cheating",
+                                          detail="考试作弊，监控录像为证")
+        else:
+            req = services.request_reissue(actor=day.officer, certificate_id=cert.pk, reason="loss", detail="遗失",
+                                           id_checked=True)
+        services.request_decide(actor=second, request_id=req.pk, approve=True)
+    valid = list(Certificate.objects.filter(issue_id=certs[0].issue_id, status=CertificateStatus.VALID))
+    assert len(valid) == 2
+    client.force_login(day.officer)
+    text = pdf_text(client.get(url).content)
+    assert all(c.number in text for c in valid)
+    assert certs[0].number not in text and certs[1].number not in text
+    single = client.get(url, {"certificate": certs[0].pk})
+    assert single.status_code == 404

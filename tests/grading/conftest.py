@@ -33,10 +33,23 @@ def sat_with_short_answers():
         if text:
             delivery.answers_save(attempt_id=aid, saves=[{"seq": 1, "position": short["position"], "value": text}])
         delivery.attempt_submit(attempt_id=aid)
+    # Everyone has handed in; the room closes when its clock runs out (the background tick).
+    started_at = day.sitting.started_at
+    delivery.tick(now=started_at + dt.timedelta(minutes=day.session.duration_minutes + 1), sitting_id=day.sitting.pk)
     m1 = user_with_role(Role.EXAMINER, body, username="marker1", full_name="阅卷甲")
     m2 = user_with_role(Role.EXAMINER, body, username="marker2", full_name="阅卷乙")
     leader = user_with_role(Role.EXAMINER_LEADER, body, username="leader", full_name="组长丙")
     return day, m1, m2, leader
+
+
+def sessions_over(batch) -> None:
+    """Time passes: every session of ``batch`` (sat, or never opened) ended a minute ago — results are compiled only
+    once the batch's sittings are over."""
+    now = timezone.now()
+    for session in ExamSession.objects.filter(batch=batch):
+        length = session.ends_at - session.starts_at
+        ExamSession.objects.filter(pk=session.pk).update(ends_at=now - dt.timedelta(minutes=1),
+                                                         starts_at=min(session.starts_at, now - length))
 
 
 PRACTICAL_PLAN = {"forms": 2, "length": 1, "types": {"practical": 1}, "points": {"practical": "100"}, "elements": [],

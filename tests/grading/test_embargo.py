@@ -11,7 +11,7 @@ from skillcert.accounts.enums import Role
 from skillcert.core.models import Notification
 from skillcert.grading import results
 from skillcert.grading.models import Part, Result, ResultStatus
-from skillcert.registration.models import ApplicationDocument
+from skillcert.registration.models import Application, ApplicationDocument
 from skillcert.scheduling.models import AdmissionTicket
 from tests.factories import user_with_role
 
@@ -99,3 +99,59 @@ def test_the_results_page_compiles_confirms_and_publishes(client):
     client.force_login(admin)
     client.post(url, {"action": "publish"})
     assert batch.results.filter(status=ResultStatus.PUBLISHED).count() == 4
+
+
+def test_only_the_scoring_panel_and_the_office_see_practical_scores_before_publication(client):
+    """§10.7: the witnesses of the code-map opening, the session's chief, inspector, quality supervisor and an
+    examiner of another room open the panel page (the room record, the opening) and see neither a score nor whose
+    piece it is; the panel's examiners and the office do. None of them but the office (and the batch's chief, who
+    confirms, §6.5.2) opens the results page or the score summary."""
+    from skillcert.grading import practical
+    from skillcert.scheduling import staffing
+    from skillcert.scheduling.enums import StaffRole
+
+    from .conftest import make_practical_day
+
+    officer, s, examiners, leader, apps, world = make_practical_day()
+    panel = practical.panel_form(actor=officer, session_id=s.practical.pk, room_id=s.prac_room.pk,
+                                 examiners=examiners, leader=leader)
+    pieces = [practical.piece_collect(actor=officer, panel_id=panel.pk, application_id=a) for a in apps]
+    criteria = practical.sheet_criteria(officer, panel)
+    given = [str(round(float(c["max"]) * 0.7325, 2)) for c in criteria]
+    for p in pieces:
+        for who in (*examiners, leader):
+            practical.sheet_submit(actor=who, panel_id=panel.pk, code=p.code, given=given)
+    final = str(type(pieces[0]).objects.get(pk=pieces[0].pk).final)
+    venue = world.venue
+    inspector = user_with_role(Role.INSPECTOR, venue, username="insp", full_name="巡考见证")
+    chief = user_with_role(Role.CHIEF_EXAMINER, venue, username="prac_chief", full_name="实操主考")
+    supervisor = user_with_role(Role.QUALITY_SUPERVISOR, venue, username="qs_prac", full_name="督导")
+    other = user_with_role(Role.EXAMINER, venue, username="ex_other", full_name="别组考评员")
+    for user, role, room in ((inspector, StaffRole.INSPECTOR, None), (chief, StaffRole.CHIEF, None),
+                             (supervisor, StaffRole.SUPERVISOR, None), (other, StaffRole.EXAMINER, s.prac_room)):
+        staffing.staff_assign(actor=officer, session_id=s.practical.pk, user=user, role=role, venue=venue, room=room)
+    witness2 = user_with_role(Role.EXAM_AFFAIRS, world.body, username="witness2", full_name="见证乙")
+    practical.unseal_request(actor=officer, panel_id=panel.pk, witnesses=[inspector, witness2])
+    url = reverse("console:panel_detail", args=[panel.pk])
+    client.force_login(inspector)
+    page = client.get(url).content.decode()
+    assert 'id="do-confirm"' in page and final not in page and pieces[0].code not in page
+    client.post(url, {"action": "confirm"})
+    practical.unseal_confirm(actor=witness2, panel_id=panel.pk)
+    names = list(Application.objects.filter(pk__in=apps).values_list("full_name", flat=True))
+    for user in (inspector, chief, supervisor, other):
+        client.force_login(user)
+        page = client.get(url).content.decode()
+        assert 'id="room-record"' in page, user.username
+        assert final not in page and pieces[0].code not in page, user.username
+        assert not any(n in page for n in names), user.username
+    for user in (*examiners, officer):
+        client.force_login(user)
+        page = client.get(url).content.decode()
+        assert final in page and any(n in page for n in names), user.username
+    batch = s.batch
+    for user in (inspector, supervisor, other, *examiners):
+        client.force_login(user)
+        assert client.get(reverse("console:results_page", args=[batch.pk])).status_code in (403, 404), user.username
+        assert client.get(reverse("console:results_summary", args=[batch.pk, "pdf"])).status_code in (403, 404)
+

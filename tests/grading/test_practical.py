@@ -16,7 +16,7 @@ from skillcert.grading import practical, results
 from skillcert.grading.models import PartState, PracticalRule, WorkPiece
 from tests.factories import user_with_role
 
-from .conftest import make_practical_day
+from .conftest import make_practical_day, sessions_over
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +81,10 @@ def test_codes_hide_the_candidates_until_two_witnesses_open_the_map(prac):
         practical.unseal_confirm(actor=examiners[0], panel_id=panel.pk)
     practical.unseal_confirm(actor=w1, panel_id=panel.pk)
     assert WorkPiece.objects.filter(panel=panel, application__isnull=True).count() == len(pieces)  # one isn't enough
+    with pytest.raises(ValidationError, match="尚未结束") as exc:  # the practical (and the theory) not over yet
+        results.results_compile(actor=officer, batch_id=panel.session.batch_id)
+    assert "实际操作考核" in str(exc.value) and "理论知识考试" in str(exc.value)
+    sessions_over(panel.session.batch)
     before = {r.application_id: r for r in results.results_compile(actor=officer, batch_id=panel.session.batch_id)}
     assert before[nothing].practical_state == PartState.PENDING
     practical.unseal_confirm(actor=leader, panel_id=panel.pk)

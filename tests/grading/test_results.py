@@ -68,9 +68,10 @@ def test_compile_confirm_lock_and_change_with_a_second_person():
     compiled = results.results_compile(actor=day.officer, batch_id=batch.pk)
     assert sorted(r.theory for r in compiled) == [0, Decimal("6.5"), Decimal("6.5"), Decimal("6.5")]
     assert all(r.theory_state == S and r.practical_state == P and r.passed is None for r in compiled)
-    assert all("本批次没有该科目的考试" in r.anomalies for r in compiled)
-    with pytest.raises(ValidationError, match="未评定完"):
-        results.results_confirm(actor=day.chief, batch_id=batch.pk)
+    # §6.5.1: this batch holds no practical — the part is awaited, said plainly, not "评分未完成".
+    assert all("实际操作成绩待出（未安排）" in r.anomalies for r in compiled)
+    results.state_labels(batch, compiled)
+    assert {r.state_label["practical"] for r in compiled} == {"成绩待出"}
     for r in compiled:  # 表B.2: the practical answer sheets were taken away
         results.score_decide(actor=day.officer, batch_id=batch.pk, application_id=r.application_id,
                              part=Part.PRACTICAL, kind="zero", reason="携带评分表离开考场（表B.2）")
@@ -148,9 +149,20 @@ def test_confirmed_results_go_to_the_supervising_platform_through_the_api(client
     day, *_rest = marked_sitting(("7", "7"))
     batch = day.session.batch
     url = reverse("api:batch_results", args=[batch.pk])
-    supervisor = user_with_role(Role.QUALITY_SUPERVISOR, batch.announcement.body, username="supervisor")
+    from skillcert.accounts.enums import OrgKind
+    from tests.factories import OrganisationFactory
+
+    body = batch.announcement.body
+    authority = OrganisationFactory(kind=OrgKind.AUTHORITY, name="主管部门", cert_type_letter="",
+                                    institution_code="", province_code="", institution_serial="")
+    type(body).objects.filter(pk=body.pk).update(parent=authority)
+    supervisor = user_with_role(Role.QUALITY_SUPERVISOR, authority, username="supervisor")
     key = token_issue(actor=None, user=supervisor, name="监管平台")
     auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    # §10.7: the body's own (internal) quality supervisor is not the supervising platform — no scores before
+    # publication for them.
+    internal = user_with_role(Role.QUALITY_SUPERVISOR, body, username="internal_qs")
+    internal_auth = {"HTTP_AUTHORIZATION": f"Bearer {token_issue(actor=None, user=internal, name='内部督导')}"}
     assert client.get(url).status_code == 401
     assert client.get(url, **auth).status_code == 409  # nothing compiled
     for r in results.results_compile(actor=day.officer, batch_id=batch.pk):
@@ -159,6 +171,7 @@ def test_confirmed_results_go_to_the_supervising_platform_through_the_api(client
     results.results_compile(actor=day.officer, batch_id=batch.pk)
     assert client.get(url, **auth).status_code == 409  # not confirmed
     results.results_confirm(actor=day.chief, batch_id=batch.pk)
+    assert client.get(url, **internal_auth).status_code == 404
     body = client.get(url, **auth).json()
     assert body["format"] == "skillcert.results/1" and body["count"] == 4 and body["passed"] == 0
     entry = next(e for e in body["results"] if e["theory"] == "7.00")

@@ -18,7 +18,7 @@ from skillcert.grading.models import PartState, PassRule, Result
 from skillcert.scheduling.enums import SessionKind
 from tests.factories import user_with_role
 
-from .conftest import review_day
+from .conftest import review_day, sessions_over
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +79,7 @@ def test_sheets_lock_on_submission_and_the_means_decide_once_everyone_scored(day
     assert scores[apps[2]] == (None, None, 1, 3) and scores[apps[3]] == (None, None, 0, 3)
     assert AuditEntry.objects.filter(action="grading.review.scored").count() == 7
 
+    sessions_over(session.batch)
     compiled = {r.application_id: r for r in results.results_compile(actor=officer, batch_id=session.batch_id)}
     first, second = compiled[apps[0]], compiled[apps[1]]
     assert (first.defence, first.performance, first.review, first.review_state) == (
@@ -95,7 +96,19 @@ def test_sheets_lock_on_submission_and_the_means_decide_once_everyone_scored(day
     PassRule.objects.create(level=level, review_mode="weighted")
     assert results.verdict(level, parts, second.defence, second.performance) is True  # 72.34 ≥ 60
 
-    Result.objects.filter(batch=session.batch).update(status="confirmed")
+    # Confirmed through the services: theory and practical voided (表B.2) decide every verdict; the chief confirms.
+    from skillcert.scheduling import staffing
+    from skillcert.scheduling.enums import StaffRole
+
+    chief = user_with_role(Role.CHIEF_EXAMINER, room.venue, username="rv_chief", full_name="评审主考")
+    staffing.staff_assign(actor=officer, session_id=session.pk, user=chief, role=StaffRole.CHIEF, venue=room.venue)
+    for a in apps:
+        for part in ("theory", "practical"):
+            results.score_decide(actor=officer, batch_id=session.batch_id, application_id=a, part=part, kind="void",
+                                 reason="表B.2")
+    results.results_compile(actor=officer, batch_id=session.batch_id)
+    assert results.results_confirm(actor=chief, batch_id=session.batch_id) == len(apps)
+    assert not Result.objects.filter(batch=session.batch, status="draft").exists()
     with pytest.raises(ValidationError, match="已确认"):
         review.review_submit(actor=examiners[0], panel_id=panel.pk, application_id=apps[2], defence="80",
                              performance="80")

@@ -49,7 +49,7 @@ def batch_results(request: HttpRequest, pk: int) -> JsonResponse:
     if not rules.has_role(user, *results.EXPORT_ROLES):
         return JsonResponse({"error": "forbidden"}, status=403)
     batch = Batch.objects.select_related("announcement__body").filter(pk=pk).first()
-    if batch is None or not rules.has_role(user, *results.EXPORT_ROLES, org=batch.announcement.body_id):
+    if batch is None or not results.may_export(user, batch):
         return JsonResponse({"error": "not found"}, status=404)
     if not batch.results.exists() or batch.results.filter(status="draft").exists():
         return JsonResponse({"error": "results not confirmed"}, status=409)

@@ -133,9 +133,47 @@ def draw(c: Canvas, cert: Certificate, *, electronic: bool, key=None, layout: La
     c.restoreState()
 
 
+def missing_for_print(certs: list[Certificate]) -> list[str]:
+    """What stops these certificates from being printed (§8.2.3.2 照片直接在证书上打印, §8.2.3.3 盖机构章): the
+    holders without a photo, by name and number, and each body without an uploaded seal. Empty when they may be
+    printed. Only valid certificates are ever printed: a revoked or replaced one is named too."""
+    from .models import CertificateLayout, CertificateStatus
+
+    out = []
+    invalid = [c for c in certs if c.status != CertificateStatus.VALID]
+    if invalid:
+        out.append(_("以下证书已撤销或已被补发的新证替换，不能打印：%(list)s") % {
+            "list": "、".join(f"{c.name}（{c.number}）" for c in invalid)})
+    no_photo = []
+    for c in certs:
+        profile = getattr(c.holder, "candidate_profile", None) if c.holder_id else None
+        if profile is None or not profile.photo:
+            no_photo.append(f"{c.name}（{c.number}）")
+    if no_photo:
+        out.append(_("以下持证人没有证件照，证书须打印照片（§8.2.3.2）：%(list)s") % {"list": "、".join(no_photo)})
+    bodies = {c.body_id: c.body_name for c in certs}
+    sealed = set(CertificateLayout.objects.filter(body_id__in=bodies).exclude(seal="").values_list("body_id",
+                                                                                                   flat=True))
+    for body_id, name in bodies.items():
+        if body_id not in sealed:
+            out.append(_("%(body)s 尚未上传机构印章，证书须盖章（§8.2.3.3）：请机构管理员在“证书版式与印章”上传。")
+                       % {"body": name})
+    return out
+
+
+def check_printable(certs: list[Certificate]) -> None:
+    """Refuses (ValidationError naming what is missing) unless ``missing_for_print`` is empty."""
+    from skillcert.core.errors import ValidationError
+
+    missing = missing_for_print(certs)
+    if missing:
+        raise ValidationError(missing)
+
+
 def certificate_pdf(certs: list[Certificate], *, electronic: bool, sign_file: bool = True) -> bytes:
     """The certificates of one body as one PDF. The electronic one carries the QR tokens in its keywords and a PAdES
     signature over the whole file (``pades.py``), unless ``sign_file`` is False."""
+    check_printable(certs)
     buffer = io.BytesIO()
     c = Canvas(buffer, pagesize=landscape(A4))
     key = signing.private_key()

@@ -111,6 +111,9 @@ def print_paper(*, actor, issue_id: int, first_serial: str, certificate_ids: lis
     certs = list(certs)
     if not certs:
         raise ValidationError(_("没有待打印的证书：有效证书都已印制（重印须先登记销毁原证）。"))
+    from .documents import check_printable
+
+    check_printable(certs)  # §8.2.3.2–3: the photos and the seal, before a blank sheet is used
     first_serial = (first_serial or "").strip().upper()
     start = StockSheet.objects.filter(body_id=body_id, serial=first_serial).first()
     if start is None:

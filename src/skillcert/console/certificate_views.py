@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_POST
 from skillcert.certificates import selectors, services
 from skillcert.certificates.models import CertificateRequest, ReissueReason, RevokeReason
 
-from .itembank_views import _attempt
+from .itembank_views import _attempt, _flash
 from .views import staff_required
 
 
@@ -111,14 +112,22 @@ def certificate_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     issue = selectors.issue_get_for_user(request.user, pk)
     if kind != "electronic" or not selectors.is_office(request.user, issue):
         raise Http404
-    certs = issue.certificates.select_related("holder__candidate_profile").order_by("number")
+    from skillcert.certificates.models import CertificateStatus
+
+    # Valid certificates only: a revoked or replaced one is never handed out looking valid.
+    certs = (issue.certificates.filter(status=CertificateStatus.VALID).select_related("holder__candidate_profile")
+             .order_by("number"))
     one = request.GET.get("certificate", "")
     if one.isdigit():
         certs = certs.filter(pk=int(one))
     certs = list(certs)
     if not certs:
         raise Http404
-    data = render_pdf(certs, electronic=kind == "electronic")
+    try:
+        data = render_pdf(certs, electronic=kind == "electronic")
+    except ValidationError as exc:  # §8.2.3.2–3: a photo or the seal is missing
+        _flash(request, exc)
+        return redirect("console:certificate_list", issue.pk)
     with transaction.atomic():
         audit.record(request.user, "certificates.printed", target=issue,
                      data={"kind": kind, "count": len(certs), "numbers": [certs[0].number, certs[-1].number]})

@@ -279,13 +279,16 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
         staff = list(selectors.staff_of_bodies(request.user, [panel.session.batch.announcement.body_id], *roles)
                      .exclude(pk=request.user.pk))
     examiners = list(panel.examiners.all())
-    # The scores are the grading roles' (§10.7): proctors and supervisors keep the room record only.
-    grader = office or any(u.pk == request.user.pk for u in examiners) or any(
-        w.user_id == request.user.pk for w in witnesses)
+    # §10.7: the pieces' scores (and, once the map is open, whose they are) are the scoring panel's and the
+    # office's. A witness of the opening confirms it and sees no score; proctors, the chief, inspectors and
+    # supervisors keep the room record only.
+    grader = practical.sees_scores(request.user, panel)
+    my_witness = next((w for w in witnesses if w.user_id == request.user.pk), None)
     return render(request, "console/grading/panel_detail.html", {
         "panel": panel, "pieces": pieces if grader else [], "office": office, "grader": grader,
+        "unseal_section": grader or my_witness is not None,
         "collector": office or panel.leader_id == request.user.pk, "examiners": examiners, "witnesses": witnesses,
-        "staff": staff, "my_witness": next((w for w in witnesses if w.user_id == request.user.pk), None),
+        "staff": staff, "my_witness": my_witness,
         "events": list(panel.events.select_related("seat", "recorded_by")),
         "seats": list(panel.room.seats.filter(is_active=True).order_by("number")),
         "event_kinds": PracticalEventKind.choices, "can_record": practical.records(request.user, panel)})
@@ -424,6 +427,7 @@ def results_page(request: HttpRequest, batch_pk: int) -> HttpResponse:
             raise PermissionDenied
         return redirect("console:results_page", batch.pk)
     rows = list(batch.results.select_related("application").order_by("application__full_name"))
+    results.state_labels(batch, rows)
     changes = list(ResultChange.objects.filter(result__batch=batch).select_related(
         "result__application", "requested_by", "decided_by"))
     rechecks = list(RecheckRequest.objects.filter(result__batch=batch).select_related(

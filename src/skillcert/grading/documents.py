@@ -30,6 +30,9 @@ def summary_rows(batch: Batch) -> list[list[str]]:
     results = list(Result.objects.filter(batch=batch).select_related(
         "application__offer__occupation", "application__offer__trade", "application__offer__level")
         .order_by("application__offer__level__number", "application__full_name"))
+    from .results import state_labels
+
+    state_labels(batch, results)
     tickets = dict(AdmissionTicket.objects.filter(batch=batch).values_list("application_id", "number"))
     rows = []
     for i, r in enumerate(results, start=1):
@@ -37,9 +40,9 @@ def summary_rows(batch: Batch) -> list[list[str]]:
         verdict = "" if r.passed is None else (_("合格") if r.passed else _("不合格"))
         rows.append([str(i), app.full_name, mask_id(app.id_number), tickets.get(app.pk, ""),
                      offer.trade.name if offer.trade_id else offer.occupation.name, offer.level.name,
-                     _score(r.theory, r.theory_state, r.get_theory_state_display()),
-                     _score(r.practical, r.practical_state, r.get_practical_state_display()),
-                     _score(r.review, r.review_state, r.get_review_state_display()), verdict,
+                     _score(r.theory, r.theory_state, r.state_label["theory"]),
+                     _score(r.practical, r.practical_state, r.state_label["practical"]),
+                     _score(r.review, r.review_state, r.state_label["review"]), verdict,
                      "；".join(r.anomalies)])
     return rows
 

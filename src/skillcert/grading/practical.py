@@ -307,6 +307,14 @@ RECORDERS = (StaffRole.CHIEF, StaffRole.DEPUTY, StaffRole.INSPECTOR, StaffRole.S
              StaffRole.EXAMINER_LEADER, StaffRole.EXAMINER)
 
 
+def sees_scores(user, panel: PracticalPanel) -> bool:
+    """§10.7 认定成绩发布前，任何人不应外泄: the pieces' scores and, once the map is open, whose piece each is —
+    the scoring panel (its examiners and leader) and the body's office only. Not the witnesses of the opening,
+    nor the session's chief, inspectors, supervisors or proctors, nor examiners of another panel."""
+    return (rules.scores(user, panel.session) or user.pk == panel.leader_id
+            or panel.examiners.filter(pk=user.pk).exists())
+
+
 def records(user, panel: PracticalPanel) -> bool:
     """Who keeps the room record: the panel, the office, and the session's staff (proctors, the chief, inspectors,
     the quality supervisor who checks the examiners, A.3.6)."""

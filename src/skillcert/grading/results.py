@@ -174,28 +174,111 @@ def _apply_decision(decision: ScoreDecision | None, parts: dict, anomalies: list
             "part": Part(decision.part).label, "kind": DecisionKind(decision.kind).label, "reason": decision.reason})
 
 
+PART_KINDS = {Part.THEORY: (SessionKind.THEORY_COMPUTER, SessionKind.THEORY_PAPER),
+              Part.PRACTICAL: (SessionKind.PRACTICAL,), Part.REVIEW: (SessionKind.REVIEW,)}
+DECIDED = (PartState.SCORED, PartState.ZERO, PartState.VOID, PartState.ABSENT)
+
+
+def open_sittings(batch: Batch, now=None) -> list[str]:
+    """The sittings of ``batch`` not yet over: a computer-based room running, paused or (before the session's end)
+    waiting to start; a session on paper, a practical or a review before its scheduled end. Results are compiled
+    only when this is empty (§6.5: 成绩检录 follows the examination)."""
+    from skillcert.delivery.enums import RoomState
+
+    now = now or timezone.now()
+    out: list[str] = []
+    for session in batch.sessions.order_by("starts_at", "pk"):
+        sittings = list(session.sittings.select_related("room")) if session.kind == SessionKind.THEORY_COMPUTER else []
+        for sitting in sittings:
+            if sitting.state in (RoomState.RUNNING, RoomState.PAUSED) or (
+                    sitting.state == RoomState.WAITING and session.ends_at > now):
+                out.append(_("%(session)s · %(room)s（%(state)s）") % {
+                    "session": session, "room": sitting.room.name, "state": sitting.get_state_display()})
+        if not sittings and session.ends_at > now:
+            out.append(_("%(session)s（%(state)s，%(end)s 结束）") % {
+                "session": session, "state": _("进行中") if session.starts_at <= now else _("尚未开始"),
+                "end": f"{timezone.localtime(session.ends_at):%Y-%m-%d %H:%M}"})
+    return out
+
+
+def _seated_parts(batch: Batch) -> dict[int, set[str]]:
+    """application → the parts it has a seat for in ``batch``."""
+    kinds = {k: p for p, ks in PART_KINDS.items() for k in ks}
+    out: dict[int, set[str]] = {}
+    for application_id, kind in SeatAssignment.objects.filter(session__batch=batch).values_list(
+            "application_id", "session__kind"):
+        out.setdefault(application_id, set()).add(kinds[kind])
+    return out
+
+
+def _elsewhere(batch: Batch, application_id: int, part: str) -> tuple[Decimal | None, str, list[str], tuple]:
+    """A part the candidate does not sit in ``batch`` (§6.5.1: each part counts wherever it was sat): the part as
+    decided in the latest other batch where the candidate had a seat for it, once that batch's results are
+    confirmed; awaited while they are not, or while no batch has seated the candidate for it.
+    Returns (value, state, notes, (defence, performance))."""
+    label = Part(part).label
+    seat = (SeatAssignment.objects.filter(application_id=application_id, session__kind__in=PART_KINDS[part])
+            .exclude(session__batch=batch).select_related("session__batch").order_by("-session__starts_at").first())
+    if seat is None:
+        return None, PartState.PENDING, [_("%(part)s成绩待出（未安排）") % {"part": label}], (None, None)
+    other = seat.session.batch
+    prior = (Result.objects.filter(batch=other, application_id=application_id)
+             .exclude(status=ResultStatus.DRAFT).first())
+    state = getattr(prior, f"{part}_state", None)
+    if prior is None or state not in DECIDED:
+        return None, PartState.PENDING, [_("%(part)s成绩待出（%(batch)s）") % {"part": label, "batch": other.name}], (
+            None, None)
+    return (getattr(prior, part), state, [_("%(part)s成绩取自%(batch)s") % {"part": label, "batch": other.name}],
+            (prior.defence, prior.performance) if part == Part.REVIEW else (None, None))
+
+
+def awaited(result: Result, seated: set[str]) -> list[str]:
+    """The parts of ``result`` still awaited from another batch or not yet arranged (``seated``: the parts the
+    candidate sits in the result's batch), labelled for the pages: the verdict waits for them, this batch's
+    confirmation and publication do not."""
+    return [str(Part(p).label) for p in Part.values
+            if getattr(result, f"{p}_state") == PartState.PENDING and p not in seated]
+
+
+def state_labels(batch: Batch, rows: list[Result]) -> None:
+    """Sets ``r.state_label`` (part → what the pages print) on each result: a pending part the candidate does not
+    sit in this batch reads 成绩待出 (awaited from another batch or not yet arranged), not 评分未完成."""
+    seated = _seated_parts(batch)
+    for r in rows:
+        waiting = set(awaited(r, seated.get(r.application_id, set())))
+        r.state_label = {p: (_("成绩待出") if str(Part(p).label) in waiting else getattr(r, f"get_{p}_state_display")())
+                         for p in Part.values}
+
+
 @transaction.atomic
 def results_compile(*, actor, batch_id: int) -> list[Result]:
     """统分 and 复核: recompute every candidate's parts from their inputs and list what needs attention. Draft
-    results are rewritten each time; once confirmed, nothing is recompiled."""
+    results are rewritten each time; once confirmed, nothing is recompiled. Only once every sitting of the batch
+    is over (``open_sittings``). A part the candidate sat in another batch is taken from there (§6.5.1); a part
+    not yet sat anywhere is shown as awaited (成绩待出), not as a scoring in progress."""
     batch = _batch_for_office(actor, batch_id)
     Batch.objects.select_for_update().filter(pk=batch.pk).first()
     if _locked(batch):
         raise ValidationError(_("本批次成绩已确认，不能重新统分。"))
-    kinds = set(batch.sessions.values_list("kind", flat=True))
-    seated = set(SeatAssignment.objects.filter(session__batch=batch).values_list("application_id", flat=True))
+    running = open_sittings(batch)
+    if running:
+        raise ValidationError(_("以下考场或场次尚未结束，结束后才能统分：%(list)s")
+                              % {"list": "；".join(running)})
+    seated_parts = _seated_parts(batch)
     theory, practical, reviewed = _theory(batch), _practical(batch), review_scores(batch)
     decisions = {(d.application_id, d.part): d for d in ScoreDecision.objects.filter(batch=batch)}
     now, results = timezone.now(), []
-    for app in Application.objects.filter(pk__in=seated).select_related("offer__level").order_by("pk"):
+    for app in Application.objects.filter(pk__in=seated_parts).select_related("offer__level").order_by("pk"):
+        here = seated_parts[app.pk]
         anomalies: list[str] = []
         parts: dict[str, tuple[Decimal | None, str]] = {}
-        for part, table, kind_needed in ((Part.THEORY, theory, {SessionKind.THEORY_COMPUTER, SessionKind.THEORY_PAPER}),
-                                         (Part.PRACTICAL, practical, {SessionKind.PRACTICAL})):
-            value, state, notes = table.get(app.pk, (None, PartState.PENDING, []))
-            if app.pk not in table:
-                notes = [_("本批次没有该科目的考试") if not kinds & kind_needed else
-                         _("%(part)s 尚无成绩") % {"part": Part(part).label}]
+        for part, table in ((Part.THEORY, theory), (Part.PRACTICAL, practical)):
+            if part in here:
+                value, state, notes = table.get(app.pk, (None, PartState.PENDING, []))
+                if app.pk not in table:
+                    notes = [_("%(part)s 尚无成绩") % {"part": Part(part).label}]
+            else:
+                value, state, notes, _review = _elsewhere(batch, app.pk, part)
             parts[part] = (value, state)
             anomalies += notes
             _apply_decision(decisions.get((app.pk, part)), parts, anomalies)
@@ -204,14 +287,19 @@ def results_compile(*, actor, batch_id: int) -> list[Result]:
         if app.offer.level.requires_comprehensive_review:
             # §6.5.1: the review follows passing theory and practical; who failed either does not need it.
             if verdict(app.offer.level, parts) is not False:
-                defence, performance, done, panel = reviewed.get(app.pk, (None, None, 0, 0))
-                if defence is not None:
-                    score = PassRule.for_level(app.offer.level).review_score(defence, performance)
-                    parts[Part.REVIEW] = (score, PartState.SCORED)
+                if Part.REVIEW in here:
+                    defence, performance, done, panel = reviewed.get(app.pk, (None, None, 0, 0))
+                    if defence is not None:
+                        score = PassRule.for_level(app.offer.level).review_score(defence, performance)
+                        parts[Part.REVIEW] = (score, PartState.SCORED)
+                    else:
+                        parts[Part.REVIEW] = (None, PartState.PENDING)
+                        anomalies.append(_("综合评审尚无成绩") if not panel else
+                                         _("综合评审评分未完成（%(done)s/%(panel)s）") % {"done": done, "panel": panel})
                 else:
-                    parts[Part.REVIEW] = (None, PartState.PENDING)
-                    anomalies.append(_("综合评审尚无成绩") if not panel else
-                                     _("综合评审评分未完成（%(done)s/%(panel)s）") % {"done": done, "panel": panel})
+                    value, state, notes, (defence, performance) = _elsewhere(batch, app.pk, Part.REVIEW)
+                    parts[Part.REVIEW] = (value, state)
+                    anomalies += notes
         _apply_decision(decisions.get((app.pk, Part.REVIEW)), parts, anomalies)
         for part, (value, _state) in parts.items():
             if value is not None and not Decimal(0) <= value <= FULL:
@@ -230,6 +318,14 @@ def results_compile(*, actor, batch_id: int) -> list[Result]:
     return results
 
 
+def _open_here(batch: Batch, drafts) -> list[Result]:
+    """Undecided results whose pending part is one the candidate sits in this batch (not awaited elsewhere)."""
+    seated = _seated_parts(batch)
+    return [r for r in drafts.filter(passed__isnull=True)
+            if any(getattr(r, f"{p}_state") == PartState.PENDING and p in seated.get(r.application_id, set())
+                   for p in Part.values)]
+
+
 @transaction.atomic
 def results_confirm(*, actor, batch_id: int) -> int:
     """复核确认 by the chief examiner of the batch (§6.5.2): only when every verdict is decided; locks them."""
@@ -239,9 +335,11 @@ def results_confirm(*, actor, batch_id: int) -> int:
     drafts = batch.results.filter(status=ResultStatus.DRAFT)
     if not drafts.exists():
         raise ValidationError(_("没有待复核的成绩。"))
-    if drafts.filter(passed__isnull=True).exists():
-        raise ValidationError(_("还有 %(n)s 名考生的成绩未评定完，不能确认。")
-                              % {"n": drafts.filter(passed__isnull=True).count()})
+    # A part the candidate sits in another batch (or not yet anywhere) does not hold this batch's confirmation:
+    # its verdict stays open until that part is in.
+    waiting = _open_here(batch, drafts)
+    if waiting:
+        raise ValidationError(_("还有 %(n)s 名考生的成绩未评定完，不能确认。") % {"n": len(waiting)})
     count = drafts.update(status=ResultStatus.CONFIRMED, confirmed_by=actor, confirmed_at=timezone.now())
     audit.record(actor, "grading.results.confirmed", target=batch, data={"results": count})
     return count
@@ -443,6 +541,23 @@ def published_result(application) -> Result | None:
 
 
 EXPORT_ROLES = ("body_admin", "exam_affairs", "quality_supervisor")
+
+
+def may_export(user, batch: Batch) -> bool:
+    """Who receives a batch's confirmed results before publication (§6.5.2 认定结果导入监管平台, §10.7): the body's
+    office, and the quality supervisors of the supervising authority above the body — not a supervisor posted in
+    the body itself (internal supervision does not see scores before publication)."""
+    from skillcert.accounts import rules as accounts_rules
+    from skillcert.accounts.enums import OrgKind, Role
+    from skillcert.accounts.models import Organisation
+
+    body_id = batch.announcement.body_id
+    if rules.scores_batch(user, batch):
+        return True
+    above = [o for o in accounts_rules.ancestors_and_self(user, body_id) if o != body_id]
+    authorities = set(Organisation.objects.filter(pk__in=above, kind=OrgKind.AUTHORITY).values_list("pk", flat=True))
+    return any(a.role == Role.QUALITY_SUPERVISOR and a.organisation_id in authorities
+               for a in accounts_rules.active_assignments(user))
 
 
 def export_document(batch: Batch) -> dict:

@@ -79,7 +79,14 @@ def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
             .filter(pk=pk, holder=request.user, status=CertificateStatus.VALID).first())
     if cert is None:
         raise Http404
-    data = render_pdf([cert], electronic=True)
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+
+    try:
+        data = render_pdf([cert], electronic=True)
+    except ValidationError as exc:  # §8.2.3.2–3: the photo or the body's seal is missing
+        messages.error(request, "；".join(exc.messages))
+        return redirect("portal:home")
     with transaction.atomic():
         audit.record(request.user, "certificates.downloaded", target=cert, data={"number": cert.number})
     response = HttpResponse(data, content_type="application/pdf")
