@@ -121,8 +121,8 @@ def seed_scheduled(announcement: Announcement) -> Batch:
 
 def move_candidates(officer: User, sessions: list[ExamSession], offer, count: int | None, reason: str) -> list[int]:
     """Demo re-scheduling, through ``seat_move`` as an officer would do it: ``count`` candidates of the offer
-    (all when None) who hold live seats in the quarter's first batch (``BATCH_NAME``) move, part by part, into the
-    sessions' free seats, dealt across the rooms. One live seat per application and part holds throughout:
+    (all when None) who hold live seats in the quarter's first batch (``BATCH_NAME``) move, part by part,
+    into the sessions' free seats, dealt across the rooms. One live seat per application and part holds throughout:
     the old seats and tickets are voided with the reason (issue #20 item 8)."""
     first = sessions[0]
     apps = list(SeatAssignment.objects.filter(
@@ -135,7 +135,8 @@ def move_candidates(officer: User, sessions: list[ExamSession], offer, count: in
                     .exclude(pk__in=SeatAssignment.objects.filter(session=session).values("seat_id"))
                     .order_by("number", "room__name"))
         for app_id in apps:
-            old = SeatAssignment.objects.filter(application_id=app_id, part=part, session__batch__name=BATCH_NAME).first()
+            old = SeatAssignment.objects.filter(application_id=app_id, part=part,
+                                                session__batch__name=BATCH_NAME).first()
             if old is not None:
                 services.seat_move(actor=officer, assignment_id=old.pk, session_id=session.pk,
                                    seat_id=next(free).pk, reason=reason)
