@@ -45,6 +45,14 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _small_banks(request, monkeypatch):
+    """Tests assemble papers from banks of a few hundred items: the §7.1.3.2 bank minimum (1,200 theory,
+    60 practical) is waived for them, and enforced in the tests that ask for the ``bank_minimum`` fixture."""
+    if "bank_minimum" not in request.fixturenames:
+        monkeypatch.setattr("skillcert.papers.bankcheck.ENFORCED", False)
+
+
+@pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     """Uploaded documents and photos go to a per-test folder, never to var/."""
     settings.MEDIA_ROOT = tmp_path / "protected"

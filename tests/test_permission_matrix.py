@@ -242,6 +242,9 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "console:delivery_room": (lambda o: {"pk": o["sitting"].pk}, allowed(DELIVERY_OFFICE, out_of_scope=404)),
     "console:delivery_venue": (lambda o: {"session_pk": o["session"].pk, "venue_pk": o["venue"].pk},
                                allowed(DELIVERY_OFFICE, out_of_scope=404)),
+    "console:delivery_roster_pdf": (lambda o: {"pk": o["sitting"].pk}, allowed(DELIVERY_OFFICE, out_of_scope=404)),
+    "console:delivery_roster_photo": (lambda o: {"pk": o["sitting"].pk, "attempt_pk": o["attempt"].pk},
+                                      allowed(DELIVERY_OFFICE, out_of_scope=404)),
     # Item bank (§7, §10): only bank roles; content pages audit the reader
     "console:bank_list": (lambda o: {}, allowed(BANK)),
     "console:bank_detail": (lambda o: {"pk": o["bank"].pk}, allowed(BANK)),

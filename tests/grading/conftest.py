@@ -142,7 +142,8 @@ def review_day():
     session = ExamSession.objects.create(batch=s.batch, kind=SessionKind.REVIEW, ends_at=now, duration_minutes=30,
                                          starts_at=now - dt.timedelta(hours=1))
     session.rooms.add(s.prac_room)
-    SeatAssignment.objects.bulk_create(SeatAssignment(session=session, application_id=a.application_id, seat=a.seat)
+    SeatAssignment.objects.bulk_create(SeatAssignment(session=session, application_id=a.application_id, seat=a.seat,
+                                                      part="review")
                                        for a in SeatAssignment.objects.filter(session=s.practical))
     examiners = [user_with_role(Role.EXAMINER, world.venue, username=f"rv{i}", full_name=f"评审{i}") for i in (1, 2)]
     leader = user_with_role(Role.EXAMINER_LEADER, world.body, username="rv_leader", full_name="评审组长")

@@ -75,3 +75,11 @@ def make_paper_world(theory: int = 400, practical: int = 18) -> PaperWorld:
 @pytest.fixture
 def pw(db) -> PaperWorld:
     return make_paper_world()
+
+
+@pytest.fixture
+def bank_minimum():
+    """Keep the §7.1.3.2 bank minimum enforced (tests/conftest.py waives it for tests on small banks)."""
+    from skillcert.papers import bankcheck
+
+    assert bankcheck.ENFORCED

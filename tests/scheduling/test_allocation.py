@@ -17,10 +17,10 @@ from .conftest import approve_imported, at, theory_room
 pytestmark = pytest.mark.django_db
 
 
-def session_for(reg, rooms, offers=None, hour=9, days=10):
+def session_for(reg, rooms, offers=None, hour=9, days=10, kind="theory_computer"):
     batch = services.batch_create(actor=reg.officer, announcement=reg.announcement, name=f"批次{hour}")
     offers = offers or [reg.offers[("碳排放监测员", 4)], reg.offers[("碳排放核算员", 4)]]
-    return services.session_add(actor=reg.officer, batch_id=batch.pk, kind="theory_computer",
+    return services.session_add(actor=reg.officer, batch_id=batch.pk, kind=kind,
                                 starts_at=at(days, hour), ends_at=at(days, hour + 2), duration_minutes=90,
                                 offers=offers, rooms=rooms)
 
@@ -84,7 +84,9 @@ def test_a_candidate_is_not_seated_in_two_sessions_at_once(reg):
     monitor = [reg.offers[("碳排放监测员", 4)]]
     first = session_for(reg, [theory_room(reg, "第1考场", 10)], offers=monitor, hour=9)
     services.allocate(actor=reg.officer, session_id=first.pk)
-    clash = session_for(reg, [theory_room(reg, "第2考场", 10)], offers=monitor, hour=10)  # another batch
+    workshop = services.room_save(actor=reg.officer, venue=reg.world.venue, name="实操室", kind="practical",
+                                  capacity=10, columns=5)
+    clash = session_for(reg, [workshop], offers=monitor, hour=10, kind="practical")  # another batch, other part
     result = services.allocate(actor=reg.officer, session_id=clash.pk)
     assert result.assigned == 0 and len(result.skipped) == 4
     assert "同一时间已安排在其他场次" in result.skipped[0][1]

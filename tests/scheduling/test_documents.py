@@ -107,3 +107,50 @@ def test_a_jpeg_photo_is_embedded_as_it_is(reg):
     photo_set(actor=ticket.application.candidate, upload=SimpleUploadedFile("me.jpg", png_bytes(300, 420, "JPEG")))
     pdf = documents.ticket_pdf(ticket)
     assert b"/DCTDecode" in pdf, "the JPEG goes into the PDF undecoded"
+
+
+def test_ticket_times_never_break_inside_a_time_and_the_venue_address_is_printed_once(reg, tmp_path):
+    """Issue #20 item 18: "09:00–10:3 / 0" and two addresses on one ticket."""
+    import re
+
+    s = sitting(reg)
+    reg.world.venue.address = "青岛市黄岛区嘉陵江东路2号"
+    reg.world.venue.save(update_fields=["address"])
+    ticket = AdmissionTicket.objects.first()
+    lines = pdf_text(documents.ticket_pdf(ticket)).splitlines()
+    times = [ln for ln in lines if re.search(r"\d{2}:\d", ln)]
+    assert times and all(re.fullmatch(r".*\b\d{2}:\d{2}–\d{2}:\d{2}\b.*", ln) for ln in times), times
+    assert any(documents.ticket_times(s.theory).split("\n")[1] in ln for ln in lines)
+    text = "".join(lines)
+    assert text.count(reg.world.venue.address) == 1
+
+
+def test_the_demo_notes_name_no_address_of_their_own():
+    from skillcert.scheduling.demo import NOTES
+
+    assert "地址见上表" in NOTES and "路" not in NOTES.split("5.")[1]
+
+
+def test_the_proctor_roster_shows_each_candidates_photo_to_those_who_see_the_room(reg, client):
+    from skillcert.delivery import services as delivery
+
+    s = sitting(reg, 2)
+    chief = user_with_role(Role.CHIEF_EXAMINER, reg.world.venue, username="chief", full_name="王主考")
+    staffing.staff_assign(actor=reg.officer, session_id=s.theory.pk, user=chief, role=StaffRole.CHIEF,
+                          venue=reg.world.venue)
+    sit = next(x for x in delivery.sittings_ensure(actor=reg.officer, session=s.theory) if x.room_id == s.computer.pk)
+    with_photo, without = list(sit.attempts.select_related("application__candidate").order_by("pk"))
+    photo_set(actor=with_photo.application.candidate, upload=SimpleUploadedFile("me.png", png_bytes(300, 420)))
+    client.force_login(chief)
+    page = client.get(f"/console/exam-day/rooms/{sit.pk}/").content.decode()
+    assert f"/console/exam-day/rooms/{sit.pk}/photos/{with_photo.pk}/" in page and "无照片" in page
+    photo = client.get(f"/console/exam-day/rooms/{sit.pk}/photos/{with_photo.pk}/")
+    assert photo.status_code == 200 and photo["Content-Type"] == "image/png"
+    assert client.get(f"/console/exam-day/rooms/{sit.pk}/photos/{without.pk}/").status_code == 404
+    pdf = client.get(f"/console/exam-day/rooms/{sit.pk}/roster.pdf")
+    assert pdf.status_code == 200 and b"/Subtype /Image" in pdf.content
+    # Someone who does not see the room gets nothing: neither the photo nor the printed roster.
+    stranger = user_with_role(Role.PROCTOR, reg.world.venue2, username="p9", full_name="别处监考")
+    client.force_login(stranger)
+    assert client.get(f"/console/exam-day/rooms/{sit.pk}/photos/{with_photo.pk}/").status_code in (403, 404)
+    assert client.get(f"/console/exam-day/rooms/{sit.pk}/roster.pdf").status_code in (403, 404)

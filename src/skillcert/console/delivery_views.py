@@ -40,7 +40,7 @@ def delivery_room(request: HttpRequest, pk: int) -> HttpResponse:
     sitting = selectors.sitting_get_for_user(request.user, pk)
     services.tick(sitting_id=sitting.pk)
     sitting.refresh_from_db()
-    rows = selectors.roster(sitting)
+    rows = _with_photos(sitting, selectors.roster(sitting))
     return render(request, "console/delivery/room.html", {
         "sitting": sitting, "summary": selectors.sitting_summary(sitting), "rows": rows,
         "count_rows": [(k, selectors.LIVE_LABELS[k], v) for k, v in selectors.counts(rows).items()],
@@ -48,6 +48,15 @@ def delivery_room(request: HttpRequest, pk: int) -> HttpResponse:
         "record": selectors.room_record(sitting), "max_minutes": MAX_COMPENSATION_MINUTES,
         "event_kinds": [(k, RoomEventKind(k).label) for k in PROCTOR_EVENT_KINDS], "texts": _texts(),
     })
+
+
+def _with_photos(sitting, rows: list[dict]) -> list[dict]:
+    """Mark the roster rows whose candidate has a photo on file (one query), for the photo column."""
+    with_photo = set(sitting.attempts.exclude(application__candidate__candidate_profile__photo="").filter(
+        application__candidate__candidate_profile__isnull=False).values_list("pk", flat=True))
+    for r in rows:
+        r["has_photo"] = r["id"] in with_photo
+    return rows
 
 
 @staff_required(rules.uses_delivery)
@@ -62,3 +71,31 @@ def delivery_venue(request: HttpRequest, session_pk: int, venue_pk: int) -> Http
     venue = session.rooms.filter(venue_id=venue_pk).select_related("venue").first()
     return render(request, "console/delivery/venue.html", {
         "session": session, "venue": venue.venue if venue else None, "rooms": rooms, "texts": _texts()})
+
+
+@staff_required(rules.uses_delivery)
+def delivery_roster_photo(request: HttpRequest, pk: int, attempt_pk: int) -> HttpResponse:
+    """The photo of one candidate of the room, for the proctors to compare faces against (A.2.4): only for
+    those who see the room, only candidates of that room."""
+    from skillcert.core.files import private_file_response
+
+    sitting = selectors.sitting_get_for_user(request.user, pk)
+    attempt = sitting.attempts.select_related("application__candidate__candidate_profile").filter(
+        pk=attempt_pk).first()
+    profile = getattr(attempt.application.candidate, "candidate_profile", None) if attempt else None
+    if profile is None or not profile.photo:
+        raise Http404
+    kind = "image/png" if profile.photo.name.lower().endswith(".png") else "image/jpeg"
+    return private_file_response(profile.photo, kind, inline=True)
+
+
+@staff_required(rules.uses_delivery)
+def delivery_roster_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The room's printable roster with each candidate's photo: the sign-in sheet of A.2.4."""
+    from skillcert.scheduling.documents import sign_in_sheet_pdf
+
+    sitting = selectors.sitting_get_for_user(request.user, pk)
+    response = HttpResponse(sign_in_sheet_pdf(sitting.session, sitting.room), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="roster-{sitting.session_id}-{sitting.room_id}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from skillcert.core.files import private_file_response
 from skillcert.core.forms import run_service
 from skillcert.core.models import JobStatus
-from skillcert.registration.enums import ApplicationStatus
+from skillcert.registration.models import Application
 from skillcert.scheduling import documents, selectors, services, staffing
 from skillcert.scheduling.enums import BATCH_TRANSITIONS, ROOM_SIGNOFF_ITEMS, BatchStatus
 from skillcert.scheduling.models import ConflictDeclaration, RoomSignOff, SeatAssignment, StaffAssignment, StaffProfile
@@ -104,8 +104,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 def _session_rows(batch):
     rows = []
     for s in batch.sessions.prefetch_related("offers__trade", "offers__level", "rooms__venue").order_by("starts_at"):
-        wanted = s.batch.announcement.applications.filter(status=ApplicationStatus.APPROVED,
-                                                          offer__in=s.offers.all()).count()
+        wanted = len(services.seating_pool(s, batch)[0])  # not those seated for the part in another batch
         seated = SeatAssignment.objects.filter(session=s).count()
         seats = sum(r.capacity for r in s.rooms.all() if not r.is_emergency and r.is_active)
         rows.append({"session": s, "wanted": wanted, "seated": seated, "seats": seats,
@@ -287,7 +286,9 @@ def session_allocate(request: HttpRequest, pk: int) -> HttpResponse:
         if result.voided_tickets:
             text += _("作废准考证%(v)d张，已通知考生。") % {"v": result.voided_tickets}
         if result.skipped:
-            text += _("%(s)d人同一时间已有其他场次，未安排。") % {"s": len(result.skipped)}
+            text += _("%(s)d人未安排：%(why)s") % {"s": len(result.skipped), "why": "；".join(
+                f"{Application.objects.get(pk=pk).full_name}（{why}）" for pk, why in result.skipped[:3])
+                + ("……" if len(result.skipped) > 3 else "")}
         messages.success(request, text)
     if request.POST.get("next") == "batch":
         return redirect("console:batch_detail", pk=session.batch_id)

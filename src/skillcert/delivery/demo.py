@@ -19,6 +19,7 @@ from skillcert.papers import services as papers
 from skillcert.registration.models import Announcement
 from skillcert.scheduling import services as scheduling
 from skillcert.scheduling import staffing
+from skillcert.scheduling.demo import move_candidates
 from skillcert.scheduling.enums import ROOM_SIGNOFF_ITEMS, BatchStatus, StaffRole
 from skillcert.scheduling.models import Batch, Room
 
@@ -48,7 +49,8 @@ def seed_exam_day(announcement: Announcement, bank: Bank) -> list[RoomSitting]:
                                      starts_at=now + dt.timedelta(days=1), ends_at=now + dt.timedelta(days=1, hours=2),
                                      duration_minutes=90, offers=[offer], rooms=rooms)
     scheduling.batch_transition(actor=officer, batch_id=batch.pk, target=BatchStatus.SCHEDULED)
-    scheduling.allocate(actor=officer, session_id=session.pk, seed=2026)
+    # One live seat per application and part: today's candidates move from the quarter's first batch.
+    move_candidates(officer, [session], offer, 10, "考生申请提前参加理论知识考试（调至今日机考）")
     scheduling.issue_tickets(actor=officer, batch_id=batch.pk)
     for user, role in ((chief, StaffRole.CHIEF), (inspector, StaffRole.INSPECTOR)):
         staffing.staff_assign(actor=officer, session_id=session.pk, user=user, role=role, venue=venue)

@@ -32,6 +32,7 @@ from skillcert.papers import services as papers
 from skillcert.registration.models import Announcement
 from skillcert.scheduling import services as scheduling
 from skillcert.scheduling import staffing
+from skillcert.scheduling.demo import move_candidates
 from skillcert.scheduling.enums import ROOM_SIGNOFF_ITEMS, BatchStatus, StaffRole
 from skillcert.scheduling.models import Batch, ExamSession, Room, SeatAssignment
 
@@ -220,8 +221,8 @@ def seed_graded(announcement: Announcement, bank: Bank) -> Batch:
                                   starts_at=future.replace(hour=14), ends_at=future.replace(hour=16),
                                   duration_minutes=120, offers=[offer], rooms=workshops)
     scheduling.batch_transition(actor=officer, batch_id=batch.pk, target=BatchStatus.SCHEDULED)
-    scheduling.allocate(actor=officer, session_id=theory.pk, seed=11)
-    scheduling.allocate(actor=officer, session_id=prac.pk, seed=11)
+    # One live seat per application and part: the batch's candidates move from the quarter's first batch.
+    move_candidates(officer, [theory, prac], offer, None, "调整至本批次（演示）")
     scheduling.issue_tickets(actor=officer, batch_id=batch.pk)
     supervisor = User.objects.get(username="demo_quality_supervisor")
     for session in (theory, prac):

@@ -27,6 +27,7 @@ from skillcert.scheduling.models import ExamSession
 
 from . import plans, rules, selectors
 from .assembly import assemble, check_form
+from .bankcheck import require_bank_minimum
 from .enums import (
     CUSTODY_PEOPLE,
     OPEN_STATUSES,
@@ -74,6 +75,7 @@ def paper_assemble(*, actor, session_id: int, bank_id: int, plan: dict[str, Any]
     if session is None:
         raise ValidationError({"session": _("该场次不属于本题库的机构，或不考本题库的职业、工种和等级。")})
     part = plans.part_for_session(session.kind)
+    require_bank_minimum(bank, part)  # §7.1.3.2, before anything is solved or written
     plan = plans.clean_plan(plan, part)
     existing = Paper.objects.filter(session=session, bank=bank).first()
     if existing is not None and existing.pk == paper_id and existing.status not in OPEN_STATUSES:

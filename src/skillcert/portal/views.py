@@ -58,6 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["applications"] = selectors.candidate_applications(request.user)
         context["unread"] = Notification.objects.filter(user=request.user, read_at__isnull=True)[:5]
         context["tickets"] = _tickets_with_sessions(request.user)
+        context["void_tickets"] = list(scheduling_selectors.candidate_void_tickets(request.user)[:10])
         from skillcert.certificates.models import Certificate
 
         context["certificates"] = list(Certificate.objects.filter(holder=request.user).select_related(

@@ -18,15 +18,15 @@ from skillcert.registration.enums import ApplicationStatus
 from skillcert.registration.models import Announcement
 
 from . import services, staffing
-from .enums import FACILITIES, PRACTICAL_CHECKS, ROOM_SIGNOFF_ITEMS, BatchStatus, StaffRole
-from .models import Batch, Room
+from .enums import FACILITIES, PART_OF_SESSION, PRACTICAL_CHECKS, ROOM_SIGNOFF_ITEMS, BatchStatus, StaffRole
+from .models import Batch, ExamSession, Room, Seat, SeatAssignment
 
 BATCH_NAME = "2026年第四季度碳排放管理员认定（第一批）"
 NOTES = ("1. 考生凭本准考证和居民身份证参加考试，二者缺一不可。\n"
          "2. 理论知识考试为机考，考前15分钟入场，在签到册签字后按座位号就座，开考30分钟后不得入场。\n"
          "3. 实际操作考核请自带计算器，按工位号就位，遵守实训楼安全规定。\n"
          "4. 手机等通讯工具关机后存放在考点物品存放处。\n"
-         "5. 考点地址：青岛市黄岛区江山中路169号（地铁13号线井冈山路站B口）。")
+         "5. 考点地址见上表，请在考试前一天熟悉考点、考场和工位。")
 
 
 def _staff(admin: User, venue: Organisation, prefix: str, role: str, count: int, names: list[str]) -> list[User]:
@@ -117,3 +117,27 @@ def seed_scheduled(announcement: Announcement) -> Batch:
                                    items=dict.fromkeys(ROOM_SIGNOFF_ITEMS, True))
     assert Room.objects.filter(venue=venue, is_emergency=True).exists()
     return batch
+
+
+def move_candidates(officer: User, sessions: list[ExamSession], offer, count: int | None, reason: str) -> list[int]:
+    """Demo re-scheduling, through ``seat_move`` as an officer would do it: ``count`` candidates of the offer
+    (all when None) who hold live seats in the quarter's first batch (``BATCH_NAME``) move, part by part,
+    into the sessions' free seats, dealt across the rooms. One live seat per application and part holds throughout:
+    the old seats and tickets are voided with the reason (issue #20 item 8)."""
+    first = sessions[0]
+    apps = list(SeatAssignment.objects.filter(
+        part=PART_OF_SESSION[first.kind], application__offer=offer, session__batch__name=BATCH_NAME,
+        session__batch__announcement_id=first.batch.announcement_id)
+        .order_by("application_id").values_list("application_id", flat=True))[:count]
+    for session in sessions:
+        part = PART_OF_SESSION[session.kind]
+        free = iter(Seat.objects.filter(room__in=session.rooms.filter(is_emergency=False), is_active=True)
+                    .exclude(pk__in=SeatAssignment.objects.filter(session=session).values("seat_id"))
+                    .order_by("number", "room__name"))
+        for app_id in apps:
+            old = SeatAssignment.objects.filter(application_id=app_id, part=part,
+                                                session__batch__name=BATCH_NAME).first()
+            if old is not None:
+                services.seat_move(actor=officer, assignment_id=old.pk, session_id=session.pk,
+                                   seat_id=next(free).pk, reason=reason)
+    return apps

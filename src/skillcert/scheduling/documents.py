@@ -47,6 +47,15 @@ def session_times(s: ExamSession) -> str:
     return f"{_local(s.starts_at, '%Y-%m-%d %H:%M')}–{_local(s.ends_at, '%H:%M')}"
 
 
+def ticket_times(s: ExamSession) -> str:
+    """The date on one line and the clock times on the next, so a narrow cell never breaks inside a time
+    ("09:00–10:3 / 0"); a session over midnight keeps both dates."""
+    start, end = timezone.localtime(s.starts_at), timezone.localtime(s.ends_at)
+    if start.date() == end.date():
+        return f"{start:%Y-%m-%d}\n{start:%H:%M}–{end:%H:%M}"
+    return f"{start:%Y-%m-%d %H:%M}–\n{end:%Y-%m-%d %H:%M}"
+
+
 def mask_id(number: str) -> str:
     """Keep the region and the last four characters; enough to match the card in hand (A.2.4)."""
     return number if len(number) < 10 else number[:6] + "*" * (len(number) - 10) + number[-4:]
@@ -147,7 +156,7 @@ def ticket_data(batch: Batch, *, application_ids: Iterable[int] | None = None) -
             id_label=str(labels.get(app.id_type, app.id_type)), id_number=app.id_number, offer=str(app.offer),
             body=body, batch=batch.name, notes=notes,
             photo=profile.photo if profile and profile.photo else None,
-            seats=[TicketSeat(kind=a.session.get_kind_display(), times=session_times(a.session),
+            seats=[TicketSeat(kind=a.session.get_kind_display(), times=ticket_times(a.session),
                               venue=a.seat.room.venue.name, address=a.seat.room.venue.address,
                               room=a.seat.room.name, seat=_seat_label(a.seat)) for a in mine])
         if mine:
@@ -300,7 +309,7 @@ def sign_in_sheet_pdf(session: ExamSession, room: Room) -> bytes:
         rows.append([para(_seat_label(a.seat), "cell"), photo, para(app.full_name, "cell"),
                      para(numbers.get(app.pk, "—"), "cell"), para(mask_id(app.id_number), "cell"),
                      para(str(app.offer), "cell"), ""])
-    table = Table(rows, colWidths=[12 * mm, 19 * mm, 20 * mm, 32 * mm, 40 * mm, 35 * mm, 24 * mm], repeatRows=1,
+    table = Table(rows, colWidths=[15 * mm, 19 * mm, 20 * mm, 32 * mm, 37 * mm, 35 * mm, 24 * mm], repeatRows=1,
                   rowHeights=[None] + [24 * mm] * len(people))
     table.setStyle(TableStyle([*GRID, HEAD_BG]))
     story = [*_room_heading(session, room, _("考生签到册")), table, Spacer(1, 6 * mm),

@@ -17,6 +17,23 @@ class SessionKind(models.TextChoices):
     REVIEW = "review", _("综合评审")
 
 
+class ExamPart(models.TextChoices):
+    """The part of the assessment a session examines (§6.3.1, §6.5.1): a candidate holds one live seat per
+    application and part, wherever it is sat."""
+
+    THEORY = "theory", _("理论知识考试")
+    PRACTICAL = "practical", _("实际操作考核")
+    REVIEW = "review", _("综合评审")
+
+
+PART_OF_SESSION = {
+    SessionKind.THEORY_PAPER: ExamPart.THEORY,
+    SessionKind.THEORY_COMPUTER: ExamPart.THEORY,
+    SessionKind.PRACTICAL: ExamPart.PRACTICAL,
+    SessionKind.REVIEW: ExamPart.REVIEW,
+}
+
+
 # Which rooms each kind of session sits in.
 ROOM_KINDS_FOR_SESSION = {
     SessionKind.THEORY_PAPER: {RoomKind.THEORY},

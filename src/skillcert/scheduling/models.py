@@ -12,7 +12,7 @@ from skillcert.accounts.models import Organisation
 from skillcert.registration.models import Announcement, AnnouncementOffer, Application
 from skillcert.registration.storage import private_storage
 
-from .enums import BatchStatus, ConflictKind, RoomKind, SessionKind, StaffRole
+from .enums import PART_OF_SESSION, BatchStatus, ConflictKind, ExamPart, RoomKind, SessionKind, StaffRole
 
 
 class VenueProfile(models.Model):
@@ -132,23 +132,55 @@ class ExamSession(models.Model):
         return self.batch.announcement.body_id
 
 
+class LiveSeatManager(models.Manager):
+    """Only live seats: a seat voided by a move or a forced re-allocation stays as history
+    (``SeatAssignment.history``) but is nobody's seat any more."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(voided_at__isnull=True)
+
+
 class SeatAssignment(models.Model):
-    """One candidate in one seat for one session. The constraints make double booking impossible."""
+    """One candidate in one seat for one session. The constraints make double booking impossible: one live
+    candidate per seat and session, and one live seat per application and part (theory, practical, review)
+    across all batches. A seat is never deleted once a ticket named it: a move voids it with the reason."""
 
     session = models.ForeignKey(ExamSession, on_delete=models.CASCADE, related_name="assignments")
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="seat_assignments")
     seat = models.ForeignKey(Seat, on_delete=models.PROTECT, related_name="assignments")
+    part = models.CharField(_("考核部分"), max_length=12, choices=ExamPart.choices, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+    void_reason = models.CharField(_("作废原因"), max_length=200, blank=True)
+    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+
+    history = models.Manager()  # every seat, voided ones included
+    objects = LiveSeatManager()
 
     class Meta:
         ordering = ["session", "seat__room", "seat__number"]
+        base_manager_name = "history"
+        default_manager_name = "objects"
         constraints = [
-            models.UniqueConstraint(fields=["session", "seat"], name="assignment_one_candidate_per_seat"),
-            models.UniqueConstraint(fields=["session", "application"], name="assignment_one_seat_per_candidate"),
+            models.UniqueConstraint(fields=["session", "seat"], condition=Q(voided_at__isnull=True),
+                                    name="assignment_one_live_candidate_per_seat"),
+            models.UniqueConstraint(fields=["application", "part"], condition=Q(voided_at__isnull=True),
+                                    name="assignment_one_live_seat_per_part"),
+            models.CheckConstraint(condition=Q(part__in=ExamPart.values), name="assignment_part_known"),
         ]
 
     def __str__(self) -> str:
         return f"{self.application.full_name} → {self.seat}"
+
+    def save(self, *args, **kwargs):
+        if not self.part:
+            self.part = PART_OF_SESSION[self.session.kind]
+        super().save(*args, **kwargs)
+
+    @property
+    def is_live(self) -> bool:
+        return self.voided_at is None
 
 
 class TicketStatus(models.TextChoices):

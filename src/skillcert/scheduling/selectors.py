@@ -102,6 +102,13 @@ def candidate_tickets(user) -> QuerySet[AdmissionTicket]:
                             "application__offer__level").order_by("-issued_at"))
 
 
+def candidate_void_tickets(user) -> QuerySet[AdmissionTicket]:
+    """The candidate's voided tickets (a move or a re-allocation), shown as void so an old printout is
+    not mistaken for a valid one; they cannot be downloaded."""
+    return (AdmissionTicket.objects.filter(application__candidate=user, status=TicketStatus.VOID)
+            .select_related("batch").order_by("-voided_at"))
+
+
 def candidate_ticket_get(user, pk: int) -> AdmissionTicket:
     return _one_or_404(candidate_tickets(user), pk)
 

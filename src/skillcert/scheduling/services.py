@@ -28,6 +28,7 @@ from .enums import (
     BATCH_TRANSITIONS,
     FACILITIES,
     MIN_SPACING_CM,
+    PART_OF_SESSION,
     PRACTICAL_CHECKS,
     ROOM_KINDS_FOR_SESSION,
     SUPPORT_STAFF,
@@ -74,6 +75,14 @@ def missing_facilities(venue: Organisation) -> list[str]:
     profile = VenueProfile.objects.filter(venue=venue).first()
     have = profile.facilities if profile else {}
     return [str(label) for key, label in FACILITIES.items() if not have.get(key)]
+
+
+def missing_support_staff(venue: Organisation) -> list[str]:
+    """§6.2.2.4: the venue provides medical, security, logistics and roving-proctor staff during the exam;
+    the kinds its profile records no one for."""
+    profile = VenueProfile.objects.filter(venue=venue).first()
+    have = profile.support_staff if profile else {}
+    return [str(label) for key, label in SUPPORT_STAFF.items() if not have.get(key)]
 
 
 def check_room(room: Room) -> None:
@@ -237,6 +246,10 @@ def batch_transition(*, actor, batch_id: int, target: str) -> Batch:
     require_transition(BATCH_TRANSITIONS, batch.status, target, labels=dict(BatchStatus.choices))
     if target == BatchStatus.SCHEDULED and not batch.sessions.exists():
         raise ValidationError(_("批次至少应有一个场次。"))
+    if target == BatchStatus.TICKETS_ISSUED:
+        gaps = ticket_gaps(batch)
+        if gaps:
+            raise ValidationError(_("还不能标记为已发准考证：%(p)s") % {"p": "；".join(gaps)})
     if target == BatchStatus.IN_PROGRESS:
         from .staffing import session_may_start
 
@@ -282,26 +295,70 @@ def mixed_order(apps: list[Application], seed: int) -> list[Application]:
     return order
 
 
+def session_part(session: ExamSession) -> str:
+    return PART_OF_SESSION[session.kind]
+
+
+def seat_label(a: SeatAssignment) -> str:
+    """Where a live seat is, in words an officer can find it by: batch, session, room and seat."""
+    return _("“%(batch)s”%(session)s %(room)s %(seat)02d号座") % {
+        "batch": a.session.batch.name, "session": a.session, "room": a.seat.room.name, "seat": a.seat.number}
+
+
+def live_seats_elsewhere(session: ExamSession, application_ids) -> dict[int, SeatAssignment]:
+    """Application id → its live seat for the session's part in another session (another batch, say)."""
+    rows = (SeatAssignment.objects.filter(application_id__in=list(application_ids), part=session_part(session))
+            .exclude(session=session).select_related("session__batch", "seat__room"))
+    return {a.application_id: a for a in rows}
+
+
+def seating_pool(session: ExamSession, batch: Batch | None = None) -> tuple[dict[int, Application],
+                                                                             dict[int, SeatAssignment]]:
+    """The approved candidates this session should seat, and those it must not: candidates of its offers
+    who already hold a live seat for the same part elsewhere (one live seat per application and part)."""
+    batch = batch or session.batch
+    apps = {a.pk: a for a in Application.objects.filter(
+        announcement_id=batch.announcement_id, status=ApplicationStatus.APPROVED,
+        offer__in=session.offers.all()).select_related("candidate")}
+    elsewhere = live_seats_elsewhere(session, apps)
+    return {pk: a for pk, a in apps.items() if pk not in elsewhere}, elsewhere
+
+
+def _lock_applications(ids) -> None:
+    """Row locks on the applications being seated, in a fixed order: two sessions (of two batches) seating
+    the same candidate at once wait for each other instead of both reading "not seated yet"."""
+    list(Application.objects.select_for_update().filter(pk__in=list(ids)).order_by("pk").values_list("pk", flat=True))
+
+
 @transaction.atomic
 def allocate(*, actor, session_id: int, seed: int = 0, force: bool = False) -> AllocationResult:
     """Seat the session's approved candidates. Seats on valid admission tickets are kept unless
-    ``force``: then those tickets are voided and their holders notified. The session row is locked, and
-    the (session, seat) and (session, candidate) constraints make a double booking impossible."""
+    ``force``: then those seats and tickets are voided and their holders notified. The session and the
+    candidates' applications are locked; a candidate who already holds a live seat for the same part in
+    another session is skipped, naming that seat (move the seat with ``seat_move`` instead). The partial
+    unique constraints (one live candidate per seat, one live seat per application and part) back this."""
     session = ExamSession.objects.select_for_update().get(pk=session_id)
     batch = Batch.objects.select_related("announcement").get(pk=session.batch_id)
     _require(actor, batch.announcement.body_id, _("您无权为该批次安排座位。"))
     if batch.status not in (BatchStatus.PLANNED, BatchStatus.SCHEDULED, BatchStatus.TICKETS_ISSUED):
         raise ValidationError(_("批次已开考，不能再安排座位。"))
     result = AllocationResult()
-    candidates = {a.pk: a for a in Application.objects.filter(
-        announcement=batch.announcement, status=ApplicationStatus.APPROVED,
-        offer__in=session.offers.all()).select_related("candidate")}
+    wanted = Application.objects.filter(announcement=batch.announcement, status=ApplicationStatus.APPROVED,
+                                        offer__in=session.offers.all()).values_list("pk", flat=True)
+    _lock_applications(wanted)
+    candidates, elsewhere = seating_pool(session, batch)
+    for pk, other in sorted(elsewhere.items()):
+        result.skipped.append((pk, _("已有有效座位：%(where)s（同一报名每个考核部分只能有一个有效座位，"
+                                     "如需调整请调座）") % {"where": seat_label(other)}))
     ticketed = set(AdmissionTicket.objects.filter(batch=batch, status=TicketStatus.VALID)
                    .values_list("application_id", flat=True))
     current = list(SeatAssignment.objects.filter(session=session).select_related("seat"))
     if force:
-        result.voided_tickets = _void_tickets(actor, batch, ticketed & {a.application_id for a in current},
-                                              _("座位重新安排"))
+        reason = _("座位重新安排")
+        on_tickets = ticketed & {a.application_id for a in current}
+        result.voided_tickets = _void_tickets(actor, batch, on_tickets, reason)
+        SeatAssignment.objects.filter(session=session, application_id__in=on_tickets).update(
+            voided_at=timezone.now(), void_reason=reason, voided_by=actor)
         ticketed = set()
     keep = [a for a in current if a.application_id in ticketed and a.application_id in candidates]
     SeatAssignment.objects.filter(session=session).exclude(pk__in=[a.pk for a in keep]).delete()
@@ -320,7 +377,8 @@ def allocate(*, actor, session_id: int, seed: int = 0, force: bool = False) -> A
         raise ValidationError(_("座位不足：待安排%(n)d人，可用座位%(s)d个（应急考场不计）。请增加考场。") % {
             "n": len(todo), "s": len(seats)})
     order = mixed_order(todo, seed)
-    SeatAssignment.objects.bulk_create([SeatAssignment(session=session, application=app, seat=seat)
+    part = session_part(session)
+    SeatAssignment.objects.bulk_create([SeatAssignment(session=session, application=app, seat=seat, part=part)
                                         for app, seat in zip(order, seats, strict=False)])
     result.assigned = len(order)
     audit.record(actor, "scheduling.session.allocated", target=session, data={
@@ -329,13 +387,81 @@ def allocate(*, actor, session_id: int, seed: int = 0, force: bool = False) -> A
     return result
 
 
-def _busy_elsewhere(session: ExamSession, application_ids: list[int]) -> dict[int, str]:
+MOVABLE = (BatchStatus.PLANNED, BatchStatus.SCHEDULED, BatchStatus.TICKETS_ISSUED)
+
+
+@transaction.atomic
+def seat_move(*, actor, assignment_id: int, session_id: int, seat_id: int, reason: str) -> SeatAssignment:
+    """Move one candidate's live seat, on purpose and with a reason: to another seat or room of the same
+    session (the emergency room included), or to a session of the same part in another batch of the
+    announcement (re-scheduling). The old seat is voided (kept as history) and so is the candidate's ticket
+    of the old batch; where a batch's tickets are already out, the candidate gets a new ticket at once
+    (a new number, so the old printout and its QR no longer admit anyone). Audited with the reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("请填写调座原因。")})
+    if len(reason) > 200:
+        raise ValidationError({"reason": _("调座原因不能超过200个字。")})
+    old = (SeatAssignment.objects.select_for_update(of=("self",)).select_related("session__batch__announcement",
+                                                                                  "seat__room", "application")
+           .filter(pk=assignment_id).first())
+    if old is None:
+        raise ValidationError({"assignment": _("该座位不存在或已作废。")})
+    old_batch = old.session.batch
+    _require(actor, old_batch.announcement.body_id, _("您无权调整该批次的座位。"))
+    _lock_applications([old.application_id])
+    target = (ExamSession.objects.select_for_update().select_related("batch__announcement")
+              .filter(pk=session_id, batch__announcement_id=old_batch.announcement_id).first())
+    if target is None or PART_OF_SESSION[target.kind] != old.part:
+        raise ValidationError({"session": _("目标场次应是本公告同一考核部分（%(part)s）的场次。") % {
+            "part": old.get_part_display()}})
+    seat = Seat.objects.select_related("room").filter(pk=seat_id, room__in=target.rooms.all()).first()
+    if seat is None:
+        raise ValidationError({"seat": _("目标座位不属于目标场次的考场。")})
+    _require(actor, target.batch.announcement.body_id, _("您无权调整该批次的座位。"))
+    for b in {old_batch, target.batch}:
+        if b.status not in MOVABLE:
+            raise ValidationError(_("批次“%(b)s”已开考，不能再调整座位。") % {"b": b.name})
+    if not target.offers.filter(pk=old.application.offer_id).exists():
+        raise ValidationError({"seat": _("目标场次不考该考生报考的工种和等级。")})
+    if not (seat.is_active and seat.room.is_active):
+        raise ValidationError({"seat": _("目标座位未启用。")})
+    if SeatAssignment.history.filter(pk=old.pk, attempt__isnull=False).exists():
+        raise ValidationError(_("该考生的考试记录已在考场生成，请在考场监考台处理（如授权更换机位）。"))
+    if seat.pk == old.seat_id and target.pk == old.session_id:
+        raise ValidationError({"seat": _("目标座位与原座位相同。")})
+    holder = SeatAssignment.objects.filter(session=target, seat=seat).select_related("application").first()
+    if holder is not None:
+        raise ValidationError({"seat": _("目标座位已安排%(name)s。") % {"name": holder.application.full_name}})
+    if target.pk != old.session_id:
+        busy = _busy_elsewhere(target, [old.application_id], ignore=[old.pk])
+        if busy:
+            raise ValidationError({"seat": busy[old.application_id]})
+    now = timezone.now()
+    old.voided_at, old.void_reason, old.voided_by = now, reason, actor
+    old.save(update_fields=["voided_at", "void_reason", "voided_by"])
+    new = SeatAssignment.objects.create(session=target, application=old.application, seat=seat, part=old.part)
+    voided = _void_tickets(actor, old_batch, {old.application_id}, _("调座（%(r)s）") % {"r": reason})
+    issued = []
+    for b in sorted({old_batch, target.batch}, key=lambda b: b.pk):
+        if b.status == BatchStatus.TICKETS_ISSUED and SeatAssignment.objects.filter(
+                session__batch=b, application_id=old.application_id).exists():
+            issued += _new_tickets(b, {old.application_id})
+    audit.record(actor, "scheduling.seat.moved", target=new, data={
+        "application": old.application_id, "reason": reason, "from": {"assignment": old.pk, "session": old.session_id,
+                                                                      "seat": old.seat_id},
+        "to": {"assignment": new.pk, "session": target.pk, "seat": seat.pk},
+        "voided_tickets": voided, "new_tickets": [t.number for t in issued]})
+    return new
+
+
+def _busy_elsewhere(session: ExamSession, application_ids: list[int], ignore=()) -> dict[int, str]:
     """Candidates already seated in another session at an overlapping time (another batch, say)."""
     if not application_ids:
         return {}
     candidate_of = dict(Application.objects.filter(pk__in=application_ids).values_list("pk", "candidate_id"))
     clashes = (SeatAssignment.objects.filter(application__candidate_id__in=set(candidate_of.values()))
-               .exclude(session=session)
+               .exclude(session=session).exclude(pk__in=list(ignore))
                .filter(Q(session__starts_at__lt=session.ends_at) & Q(session__ends_at__gt=session.starts_at))
                .values_list("application__candidate_id", "session__starts_at"))
     busy_candidates = {cid: at for cid, at in clashes}
@@ -361,44 +487,50 @@ def _void_tickets(actor, batch: Batch, application_ids: set[int], reason: str) -
 
 # --- Admission tickets (§6.2.1) -----------------------------------------------------------------
 
-@transaction.atomic
-def issue_tickets(*, actor, batch_id: int) -> int:
-    """Give every seated candidate of a scheduled batch a valid ticket (numbers are never reused; a
-    voided ticket's holder gets a new number). Refuses while any candidate still lacks a seat."""
-    from .tickets import MAX_BATCHES, MAX_TICKETS_PER_BATCH, ticket_number
-
-    batch = Batch.objects.select_for_update().select_related("announcement__body").get(pk=batch_id)
-    _require(actor, batch.announcement.body_id, _("您无权为该批次发放准考证。"))
-    if batch.status not in (BatchStatus.SCHEDULED, BatchStatus.TICKETS_ISSUED):
-        raise ValidationError(_("批次编排完成（已编排）后才能发放准考证。"))
-    sessions = list(batch.sessions.prefetch_related("offers").order_by("starts_at"))
-    if not sessions:
-        raise ValidationError(_("批次至少应有一个场次。"))
-    unseated = []
-    seated_ids: set[int] = set()
-    for s in sessions:
-        wanted = set(Application.objects.filter(announcement=batch.announcement, status=ApplicationStatus.APPROVED,
-                                                offer__in=s.offers.all()).values_list("pk", flat=True))
+def unseated(batch: Batch) -> list[tuple[ExamSession, int]]:
+    """(session, application id) for every candidate a session of the batch should seat and has not
+    (candidates holding a live seat for that part elsewhere are not counted: they sit it there)."""
+    out = []
+    for s in batch.sessions.prefetch_related("offers").order_by("starts_at"):
+        wanted, _elsewhere = seating_pool(s, batch)
         have = set(s.assignments.values_list("application_id", flat=True))
-        unseated += [(s, pk) for pk in wanted - have]
-        seated_ids |= have & wanted
-    if unseated:
-        raise ValidationError(_("还有%(n)d人次未安排座位（如“%(s)s”），请先安排座位。") % {
-            "n": len(unseated), "s": unseated[0][0]})
-    body = batch.announcement.body
-    batch_seq = Batch.objects.filter(announcement__body=body, pk__lte=batch.pk).count()
-    year = timezone.localtime(sessions[0].starts_at).year
+        out += [(s, pk) for pk in sorted(set(wanted) - have)]
+    return out
+
+
+def ticket_gaps(batch: Batch) -> list[str]:
+    """Why the batch cannot count as "tickets issued": candidates unseated, seated candidates without a
+    valid ticket, or no valid ticket at all. Empty when every seated candidate holds one."""
+    gaps = []
+    missing = unseated(batch)
+    if missing:
+        gaps.append(_("%(n)d人次未安排座位（如“%(s)s”）") % {"n": len(missing), "s": missing[0][0]})
+    seated = set(SeatAssignment.objects.filter(session__batch=batch).values_list("application_id", flat=True))
     holders = set(AdmissionTicket.objects.filter(batch=batch, status=TicketStatus.VALID)
                   .values_list("application_id", flat=True))
+    if seated - holders:
+        gaps.append(_("%(n)d名已安排座位的考生还没有有效准考证，请发放准考证") % {"n": len(seated - holders)})
+    if not holders:
+        gaps.append(_("该批次还没有有效的准考证"))
+    return gaps
+
+
+def _new_tickets(batch: Batch, application_ids: set[int]) -> list[AdmissionTicket]:
+    """Valid tickets for these candidates of the batch (numbers are never reused), with a notice each."""
+    from .tickets import MAX_BATCHES, MAX_TICKETS_PER_BATCH, ticket_number
+
+    body = batch.announcement.body
+    first = batch.sessions.order_by("starts_at").first()
+    batch_seq = Batch.objects.filter(announcement__body=body, pk__lte=batch.pk).count()
+    year = timezone.localtime(first.starts_at).year
     seq = AdmissionTicket.objects.filter(batch=batch).count()
-    todo = seated_ids - holders
-    if batch_seq > MAX_BATCHES or seq + len(todo) > MAX_TICKETS_PER_BATCH:
+    if batch_seq > MAX_BATCHES or seq + len(application_ids) > MAX_TICKETS_PER_BATCH:
         raise ValidationError(_("准考证号编号已满：每个机构最多%(b)d个批次，每个批次最多%(t)d张准考证（含作废）。"
                                 "请将考生分到新的批次。") % {"b": MAX_BATCHES, "t": MAX_TICKETS_PER_BATCH})
     if not body.institution_code:
         raise ValidationError(_("机构尚未登记4位机构代码（§8.1.1），无法编制准考证号。"))
     new = []
-    for app in Application.objects.filter(pk__in=todo).select_related("candidate").order_by("pk"):
+    for app in Application.objects.filter(pk__in=application_ids).select_related("candidate").order_by("pk"):
         seq += 1
         new.append(AdmissionTicket(batch=batch, application=app, number=ticket_number(
             year=year, institution_code=body.institution_code, batch_seq=batch_seq, candidate_seq=seq)))
@@ -406,6 +538,29 @@ def issue_tickets(*, actor, batch_id: int) -> int:
     for t in new:
         notify(t.application.candidate, _("准考证已发放"),
                _("您的准考证 %(n)s 已发放，请登录考生服务下载打印。") % {"n": t.number})
+    return new
+
+
+@transaction.atomic
+def issue_tickets(*, actor, batch_id: int) -> int:
+    """Give every seated candidate of a scheduled batch a valid ticket (numbers are never reused; a
+    voided ticket's holder gets a new number). Refuses while any candidate still lacks a seat."""
+    batch = Batch.objects.select_for_update().select_related("announcement__body").get(pk=batch_id)
+    _require(actor, batch.announcement.body_id, _("您无权为该批次发放准考证。"))
+    if batch.status not in (BatchStatus.SCHEDULED, BatchStatus.TICKETS_ISSUED):
+        raise ValidationError(_("批次编排完成（已编排）后才能发放准考证。"))
+    if not batch.sessions.exists():
+        raise ValidationError(_("批次至少应有一个场次。"))
+    missing = unseated(batch)
+    if missing:
+        raise ValidationError(_("还有%(n)d人次未安排座位（如“%(s)s”），请先安排座位。") % {
+            "n": len(missing), "s": missing[0][0]})
+    seated_ids = set(SeatAssignment.objects.filter(session__batch=batch).values_list("application_id", flat=True))
+    if not seated_ids:
+        raise ValidationError(_("该批次没有已安排座位的考生，无需发放准考证。"))
+    holders = set(AdmissionTicket.objects.filter(batch=batch, status=TicketStatus.VALID)
+                  .values_list("application_id", flat=True))
+    new = _new_tickets(batch, seated_ids - holders)
     if batch.status == BatchStatus.SCHEDULED:
         batch.status = BatchStatus.TICKETS_ISSUED
         batch.save(update_fields=["status", "updated_at"])

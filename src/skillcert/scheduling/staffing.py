@@ -27,8 +27,6 @@ from skillcert.accounts import rules
 from skillcert.accounts.enums import Role
 from skillcert.accounts.models import Organisation
 from skillcert.core import audit
-from skillcert.registration.enums import ApplicationStatus
-from skillcert.registration.models import Application
 
 from .enums import (
     MIN_EXAMINERS,
@@ -51,7 +49,7 @@ from .models import (
     StaffAssignment,
     StaffProfile,
 )
-from .services import SCHEDULERS, _require, check_room, missing_facilities
+from .services import SCHEDULERS, _require, check_room, missing_facilities, missing_support_staff, seating_pool
 
 # Which system roles (accounts.Role) may fill each post.
 ROLE_GRANTS = {
@@ -280,9 +278,9 @@ def session_problems(session: ExamSession, *, batch: Batch | None = None) -> lis
     rooms = list(session.rooms.select_related("venue").order_by("venue__name", "name"))
     if not rooms:
         add("", _("未指定考场。"))
-    wanted = Application.objects.filter(announcement_id=batch.announcement_id, status=ApplicationStatus.APPROVED,
-                                        offer__in=session.offers.all())
-    unseated = wanted.exclude(seat_assignments__session=session).count()
+    wanted, _elsewhere = seating_pool(session, batch)
+    unseated = len(set(wanted) - set(SeatAssignment.objects.filter(session=session)
+                                     .values_list("application_id", flat=True)))
     if unseated:
         add("", _("%(n)d名考生未安排座位。") % {"n": unseated})
     seated_in = _seated(session)
@@ -298,6 +296,9 @@ def session_problems(session: ExamSession, *, batch: Batch | None = None) -> lis
         missing = missing_facilities(venue)
         if missing:
             add(venue.name, _("考点缺少：%(m)s（§6.2.2.5）。") % {"m": "、".join(missing)})
+        short_staff = missing_support_staff(venue)
+        if short_staff:
+            add(venue.name, _("考点未配备%(m)s工作人员（§6.2.2.4）。") % {"m": "、".join(short_staff)})
         roles = [a.role for a in by_venue[venue.pk]]
         if StaffRole.CHIEF not in roles:
             add(venue.name, _("未安排主考（§6.4.1.2）。"))
