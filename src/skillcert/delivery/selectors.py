@@ -70,6 +70,7 @@ def roster(sitting: RoomSitting, now: dt.datetime | None = None) -> list[dict]:
     for a in attempts:
         status = live_status(a, seen.get(a.pk), now)
         deadline = a.deadline(now)
+        counts_down = a.status in (AttemptStatus.CHECKED_IN, AttemptStatus.ANSWERING)
         rows.append({
             "id": a.pk, "seat": a.assignment.seat.number, "workstation": a.assignment.seat.workstation,
             "name": a.application.full_name, "ticket": a.ticket.number, "id_masked": mask_id(a.application.id_number),
@@ -77,8 +78,8 @@ def roster(sitting: RoomSitting, now: dt.datetime | None = None) -> list[dict]:
             "identity_checked": a.identity_checked_at is not None, "answered": a.answered,
             "items": len(a.layout.get("items", [])), "compensation_minutes": a.compensation_seconds // 60,
             "relogin_allowed": a.relogin_allowed,
-            "remaining_seconds": clock.remaining_seconds(deadline, now) if a.status in (
-                AttemptStatus.CHECKED_IN, AttemptStatus.ANSWERING) else None,
+            "remaining_seconds": clock.remaining_seconds(deadline, now) if counts_down else None,
+            "remaining_ms": clock.remaining_ms(deadline, now) if counts_down else None,
             "signals": [{"kind": k, "label": str(SignalKind(k).label), "count": signals[a.pk][k]}
                         for k in SignalKind.values if signals[a.pk][k]],
             "submitted_at": a.submitted_at.isoformat() if a.submitted_at else None,
@@ -95,6 +96,8 @@ def sitting_summary(sitting: RoomSitting, now: dt.datetime | None = None) -> dic
         "started_at": sitting.started_at.isoformat() if sitting.started_at else None,
         "deadline": deadline.isoformat() if deadline else None,
         "remaining_seconds": clock.remaining_seconds(deadline, now),
+        # Exact, and standing still while paused: the console counts down from it like the exam player does.
+        "remaining_ms": clock.remaining_ms(deadline, now), "paused": sitting.state == RoomState.PAUSED,
         "compensation_minutes": sitting.compensation_seconds // 60, "paused_seconds": sitting.paused_seconds,
         "signed_off": RoomSignOff.objects.filter(session_id=sitting.session_id, room_id=sitting.room_id).exists(),
         "server_time": now.isoformat(),

@@ -25,41 +25,89 @@
     return (h ? h + ":" : "") + (m < 10 ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
   }
 
+  // The time left, as the exam player shows it (表B.2, A.2.9): the server's exact remaining_ms, counted down here
+  // between two reads and standing still while the room is paused. A pause (or a resume) made elsewhere is learnt
+  // at the next read, a few seconds late; the clock then never jumps: it stands still from the moment it knows of
+  // the pause, and a difference from the server's time is made up by running at half or one and a half speed.
+  // Only a real change (补时, at least a minute) of more than JUMP_MS is shown at once.
+  var JUMP_MS = 30000;  // more than the drift between two reads (5 s in a room, 10 s on the venue overview)
+  function Countdown() { this.srv = null; this.at = 0; this.shown = null; this.paused = false; this.last = null; }
+  Countdown.prototype.set = function (ms, paused, at) {
+    this.paused = !!paused;
+    if (ms === null || ms === undefined || ms === "") { this.srv = null; this.shown = null; return; }
+    this.srv = Number(ms); this.at = at;
+    var tg = this.target(at);
+    if (this.shown === null || Math.abs(tg - this.shown) > JUMP_MS) this.shown = tg;
+  };
+  Countdown.prototype.target = function (now) {
+    return this.paused ? this.srv : Math.max(0, this.srv - (now - this.at));
+  };
+  Countdown.prototype.seconds = function (now) {  // called every frame: moves the shown time towards the server's
+    var dt = this.last === null ? 0 : now - this.last;
+    this.last = now;
+    if (this.srv === null) return null;
+    if (!this.paused) {
+      var tg = this.target(now);
+      this.shown = this.shown < tg ? Math.min(this.shown - dt * 0.5, tg) : Math.max(this.shown - dt * 1.5, tg);
+      this.shown = Math.max(0, this.shown);
+    }
+    return Math.ceil(this.shown / 1000);
+  };
+  function timed(method, path) {  // the data and when the server read its clock (mid-request)
+    var sent = Date.now();
+    return call(method, path).then(function (d) { return {data: d, at: (sent + Date.now()) / 2}; });
+  }
+
   // --- Venue overview ------------------------------------------------------------------------------
   if (root.id === "venue-rooms") {
-    var renderVenue = function (data) {
+    var roomClocks = {};
+    Array.prototype.forEach.call(root.querySelectorAll("tr[data-room]"), function (tr) {  // as the page was drawn
+      var td = tr.querySelector('[data-field="remaining"]'), c = roomClocks[tr.dataset.room] = new Countdown();
+      c.set(td.dataset.remaining === "" ? null : parseInt(td.dataset.remaining, 10) * 1000,
+            td.dataset.paused === "1", Date.now());
+    });
+    var renderVenue = function (data, at) {
       data.rooms.forEach(function (r) {
         var tr = root.querySelector('tr[data-room="' + r.id + '"]'); if (!tr) return;
         var st = tr.querySelector('[data-field="state"]'); st.textContent = r.state_label; st.className = "tag room-" + r.state;
-        tr.querySelector('[data-field="remaining"]').dataset.remaining = r.remaining_seconds === null ? "" : r.remaining_seconds;
+        (roomClocks[r.id] = roomClocks[r.id] || new Countdown()).set(r.remaining_ms, r.paused, at);
+        tr.querySelector('[data-field="remaining"]').dataset.paused = r.paused ? "1" : "0";
         Object.keys(r.counts).forEach(function (k) { tr.querySelector('[data-count="' + k + '"]').textContent = r.counts[k]; });
         tr.querySelector('[data-field="signals"]').textContent = r.signals;
         tr.querySelector('[data-field="events"]').textContent = r.events;
       });
     };
-    setInterval(function () {
-      call("GET", "sessions/" + root.dataset.session + "/venues/" + root.dataset.venue).then(renderVenue).catch(function () {});
-    }, 10000);
-    setInterval(function () {
-      Array.prototype.forEach.call(root.querySelectorAll('[data-field="remaining"]'), function (td) {
-        var r = td.dataset.remaining; if (r === "") { td.textContent = "—"; return; }
-        td.textContent = clock(parseInt(r, 10)); td.dataset.remaining = Math.max(0, parseInt(r, 10) - 1);
+    var refreshVenue = function () {
+      timed("GET", "sessions/" + root.dataset.session + "/venues/" + root.dataset.venue)
+        .then(function (x) { renderVenue(x.data, x.at); }).catch(function () {});
+    };
+    setInterval(refreshVenue, 10000);
+    refreshVenue();
+    var paintVenue = function () {
+      var now = Date.now();
+      Object.keys(roomClocks).forEach(function (id) {
+        var td = root.querySelector('tr[data-room="' + id + '"] [data-field="remaining"]');
+        if (td) td.textContent = clock(roomClocks[id].seconds(now));
       });
-    }, 1000);
+    };
+    setInterval(paintVenue, 200);
+    paintVenue();
     return;
   }
 
   // --- One room -----------------------------------------------------------------------------------
   var room = root.dataset.room, runs = root.dataset.runs === "1";
   var msg = document.getElementById("console-msg");
-  var remaining = {}, roomRemaining = null, roomState = null;
+  var remaining = {}, roomClock = new Countdown(), roomState = null;
 
   function say(text, bad) { msg.textContent = text; msg.className = "msg-line " + (bad ? "bad" : "good"); }
 
-  function render(data) {
+  function render(data, at) {
+    at = at || Date.now();
     var st = document.getElementById("room-state");
     st.textContent = data.room.state_label; st.className = "tag room-" + data.room.state;
-    roomState = data.room.state; roomRemaining = data.room.remaining_seconds;
+    roomState = data.room.state; roomClock.set(data.room.remaining_ms, data.room.paused, at);
+    document.getElementById("room-clock").dataset.paused = data.room.paused ? "1" : "0";
     Array.prototype.forEach.call(document.querySelectorAll("form[data-when]"), function (f) {
       f.hidden = f.dataset.when !== roomState;
     });
@@ -79,7 +127,7 @@
         }
       } else idc.textContent = "—";
       tr.querySelector('[data-field="answered"]').textContent = r.answered + (r.items ? " / " + r.items : "");
-      remaining[r.id] = r.remaining_seconds;
+      (remaining[r.id] = remaining[r.id] || new Countdown()).set(r.remaining_ms, data.room.paused, at);
       var sig = tr.querySelector('[data-field="signals"]'); sig.innerHTML = "";
       if (!r.signals.length) sig.textContent = "—";
       r.signals.forEach(function (g) {
@@ -90,21 +138,19 @@
     paintClocks();
   }
   function paintClocks() {
-    document.getElementById("room-clock").textContent = clock(roomRemaining);
+    var now = Date.now();
+    document.getElementById("room-clock").textContent = clock(roomClock.seconds(now));
     Object.keys(remaining).forEach(function (id) {
       var td = document.querySelector('#roster tr[data-attempt="' + id + '"] [data-field="remaining"]');
-      if (td) td.textContent = clock(remaining[id]);
+      if (td) td.textContent = clock(remaining[id].seconds(now));
     });
   }
-  setInterval(function () {
-    if (roomState === "running") {
-      if (roomRemaining) roomRemaining -= 1;
-      Object.keys(remaining).forEach(function (id) { if (remaining[id]) remaining[id] -= 1; });
-    }
-    paintClocks();
-  }, 1000);
+  setInterval(paintClocks, 200);
 
-  function refresh() { return call("GET", "rooms/" + room).then(render).catch(function () { say(T.offline, true); }); }
+  function refresh() {
+    return timed("GET", "rooms/" + room).then(function (x) { render(x.data, x.at); })
+      .catch(function () { say(T.offline, true); });
+  }
   setInterval(refresh, 5000);
   refresh();
 

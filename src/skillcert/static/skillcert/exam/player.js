@@ -158,13 +158,32 @@
       shown = Math.max(0, shown);
     }
     showClock();
-    var r = remaining();
-    WARN.forEach(function (w) {
-      if (r <= w * 60 && r > w * 60 - 30 && !warned[w]) {
-        warned[w] = true; var text = fmt(T.warning, {m: w}); say(text, true); banner(text, "warn");
-      }
-    });
+    warn(remaining());
     if (tg === 0 && !finished && !paused) { lock(); flushText(); flush(); }  // the poll then learns of the收卷
+  }
+  // A.2.9 考试终止前15min，向考生预告时间: when the time left reaches each of WARNING_MINUTES (15 and 5, from the
+  // server), the banner shows it and the assertive live region reads it out, once. The minutes said are the
+  // minutes actually left, so a time that jumped past a mark (a long loss of network) is still told truly, and
+  // only the nearest mark passed is said. A mark passed long before the player first saw the time (a log-in with
+  // 10 minutes left) is not said; the page reloaded just after a mark says it again. Time added later (补时)
+  // that lifts the time left above a mark makes it due again. The banner goes after WARN_BANNER_MS, so it never
+  // reads "15 minutes" when ten are left.
+  var WARN_BANNER_MS = 60000, lastR = null, warnTimer = null;
+  function warn(r) {
+    if (r === null) return;
+    var due = null;
+    WARN.forEach(function (w) {
+      if (r > w * 60) { warned[w] = false; return; }
+      if (warned[w]) return;
+      warned[w] = true;
+      if (r > 0 && ((lastR !== null && lastR > w * 60) || r > w * 60 - 30)) due = true;
+    });
+    lastR = r;
+    if (!due || finished) return;
+    var text = fmt(T.warning, {m: Math.ceil(r / 60)});
+    say(text, true); banner(text, "warn");
+    clearTimeout(warnTimer);
+    warnTimer = setTimeout(function () { if ($("banner").textContent === text) banner(""); }, WARN_BANNER_MS);
   }
   function pollStatus() {
     clearTimeout(pollTimer);
