@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import factory
 
-from skillcert.accounts.enums import OrgKind, Role
-from skillcert.accounts.models import Organisation, RoleAssignment, User
+from skillcert.accounts.enums import CONTENT_ROLES, OrgKind, Role
+from skillcert.accounts.models import Organisation, RoleAssignment, TOTPDevice, User
 from skillcert.catalog.models import Occupation
 
 PASSWORD = "Correct-horse-battery-9"
@@ -51,6 +51,14 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def grant(user: User, role: str, org: Organisation | None = None) -> RoleAssignment:
+    """A role as an administrator would grant it. A role that reads confidential content comes with the holder's
+    confirmed second factor, as in real use (the content is refused without it: accounts.rules.content_cleared)."""
+    if role in CONTENT_ROLES:
+        import pyotp
+        from django.utils import timezone
+
+        TOTPDevice.objects.get_or_create(user=user, defaults={"secret": pyotp.random_base32(32),
+                                                              "confirmed_at": timezone.now()})
     return RoleAssignment.objects.create(user=user, role=role, organisation=org)
 
 

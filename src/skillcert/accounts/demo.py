@@ -46,6 +46,8 @@ DEMO_USERS = [
     DemoUser("demo_body_admin", "王立新", Role.BODY_ADMIN, "body"),
     DemoUser("demo_exam_affairs", "李晓梅", Role.EXAM_AFFAIRS, "body"),
     DemoUser("demo_bank_manager", "张建国", Role.BANK_MANAGER, "body"),
+    # A second bank manager reviews the papers the first assembles (§6.3.2.3; accounts.duties.PAPER_REVIEW).
+    DemoUser("demo_bank_manager2", "钱思远", Role.BANK_MANAGER, "body"),
     DemoUser("demo_item_writer", "刘海燕", Role.ITEM_WRITER, "body"),
     DemoUser("demo_item_reviewer", "陈志强", Role.ITEM_REVIEWER, "body"),
     DemoUser("demo_chief_examiner", "赵德明", Role.CHIEF_EXAMINER, "venue"),
@@ -54,7 +56,8 @@ DEMO_USERS = [
     DemoUser("demo_inspector", "吴国栋", Role.INSPECTOR, "body"),
     DemoUser("demo_examiner", "郑红梅", Role.EXAMINER, "venue"),
     DemoUser("demo_examiner_leader", "冯振华", Role.EXAMINER_LEADER, "venue"),
-    DemoUser("demo_quality_supervisor", "高玉兰", Role.QUALITY_SUPERVISOR, "authority"),
+    DemoUser("demo_quality_supervisor", "高玉兰", Role.QUALITY_SUPERVISOR, "authority"),  # the authority's (§6.6.1)
+    DemoUser("demo_internal_supervisor", "孙立", Role.INTERNAL_SUPERVISOR, "body"),  # the body's own (§6.4.1.1)
     DemoUser("demo_archive_keeper", "林淑芬", Role.ARCHIVE_KEEPER, "body"),
     DemoUser("demo_emergency_member", "何振宇", Role.EMERGENCY_MEMBER, "body"),
     DemoUser("demo_candidate", "马小川", Role.CANDIDATE, "none"),

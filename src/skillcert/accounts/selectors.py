@@ -56,11 +56,12 @@ def assignment_get_for_user(user, pk: int) -> RoleAssignment:
 def audit_entries_for_user(user, *, action: str = "", actor: str = "", target_type: str = "",
                            target_id: str = "", outcome: str = "", date_from=None, date_to=None
                            ) -> QuerySet[AuditEntry]:
-    """Platform admins see the whole log; body admins and quality supervisors see the entries
-    recorded against organisations in their scope (§6.7.1, §11.2 c)."""
+    """Platform admins see the whole log; body admins and supervisors (the authority's over the bodies below it,
+    a body's internal ones over that body) see the entries recorded against organisations in their scope
+    (§6.7.1, §6.4.2.2, §11.2 c)."""
     qs = AuditEntry.objects.all()
     if not rules.is_platform_admin(user):
-        qs = qs.filter(org_id__in=rules.scope_org_ids(user, Role.BODY_ADMIN, Role.QUALITY_SUPERVISOR))
+        qs = qs.filter(org_id__in=rules.scope_org_ids(user, Role.BODY_ADMIN, *rules.SUPERVISOR_ROLES))
     if action:
         qs = qs.filter(action__startswith=action)
     if actor:
