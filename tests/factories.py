@@ -68,6 +68,14 @@ def user_with_role(role: str, org: Organisation | None = None, **kwargs) -> User
     return user
 
 
+def paper_reviewer(body: Organisation) -> User:
+    """A second bank manager of ``body``: a paper is reviewed by someone other than its assembler (§6.3.2.3,
+    accounts.duties.PAPER_REVIEW)."""
+    username = f"paper_reviewer_{body.pk}"
+    return User.objects.filter(username=username).first() or user_with_role(
+        Role.BANK_MANAGER, body, username=username, full_name="钱审卷")
+
+
 @dataclass
 class World:
     body: Organisation

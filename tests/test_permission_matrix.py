@@ -16,7 +16,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from skillcert.accounts.enums import Role
-from tests.factories import png_bytes, upload, user_with_role
+from tests.factories import paper_reviewer, png_bytes, upload, user_with_role
 
 ANON = "anonymous"
 OTHER_BODY_ADMIN = "other_body_admin"  # a body admin of a different body: scoped objects must 404
@@ -427,7 +427,7 @@ def _paper_objects(world, objects, principals, member) -> dict:
     fill_bank(bank, principals[Role.ITEM_WRITER], 30, 0)
     plan = {"forms": 2, "length": 4, "types": {"single": 4}, "points": {"single": "25"}}
     paper = services.paper_assemble(actor=manager, session_id=session.pk, bank_id=bank.pk, plan=plan)
-    services.paper_review(actor=manager, paper_id=paper.pk)
+    services.paper_review(actor=paper_reviewer(world.body), paper_id=paper.pk)
     services.paper_lock(actor=manager, paper_id=paper.pk)
     services.paper_seal(actor=manager, paper_id=paper.pk)
     officer = principals[Role.EXAM_AFFAIRS]
