@@ -68,6 +68,20 @@ def user_with_role(role: str, org: Organisation | None = None, **kwargs) -> User
     return user
 
 
+def supervising_authority(world: World) -> Organisation:
+    """The supervising authority (主管部门) above ``world.body``, placed there by the platform admin; the authority's
+    quality supervisors are held here (§6.6.1, §11)."""
+    from skillcert.accounts import services
+
+    body = Organisation.objects.get(pk=world.body.pk)
+    if body.parent_id is None:
+        authority = OrganisationFactory(kind=OrgKind.AUTHORITY, name="青岛测试主管部门", cert_type_letter="",
+                                        institution_code="", province_code="", institution_serial="")
+        body = services.organisation_update(actor=world.platform_admin, organisation_id=body.pk, parent=authority)
+    world.body.parent = body.parent
+    return body.parent
+
+
 def paper_reviewer(body: Organisation) -> User:
     """A second bank manager of ``body``: a paper is reviewed by someone other than its assembler (§6.3.2.3,
     accounts.duties.PAPER_REVIEW)."""

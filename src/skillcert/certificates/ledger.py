@@ -142,7 +142,6 @@ def _witnesses(actor, raw: list[str]) -> str:
     names = [n.strip() for n in raw if n and n.strip()]
     if len(set(names)) < 2:
         raise ValidationError({"witnesses": _("销毁须有两名监销人（不含经办人本人），请填写两人姓名。")})
-    duties.require_different(duties.DESTRUCTION_WITNESS, actor, *names)
     return "、".join(dict.fromkeys(names))[:120]
 
 
@@ -163,6 +162,7 @@ def spoil(*, actor, body_id: int, serial: str, reason: str, witnesses: list[str]
     if not reason.strip():
         raise ValidationError({"reason": _("请写明销毁原因。")})
     names = _witnesses(actor, witnesses)
+    duties.require_different(duties.DESTRUCTION_WITNESS, actor, *(w for w in witnesses if w))
     sheet.state = SheetState.SPOILED
     sheet.save(update_fields=["state"])
     entry(actor, body_id, LedgerEvent.SPOILED, sheet=sheet, certificate=cert, issue=cert.issue if cert else None,
