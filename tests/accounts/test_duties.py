@@ -346,3 +346,13 @@ def test_the_duties_page_lists_every_declaration_and_the_conflicts_in_scope(clie
     for pair in duties.INCOMPATIBLE_ROLES:
         assert str(pair.reason) in page
     assert "兼任者" in page and "外机构兼任者" not in page
+
+
+def test_the_role_page_refuses_a_self_grant_with_the_reason(client, world):
+    admin = user_with_role(Role.BODY_ADMIN, world.body, username="page_admin")
+    client.force_login(admin)
+    before = RoleAssignment.objects.count()
+    response = client.post(reverse("console:role_assign", args=[admin.pk]),
+                           {"role": Role.BANK_MANAGER, "organisation": world.body.pk})
+    assert response.status_code == 200 and "不能给自己授予角色" in response.content.decode()
+    assert RoleAssignment.objects.count() == before

@@ -72,6 +72,16 @@ class SeededUser:
     totp_secret: str | None
 
 
+def demo_enrol(admin: User, user: User) -> str:
+    """The demo user's confirmed authenticator (demo data only): the roles that need a second factor — and the
+    bank roles, whose content is refused without one (accounts.rules.content_cleared) — come with it."""
+    device, created = TOTPDevice.objects.get_or_create(
+        user=user, defaults={"secret": pyotp.random_base32(32), "confirmed_at": timezone.now()})
+    if created:
+        audit.record(admin, "accounts.totp.enrolled", target=user, data={"by": "seed_demo"})
+    return device.secret
+
+
 def _ensure_org(actor: User, fields: dict, parent: Organisation | None) -> Organisation:
     existing = Organisation.objects.filter(name=fields["name"]).first()
     if existing:
@@ -110,12 +120,6 @@ def seed_foundation() -> list[SeededUser]:
                                         email=f"{spec.username}@example.com")
         if not RoleAssignment.objects.active().filter(user=user, role=spec.role).exists():
             services.role_assign(actor=admin, user_id=user.pk, role=spec.role, organisation=scopes[spec.scope])
-        secret = None
-        if spec.role in TOTP_REQUIRED_ROLES:
-            device, created = TOTPDevice.objects.get_or_create(
-                user=user, defaults={"secret": pyotp.random_base32(32), "confirmed_at": timezone.now()})
-            if created:
-                audit.record(admin, "accounts.totp.enrolled", target=user, data={"by": "seed_demo"})
-            secret = device.secret
+        secret = demo_enrol(admin, user) if spec.role in TOTP_REQUIRED_ROLES else None
         seeded.append(SeededUser(spec.username, spec.full_name, str(Role(spec.role).label), secret))
     return seeded

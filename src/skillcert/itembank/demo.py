@@ -20,8 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from skillcert.accounts import services as account_services
-from skillcert.accounts.demo import BODY, DEMO_PASSWORD
-from skillcert.accounts.enums import Role
+from skillcert.accounts.demo import BODY, DEMO_PASSWORD, demo_enrol
+from skillcert.accounts.enums import CONTENT_ROLES, Role
 from skillcert.accounts.models import Organisation, User
 from skillcert.catalog.models import Level, Occupation
 
@@ -188,6 +188,8 @@ def _user(admin: User, body: Organisation, username: str, name: str, role: str) 
         user = account_services.user_create(actor=admin, username=username, full_name=name, password=DEMO_PASSWORD,
                                             organisation=body)
         account_services.role_assign(actor=admin, user_id=user.pk, role=role, organisation=body)
+    if role in CONTENT_ROLES:
+        demo_enrol(admin, user)
     return user
 
 
