@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import factory
 
-from skillcert.accounts.enums import OrgKind, Role
-from skillcert.accounts.models import Organisation, RoleAssignment, User
+from skillcert.accounts.enums import CONTENT_ROLES, OrgKind, Role
+from skillcert.accounts.models import Organisation, RoleAssignment, TOTPDevice, User
 from skillcert.catalog.models import Occupation
 
 PASSWORD = "Correct-horse-battery-9"
@@ -51,6 +51,14 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def grant(user: User, role: str, org: Organisation | None = None) -> RoleAssignment:
+    """A role as an administrator would grant it. A role that reads confidential content comes with the holder's
+    confirmed second factor, as in real use (the content is refused without it: accounts.rules.content_cleared)."""
+    if role in CONTENT_ROLES:
+        import pyotp
+        from django.utils import timezone
+
+        TOTPDevice.objects.get_or_create(user=user, defaults={"secret": pyotp.random_base32(32),
+                                                              "confirmed_at": timezone.now()})
     return RoleAssignment.objects.create(user=user, role=role, organisation=org)
 
 
@@ -58,6 +66,28 @@ def user_with_role(role: str, org: Organisation | None = None, **kwargs) -> User
     user = UserFactory(organisation=org, **kwargs)
     grant(user, role, org)
     return user
+
+
+def supervising_authority(world: World) -> Organisation:
+    """The supervising authority (主管部门) above ``world.body``, placed there by the platform admin; the authority's
+    quality supervisors are held here (§6.6.1, §11)."""
+    from skillcert.accounts import services
+
+    body = Organisation.objects.get(pk=world.body.pk)
+    if body.parent_id is None:
+        authority = OrganisationFactory(kind=OrgKind.AUTHORITY, name="青岛测试主管部门", cert_type_letter="",
+                                        institution_code="", province_code="", institution_serial="")
+        body = services.organisation_update(actor=world.platform_admin, organisation_id=body.pk, parent=authority)
+    world.body.parent = body.parent
+    return body.parent
+
+
+def paper_reviewer(body: Organisation) -> User:
+    """A second bank manager of ``body``: a paper is reviewed by someone other than its assembler (§6.3.2.3,
+    accounts.duties.PAPER_REVIEW)."""
+    username = f"paper_reviewer_{body.pk}"
+    return User.objects.filter(username=username).first() or user_with_role(
+        Role.BANK_MANAGER, body, username=username, full_name="钱审卷")
 
 
 @dataclass

@@ -16,16 +16,17 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from skillcert.accounts.enums import Role
-from tests.factories import png_bytes, upload, user_with_role
+from tests.factories import paper_reviewer, png_bytes, supervising_authority, upload, user_with_role
 
 ANON = "anonymous"
 OTHER_BODY_ADMIN = "other_body_admin"  # a body admin of a different body: scoped objects must 404
 PRINCIPALS = [ANON, *Role.values, OTHER_BODY_ADMIN]
 STAFF = [r for r in Role.values if r != Role.CANDIDATE] + [OTHER_BODY_ADMIN]
 ADMINS = [Role.PLATFORM_ADMIN, Role.BODY_ADMIN, OTHER_BODY_ADMIN]
-AUDITORS = [Role.PLATFORM_ADMIN, Role.BODY_ADMIN, Role.QUALITY_SUPERVISOR, OTHER_BODY_ADMIN]
+SUPERVISORS = [Role.QUALITY_SUPERVISOR, Role.INTERNAL_SUPERVISOR]  # the authority's and the body's own (§11, §6.4.2.2)
+AUDITORS = [Role.PLATFORM_ADMIN, Role.BODY_ADMIN, *SUPERVISORS, OTHER_BODY_ADMIN]
 REG = [Role.BODY_ADMIN, Role.EXAM_AFFAIRS, OTHER_BODY_ADMIN]  # registration staff (§6.1)
-REG_READ = [*REG, Role.QUALITY_SUPERVISOR]
+REG_READ = [*REG, *SUPERVISORS]
 CAND = [Role.CANDIDATE]
 BANK = [Role.BANK_MANAGER, Role.ITEM_WRITER, Role.ITEM_REVIEWER]  # bank roles (§7.3.2, §10.9)
 AUTHORS = [Role.BANK_MANAGER, Role.ITEM_WRITER]
@@ -65,7 +66,8 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "accounts:login_enrol": (lambda o: {}, everyone(302)),
     "accounts:logout": (lambda o: {}, everyone(405)),
     "accounts:security": (lambda o: {}, signed_in(200)),
-    "accounts:security_totp": (lambda o: {}, signed_in(200)),
+    # Bank roles come with a confirmed device (tests.factories.grant): the enrolment page sends them on.
+    "accounts:security_totp": (lambda o: {}, {**signed_in(200), **dict.fromkeys(BANK, 302)}),
     "accounts:security_recovery_codes": (lambda o: {}, signed_in(405)),
     "accounts:security_password": (lambda o: {}, signed_in(200)),
     "console:home": (lambda o: {}, allowed(STAFF)),
@@ -82,6 +84,7 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "console:role_revoke": (lambda o: {"pk": o["assignment"].pk}, allowed(ADMINS, ok=405)),
     "console:audit_list": (lambda o: {}, allowed(AUDITORS)),
     "console:audit_export": (lambda o: {}, allowed(AUDITORS)),
+    "console:duties": (lambda o: {}, allowed(AUDITORS)),  # 职责分离 (accounts.duties)
     "console:catalog_list": (lambda o: {}, allowed(STAFF)),
     "console:occupation_create": (lambda o: {}, allowed([Role.PLATFORM_ADMIN])),
     "console:pass_rule_edit": (lambda o: {"level_pk": o["app"].offer.level_id}, allowed([Role.PLATFORM_ADMIN], ok=405)),
@@ -165,7 +168,7 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
         OTHER_BODY_ADMIN: 404}),
     "api:approved_registrations": (lambda o: {"pk": o["ann"].pk}, {
         **everyone(403), ANON: 401, Role.PLATFORM_ADMIN: 200, Role.BODY_ADMIN: 200, Role.EXAM_AFFAIRS: 200,
-        Role.QUALITY_SUPERVISOR: 200, OTHER_BODY_ADMIN: 404}),
+        Role.QUALITY_SUPERVISOR: 200, Role.INTERNAL_SUPERVISOR: 200, OTHER_BODY_ADMIN: 404}),
     # Exam day (§6.4, A.2): the player page is public; its API answers only a log-in's bearer token. The console
     # and the proctor API show a room to its staff, the venue's chiefs and inspectors, and the body's office.
     "exam:player": (lambda o: {}, everyone(200)),
@@ -322,6 +325,8 @@ def _principal_for(role: str, world):
         return user_with_role(Role.BODY_ADMIN, world.other_body, username="other_badmin")
     if role in (Role.PLATFORM_ADMIN, Role.CANDIDATE):
         return world.platform_admin if role == Role.PLATFORM_ADMIN else user_with_role(role, None)
+    if role == Role.QUALITY_SUPERVISOR:  # held at the body's supervising authority only (§6.6.1, §11)
+        return user_with_role(role, supervising_authority(world), username=f"m_{role}")
     return user_with_role(role, world.venue if role in venue_roles else world.body, username=f"m_{role}")
 
 
@@ -432,7 +437,7 @@ def _paper_objects(world, objects, principals, member) -> dict:
     fill_bank(bank, principals[Role.ITEM_WRITER], 30, 0)
     plan = {"forms": 2, "length": 4, "types": {"single": 4}, "points": {"single": "25"}}
     paper = services.paper_assemble(actor=manager, session_id=session.pk, bank_id=bank.pk, plan=plan)
-    services.paper_review(actor=manager, paper_id=paper.pk)
+    services.paper_review(actor=paper_reviewer(world.body), paper_id=paper.pk)
     services.paper_lock(actor=manager, paper_id=paper.pk)
     services.paper_seal(actor=manager, paper_id=paper.pk)
     officer = principals[Role.EXAM_AFFAIRS]

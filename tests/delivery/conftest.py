@@ -20,7 +20,7 @@ from skillcert.scheduling import services as scheduling
 from skillcert.scheduling import staffing
 from skillcert.scheduling.enums import FACILITIES, ROOM_SIGNOFF_ITEMS, SUPPORT_STAFF, BatchStatus, StaffRole
 from skillcert.scheduling.models import ExamSession
-from tests.factories import build_registration, build_world, user_with_role
+from tests.factories import build_registration, build_world, paper_reviewer, user_with_role
 from tests.itembank.conftest import make_bank
 from tests.papers.conftest import fill_bank
 from tests.scheduling.conftest import approve_imported, at, theory_room
@@ -86,7 +86,7 @@ def make_exam_day(n: int = 4, *, starts_ago_minutes: int = 1, duration: int = 90
     staffing.staff_assign(actor=reg.officer, session_id=session.pk, user=inspector, role=StaffRole.INSPECTOR,
                           venue=venue)
     paper = papers.paper_assemble(actor=manager, session_id=session.pk, bank_id=bank.pk, plan=dict(plan or PLAN))
-    papers.paper_review(actor=manager, paper_id=paper.pk)
+    papers.paper_review(actor=paper_reviewer(world.body), paper_id=paper.pk)
     papers.paper_lock(actor=manager, paper_id=paper.pk)
     paper = papers.paper_seal(actor=manager, paper_id=paper.pk)
     for r in rooms:

@@ -16,7 +16,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _login(page, base: str, user) -> None:
-    device = TOTPDevice.objects.create(user=user, secret=pyotp.random_base32(32), confirmed_at=timezone.now())
+    device, _ = TOTPDevice.objects.update_or_create(user=user, defaults={"secret": pyotp.random_base32(32),
+                                                                         "confirmed_at": timezone.now()})
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)

@@ -13,7 +13,7 @@ from skillcert.delivery import services as delivery
 from skillcert.papers import services as papers
 from skillcert.scheduling.models import ExamSession, SeatAssignment
 from tests.delivery.conftest import login, make_exam_day, started
-from tests.factories import build_registration, build_world, user_with_role
+from tests.factories import build_registration, build_world, paper_reviewer, user_with_role
 from tests.itembank.conftest import make_bank
 from tests.papers.conftest import fill_bank
 from tests.scheduling.conftest import sitting
@@ -84,7 +84,8 @@ def make_practical_day():
     bank = make_bank(world, manager)
     fill_bank(bank, writer, 20, 6)
     paper = papers.paper_assemble(actor=manager, session_id=s.practical.pk, bank_id=bank.pk, plan=dict(PRACTICAL_PLAN))
-    for step in (papers.paper_review, papers.paper_lock, papers.paper_seal):
+    papers.paper_review(actor=paper_reviewer(world.body), paper_id=paper.pk)
+    for step in (papers.paper_lock, papers.paper_seal):
         step(actor=manager, paper_id=paper.pk)
     ExamSession.objects.filter(pk=s.practical.pk).update(starts_at=timezone.now() - dt.timedelta(minutes=5))
     papers.paper_release(actor=reg.officer, paper_id=paper.pk)

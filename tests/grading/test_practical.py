@@ -260,7 +260,7 @@ def test_the_room_record_takes_delays_completion_times_violations_and_checks(cli
         practical.event_record(actor=leader, panel_id=panel.pk, kind="finished")
     assert "seat" in exc.value.message_dict
     practical.event_record(actor=leader, panel_id=panel.pk, kind="finished", seat_id=seat.pk)
-    supervisor = user_with_role(Role.QUALITY_SUPERVISOR, world.venue, username="qs", full_name="督导员")
+    supervisor = user_with_role(Role.INTERNAL_SUPERVISOR, world.venue, username="qs", full_name="督导员")
     outsider = user_with_role(Role.PROCTOR, world.venue, username="other_proctor")
     with pytest.raises(PermissionDenied):
         practical.event_record(actor=supervisor, panel_id=panel.pk, kind="check", note="抽查评分")

@@ -12,12 +12,13 @@ from django.utils import timezone
 from skillcert.papers import selectors, services
 from skillcert.papers.enums import CustodyKind, DiscrepancyStatus, PaperStatus
 from skillcert.papers.models import Discrepancy
+from tests.factories import paper_reviewer
 from tests.papers.test_papers import assembled
 
 
 def sealed(pw):
     paper = assembled(pw)
-    services.paper_review(actor=pw.manager, paper_id=paper.pk)
+    services.paper_review(actor=paper_reviewer(pw.world.body), paper_id=paper.pk)
     services.paper_lock(actor=pw.manager, paper_id=paper.pk)
     return services.paper_seal(actor=pw.manager, paper_id=paper.pk)
 
@@ -168,7 +169,7 @@ def test_practical_task_and_scoring_sheets(pw):
 
     paper = services.paper_assemble(actor=pw.manager, session_id=pw.practical.pk, bank_id=pw.bank.pk,
                                     plan=plans.default_plan(current_blueprint(pw.bank), "practical"))
-    services.paper_review(actor=pw.manager, paper_id=paper.pk)
+    services.paper_review(actor=paper_reviewer(pw.world.body), paper_id=paper.pk)
     services.paper_lock(actor=pw.manager, paper_id=paper.pk)
     services.paper_seal(actor=pw.manager, paper_id=paper.pk)
     form = services.open_document(actor=pw.manager, paper=paper, kind=DocKind.PAPER, form_number=1, purpose="print")

@@ -16,6 +16,7 @@ from skillcert.itembank.models import Item, ItemUsage
 from skillcert.papers import plans, services
 from skillcert.papers.enums import DocKind, PaperStatus
 from skillcert.papers.models import Paper, PaperItem, SealedDocument
+from tests.factories import paper_reviewer
 
 
 def small_plan(**over) -> dict:
@@ -92,7 +93,7 @@ def test_only_the_banks_manager_assembles(pw):
 @pytest.mark.django_db
 def test_swap_offers_only_replacements_that_keep_every_row(pw):
     paper = assembled(pw)
-    services.paper_review(actor=pw.manager, paper_id=paper.pk)
+    services.paper_review(actor=paper_reviewer(pw.world.body), paper_id=paper.pk)
     pi = PaperItem.objects.filter(form__paper=paper, form__number=1).select_related("item", "form").first()
     options = services.swap_options(paper, pi)
     assert options, "a 400-item bank has replacements"
@@ -112,7 +113,7 @@ def test_swap_offers_only_replacements_that_keep_every_row(pw):
 def test_locked_paper_is_unchanged_when_its_items_are_edited(pw):
     """The lock snapshots exact item versions and a content hash; a later edit writes a new version."""
     paper = assembled(pw)
-    services.paper_review(actor=pw.manager, paper_id=paper.pk)
+    services.paper_review(actor=paper_reviewer(pw.world.body), paper_id=paper.pk)
     paper = services.paper_lock(actor=pw.manager, paper_id=paper.pk)
     digest = paper.content_hash
     assert len(digest) == 64 and ItemUsage.objects.filter(paper_ref=paper.code).count() == 60
@@ -136,7 +137,7 @@ def test_locked_paper_is_unchanged_when_its_items_are_edited(pw):
 @pytest.mark.django_db
 def test_recently_used_items_are_left_out(pw):
     paper = assembled(pw)
-    services.paper_review(actor=pw.manager, paper_id=paper.pk)
+    services.paper_review(actor=paper_reviewer(pw.world.body), paper_id=paper.pk)
     services.paper_lock(actor=pw.manager, paper_id=paper.pk)
     used = set(PaperItem.objects.filter(form__paper=paper).values_list("item_id", flat=True))
     from skillcert.papers import selectors
@@ -151,7 +152,7 @@ def test_recently_used_items_are_left_out(pw):
 @pytest.mark.django_db
 def test_seal_encrypts_forms_and_key_and_release_waits_for_the_start(pw):
     paper = assembled(pw)
-    services.paper_review(actor=pw.manager, paper_id=paper.pk)
+    services.paper_review(actor=paper_reviewer(pw.world.body), paper_id=paper.pk)
     services.paper_lock(actor=pw.manager, paper_id=paper.pk)
     paper = services.paper_seal(actor=pw.manager, paper_id=paper.pk)
     assert paper.status == PaperStatus.SEALED

@@ -28,7 +28,7 @@ def staff_fully(reg, s):
     """A complete, valid staffing of both sessions; returns the chief."""
     v = s.venue
     chief = person(Role.CHIEF_EXAMINER, v, "主考甲")
-    supervisor = person(Role.QUALITY_SUPERVISOR, reg.world.body, "督导甲")
+    supervisor = person(Role.INTERNAL_SUPERVISOR, reg.world.body, "督导甲")  # the body's own (§6.4.1.1)
     for session in (s.theory, s.practical):
         assign(reg, s, chief, StaffRole.CHIEF, session=session)
         assign(reg, s, person(Role.INSPECTOR, v, f"巡考{session.pk}"), StaffRole.INSPECTOR, session=session)

@@ -18,10 +18,11 @@ def site(request):
         "nav": {
             "administer": rules.can_administer(user),
             "audit": rules.can_view_audit(user),
+            "duties": rules.can_view_duties(user),
             "catalog": rules.can_view_catalog(user),
             "staff": rules.is_staff_member(user),
             "registration": rules.has_role(user, Role.BODY_ADMIN, Role.EXAM_AFFAIRS),
-            "scheduling": rules.has_role(user, Role.BODY_ADMIN, Role.EXAM_AFFAIRS, Role.QUALITY_SUPERVISOR),
+            "scheduling": rules.has_role(user, Role.BODY_ADMIN, Role.EXAM_AFFAIRS, *rules.SUPERVISOR_ROLES),
             "sittings": rules.has_role(user, Role.CHIEF_EXAMINER, Role.DEPUTY_CHIEF),
             "candidate": rules.is_candidate(user),
             "bank": rules.has_role(user, Role.BANK_MANAGER, Role.ITEM_WRITER, Role.ITEM_REVIEWER),

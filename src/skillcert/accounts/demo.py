@@ -46,6 +46,8 @@ DEMO_USERS = [
     DemoUser("demo_body_admin", "王立新", Role.BODY_ADMIN, "body"),
     DemoUser("demo_exam_affairs", "李晓梅", Role.EXAM_AFFAIRS, "body"),
     DemoUser("demo_bank_manager", "张建国", Role.BANK_MANAGER, "body"),
+    # A second bank manager reviews the papers the first assembles (§6.3.2.3; accounts.duties.PAPER_REVIEW).
+    DemoUser("demo_bank_manager2", "钱思远", Role.BANK_MANAGER, "body"),
     DemoUser("demo_item_writer", "刘海燕", Role.ITEM_WRITER, "body"),
     DemoUser("demo_item_reviewer", "陈志强", Role.ITEM_REVIEWER, "body"),
     DemoUser("demo_chief_examiner", "赵德明", Role.CHIEF_EXAMINER, "venue"),
@@ -54,7 +56,8 @@ DEMO_USERS = [
     DemoUser("demo_inspector", "吴国栋", Role.INSPECTOR, "body"),
     DemoUser("demo_examiner", "郑红梅", Role.EXAMINER, "venue"),
     DemoUser("demo_examiner_leader", "冯振华", Role.EXAMINER_LEADER, "venue"),
-    DemoUser("demo_quality_supervisor", "高玉兰", Role.QUALITY_SUPERVISOR, "authority"),
+    DemoUser("demo_quality_supervisor", "高玉兰", Role.QUALITY_SUPERVISOR, "authority"),  # the authority's (§6.6.1)
+    DemoUser("demo_internal_supervisor", "孙立", Role.INTERNAL_SUPERVISOR, "body"),  # the body's own (§6.4.1.1)
     DemoUser("demo_archive_keeper", "林淑芬", Role.ARCHIVE_KEEPER, "body"),
     DemoUser("demo_emergency_member", "何振宇", Role.EMERGENCY_MEMBER, "body"),
     DemoUser("demo_candidate", "马小川", Role.CANDIDATE, "none"),
@@ -67,6 +70,16 @@ class SeededUser:
     full_name: str
     role_label: str
     totp_secret: str | None
+
+
+def demo_enrol(admin: User, user: User) -> str:
+    """The demo user's confirmed authenticator (demo data only): the roles that need a second factor — and the
+    bank roles, whose content is refused without one (accounts.rules.content_cleared) — come with it."""
+    device, created = TOTPDevice.objects.get_or_create(
+        user=user, defaults={"secret": pyotp.random_base32(32), "confirmed_at": timezone.now()})
+    if created:
+        audit.record(admin, "accounts.totp.enrolled", target=user, data={"by": "seed_demo"})
+    return device.secret
 
 
 def _ensure_org(actor: User, fields: dict, parent: Organisation | None) -> Organisation:
@@ -107,12 +120,6 @@ def seed_foundation() -> list[SeededUser]:
                                         email=f"{spec.username}@example.com")
         if not RoleAssignment.objects.active().filter(user=user, role=spec.role).exists():
             services.role_assign(actor=admin, user_id=user.pk, role=spec.role, organisation=scopes[spec.scope])
-        secret = None
-        if spec.role in TOTP_REQUIRED_ROLES:
-            device, created = TOTPDevice.objects.get_or_create(
-                user=user, defaults={"secret": pyotp.random_base32(32), "confirmed_at": timezone.now()})
-            if created:
-                audit.record(admin, "accounts.totp.enrolled", target=user, data={"by": "seed_demo"})
-            secret = device.secret
+        secret = demo_enrol(admin, user) if spec.role in TOTP_REQUIRED_ROLES else None
         seeded.append(SeededUser(spec.username, spec.full_name, str(Role(spec.role).label), secret))
     return seeded

@@ -39,16 +39,23 @@ class Role(models.TextChoices):
     INSPECTOR = "inspector", _("巡考人员")
     EXAMINER = "examiner", _("考评员")
     EXAMINER_LEADER = "examiner_leader", _("考评组长")
+    # The supervising authority's quality supervisor (external supervision, §6.6.1, §11): reviews the results a
+    # body submits. Held at an authority only.
     QUALITY_SUPERVISOR = "quality_supervisor", _("质量督导员")
+    # The body's own 内部质量督导人员 (§6.4.1.1, §6.4.2.2, §9.2.4, A.3.6): staffed on sittings, checks the examiners.
+    INTERNAL_SUPERVISOR = "internal_supervisor", _("内部质量督导员")
     ARCHIVE_KEEPER = "archive_keeper", _("档案管理员")
     EMERGENCY_MEMBER = "emergency_member", _("应急处理小组成员")
     CANDIDATE = "candidate", _("考生")
 
 
+# Roles that read confidential content before the exam: the bank's items (§7.3.2) and sealed papers (only the
+# bank's managers open those before release, §10.2–§10.3). Granted only by another person, and the content is
+# refused until the holder has a confirmed second factor (accounts.rules.content_cleared).
+CONTENT_ROLES = frozenset({Role.BANK_MANAGER, Role.ITEM_WRITER, Role.ITEM_REVIEWER})
+
 # Roles whose holders must use a TOTP second factor (issue #2 §3; §7.3.2, §10.9).
-TOTP_REQUIRED_ROLES = frozenset({
-    Role.PLATFORM_ADMIN, Role.BODY_ADMIN, Role.BANK_MANAGER, Role.ITEM_WRITER, Role.ITEM_REVIEWER,
-})
+TOTP_REQUIRED_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.BODY_ADMIN, *CONTENT_ROLES})
 
 # Roles held without an organisation scope.
 UNSCOPED_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.CANDIDATE})
@@ -69,7 +76,8 @@ ROLE_SCOPE_KINDS: dict[str, frozenset[str]] = {
     Role.INSPECTOR: frozenset({OrgKind.BODY, OrgKind.VENUE}),
     Role.EXAMINER: frozenset({OrgKind.BODY, OrgKind.VENUE}),
     Role.EXAMINER_LEADER: frozenset({OrgKind.BODY, OrgKind.VENUE}),
-    Role.QUALITY_SUPERVISOR: frozenset({OrgKind.BODY, OrgKind.AUTHORITY}),
+    Role.QUALITY_SUPERVISOR: frozenset({OrgKind.AUTHORITY}),
+    Role.INTERNAL_SUPERVISOR: frozenset({OrgKind.BODY, OrgKind.VENUE}),
 }
 
 STAFF_ROLES = frozenset(r for r in Role if r != Role.CANDIDATE)

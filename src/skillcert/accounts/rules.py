@@ -11,11 +11,14 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
-from .enums import STAFF_ROLES, TOTP_REQUIRED_ROLES, Role
+from .enums import CONTENT_ROLES, STAFF_ROLES, TOTP_REQUIRED_ROLES, Role
 from .models import Organisation, RoleAssignment, TOTPDevice
 
 ADMIN_ROLES = (Role.PLATFORM_ADMIN, Role.BODY_ADMIN)
-AUDIT_VIEWER_ROLES = (Role.PLATFORM_ADMIN, Role.BODY_ADMIN, Role.QUALITY_SUPERVISOR)
+# The audit log is read by the administrators and by both kinds of supervision: the authority's quality
+# supervisors over the bodies below it (§11.2) and a body's internal supervisors over that body (§6.4.2.2).
+AUDIT_VIEWER_ROLES = (Role.PLATFORM_ADMIN, Role.BODY_ADMIN, Role.QUALITY_SUPERVISOR, Role.INTERNAL_SUPERVISOR)
+SUPERVISOR_ROLES = (Role.QUALITY_SUPERVISOR, Role.INTERNAL_SUPERVISOR)
 
 
 def _memo(user, name, compute):
@@ -123,6 +126,11 @@ def can_view_audit(user) -> bool:
     return has_role(user, *AUDIT_VIEWER_ROLES)
 
 
+def can_view_duties(user) -> bool:
+    """The 职责分离 declarations page: whoever reads the audit log."""
+    return can_view_audit(user)
+
+
 def can_view_catalog(user) -> bool:
     return is_staff_member(user)
 
@@ -136,3 +144,17 @@ def totp_required(user) -> bool:
     if roles_of(user) & TOTP_REQUIRED_ROLES:
         return True
     return TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
+
+
+def has_confirmed_device(user) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return _memo(user, "_sc_confirmed_device", lambda: TOTPDevice.objects.filter(
+        user=user, confirmed_at__isnull=False).exists())
+
+
+def content_cleared(user, role: str) -> bool:
+    """A role that reads confidential content (CONTENT_ROLES) counts only once its holder has a confirmed second
+    factor: a role granted during a session that began with the password alone opens nothing until the holder
+    has enrolled (§7.3.2, §10.9). Other roles are unaffected."""
+    return role not in CONTENT_ROLES or has_confirmed_device(user)

@@ -56,11 +56,12 @@ def assignment_get_for_user(user, pk: int) -> RoleAssignment:
 def audit_entries_for_user(user, *, action: str = "", actor: str = "", target_type: str = "",
                            target_id: str = "", outcome: str = "", date_from=None, date_to=None
                            ) -> QuerySet[AuditEntry]:
-    """Platform admins see the whole log; body admins and quality supervisors see the entries
-    recorded against organisations in their scope (§6.7.1, §11.2 c)."""
+    """Platform admins see the whole log; body admins and supervisors (the authority's over the bodies below it,
+    a body's internal ones over that body) see the entries recorded against organisations in their scope
+    (§6.7.1, §6.4.2.2, §11.2 c)."""
     qs = AuditEntry.objects.all()
     if not rules.is_platform_admin(user):
-        qs = qs.filter(org_id__in=rules.scope_org_ids(user, Role.BODY_ADMIN, Role.QUALITY_SUPERVISOR))
+        qs = qs.filter(org_id__in=rules.scope_org_ids(user, Role.BODY_ADMIN, *rules.SUPERVISOR_ROLES))
     if action:
         qs = qs.filter(action__startswith=action)
     if actor:
@@ -101,3 +102,28 @@ def user_find_for_login(login: str) -> User | None:
         if len(found) == 1:
             return found[0]
     return None
+
+
+def duty_findings_for_user(user) -> dict[str, list]:
+    """What the 职责分离 page shows an auditor beyond the declarations: people in the viewer's scope who hold a
+    declared incompatible pair today (granted before the declaration, or through a path that skipped the
+    service), and active roles whose holder granted them to himself."""
+    from .duties import INCOMPATIBLE_ROLES
+
+    qs = RoleAssignment.objects.active().select_related("user", "organisation", "granted_by")
+    if not rules.is_platform_admin(user):
+        users = RoleAssignment.objects.active().filter(
+            organisation_id__in=rules.scope_org_ids(user, *rules.AUDIT_VIEWER_ROLES)).values("user_id")
+        qs = qs.filter(user_id__in=users)
+    by_user: dict[int, list[RoleAssignment]] = {}
+    for a in qs.order_by("user__username", "role"):
+        by_user.setdefault(a.user_id, []).append(a)
+    pairs = []
+    for held in by_user.values():
+        roles = {a.role for a in held}
+        for pair in INCOMPATIBLE_ROLES:
+            if pair.first in roles and pair.second in roles:
+                pairs.append({"user": held[0].user, "pair": pair,
+                              "assignments": [a for a in held if a.role in (pair.first, pair.second)]})
+    self_granted = [a for held in by_user.values() for a in held if a.granted_by_id == a.user_id]
+    return {"pairs": pairs, "self_granted": self_granted}

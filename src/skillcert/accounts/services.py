@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from skillcert.catalog.models import Level, Occupation, Trade
 from skillcert.core import audit
 
-from . import rules
+from . import duties, rules
 from .enums import ROLE_SCOPE_KINDS, UNSCOPED_ROLES, OrgKind, Role
 from .models import FiledScope, Organisation, RoleAssignment, TOTPDevice, User
 
@@ -220,6 +220,7 @@ def role_assign(*, actor: User, user_id: int, role: str, organisation: Organisat
         raise ValidationError({"role": _("未知角色。")})
     if not rules.can_grant_role(actor, role, organisation) or not rules.can_manage_user(actor, user):
         raise PermissionDenied(_("您无权授予该角色。"))
+    duties.require_different(duties.ROLE_GRANT, actor, user)
     if role in UNSCOPED_ROLES:
         if organisation is not None:
             raise ValidationError({"organisation": _("该角色不限机构，请勿选择机构。")})
@@ -233,6 +234,8 @@ def role_assign(*, actor: User, user_id: int, role: str, organisation: Organisat
     valid_from = valid_from or timezone.now()
     if valid_until is not None and valid_until <= valid_from:
         raise ValidationError({"valid_until": _("失效时间必须晚于生效时间。")})
+    held = RoleAssignment.objects.filter(user=user, revoked_at__isnull=True).exclude(valid_until__lte=timezone.now())
+    duties.require_compatible(role, held.values_list("role", flat=True))
     duplicate = RoleAssignment.objects.active().filter(user=user, role=role, organisation=organisation,
                                                        occupation=occupation)
     if duplicate.exists():

@@ -72,7 +72,7 @@ def seed_certified(batch) -> CertificateIssue:
     printed = ledger.print_paper(actor=officer, issue_id=issue.pk, first_serial=first.serial(1))
     misprint = printed[1][1]
     ledger.spoil(actor=officer, body_id=body.pk, serial=misprint.serial, reason="打印错位，照片压住边框",
-                 witnesses=["质量督导 孙立", "档案管理员 周敏"])
+                 witnesses=["内部质量督导 孙立", "档案管理员 周敏"])
     ledger.print_paper(actor=officer, issue_id=issue.pk, first_serial=first.serial(len(printed) + 1))
     for i, cert in enumerate(certs[:-2]):
         if i == 3:

@@ -18,6 +18,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from skillcert.accounts import duties
 from skillcert.core import audit
 from skillcert.core.errors import ValidationError
 
@@ -142,8 +143,7 @@ def print_paper(*, actor, issue_id: int, first_serial: str, certificate_ids: lis
 
 def _witnesses(actor, raw: list[str]) -> str:
     names = [n.strip() for n in raw if n and n.strip()]
-    own = {actor.full_name, actor.username}
-    if len(set(names)) < 2 or own & set(names):
+    if len(set(names)) < 2:
         raise ValidationError({"witnesses": _("销毁须有两名监销人（不含经办人本人），请填写两人姓名。")})
     return "、".join(dict.fromkeys(names))[:120]
 
@@ -165,6 +165,7 @@ def spoil(*, actor, body_id: int, serial: str, reason: str, witnesses: list[str]
     if not reason.strip():
         raise ValidationError({"reason": _("请写明销毁原因。")})
     names = _witnesses(actor, witnesses)
+    duties.require_different(duties.DESTRUCTION_WITNESS, actor, *(w for w in witnesses if w))
     sheet.state = SheetState.SPOILED
     sheet.save(update_fields=["state"])
     entry(actor, body_id, LedgerEvent.SPOILED, sheet=sheet, certificate=cert, issue=cert.issue if cert else None,

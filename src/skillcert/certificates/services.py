@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from skillcert.accounts import duties
 from skillcert.catalog.selectors import trade_label
 from skillcert.core import audit
 from skillcert.core.errors import ValidationError
@@ -119,12 +120,16 @@ def issue_submit(*, actor, batch_id: int) -> CertificateIssue:
 
 
 def reviews(user, batch) -> bool:
-    """§6.6.1 审核 on the supervising side: the quality supervisors of the body's supervising authority (or the
-    platform admin) — never the body that submitted."""
+    """§6.6.1 审核 on the supervising side: the quality supervisors of the body's supervising authority (the role
+    is held at an authority only; a body's internal supervisors do not review) or the platform admin — never
+    anyone of the body's own office (accounts.duties.INCOMPATIBLE_ROLES)."""
     from skillcert.accounts import rules as accounts_rules
     from skillcert.accounts.enums import Role
 
-    return (accounts_rules.has_role(user, Role.QUALITY_SUPERVISOR, org=batch.announcement.body_id)
+    body_id = batch.announcement.body_id
+    if accounts_rules.has_role(user, Role.BODY_ADMIN, Role.EXAM_AFFAIRS, org=body_id):
+        return False
+    return (accounts_rules.has_role(user, Role.QUALITY_SUPERVISOR, org=body_id)
             or accounts_rules.is_platform_admin(user))
 
 
@@ -133,6 +138,7 @@ def issue_review(*, actor, issue_id: int, approve: bool, note: str = "") -> Cert
     issue = CertificateIssue.objects.select_for_update().select_related("batch__announcement").get(pk=issue_id)
     if not reviews(actor, issue.batch):
         raise PermissionDenied(_("认定结果由监管方的质量督导人员审核。"))
+    duties.require_different(duties.CERTIFICATE_REVIEW, actor, issue.submitted_by_id)
     if issue.status != IssueStatus.SUBMITTED:
         raise ValidationError(_("该批次不在待审核状态。"))
     if not approve and not note.strip():
@@ -263,8 +269,7 @@ def request_decide(*, actor, request_id: int, approve: bool) -> CertificateReque
     cert = req.certificate
     if not accounts_rules.has_role(actor, Role.BODY_ADMIN, org=cert.body_id):
         raise PermissionDenied(_("补发和撤销由发证机构的机构管理员审批。"))
-    if actor.pk == req.requested_by_id:
-        raise PermissionDenied(_("须由申请人以外的另一人审批。"))
+    duties.require_different(duties.CERTIFICATE_REQUEST, actor, req.requested_by_id)
     if req.status != RequestStatus.PENDING:
         raise ValidationError(_("该申请已处理。"))
     req.status = RequestStatus.APPROVED if approve else RequestStatus.REJECTED

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import certificate_views as certificates
 from . import delivery_views as delivery
+from . import duties_views as duty_views
 from . import grading_views as grading
 from . import itembank_views as bank
 from . import papers_views as papers
@@ -25,6 +26,7 @@ urlpatterns = [
     path("roles/<int:pk>/revoke/", views.role_revoke, name="role_revoke"),
     path("audit/", views.audit_list, name="audit_list"),
     path("audit/export.xlsx", views.audit_export, name="audit_export"),
+    path("duties/", duty_views.duties_page, name="duties"),
     path("catalog/", views.catalog_list, name="catalog_list"),
     path("catalog/new/", views.occupation_edit, name="occupation_create"),
     path("catalog/pass-rules/<int:level_pk>/", views.pass_rule_edit, name="pass_rule_edit"),

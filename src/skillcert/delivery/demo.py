@@ -36,6 +36,7 @@ def seed_exam_day(announcement: Announcement, bank: Bank) -> list[RoomSitting]:
         return list(RoomSitting.objects.filter(session__batch=existing).order_by("room__name"))
     officer = User.objects.get(username="demo_exam_affairs")
     manager = User.objects.get(username="demo_bank_manager")
+    reviewer = User.objects.get(username="demo_bank_manager2")  # not the assembler (§6.3.2.3)
     chief = User.objects.get(username="demo_chief_examiner")
     inspector = User.objects.get(username="demo_inspector")
     proctor = User.objects.get(username="demo_proctor")
@@ -64,7 +65,7 @@ def seed_exam_day(announcement: Announcement, bank: Bank) -> list[RoomSitting]:
     plan = plans.default_plan(current_blueprint(bank), plans.part_for_session(session.kind)) | {"seed": 7,
                                                                                                   "forms": 2}
     paper = papers.paper_assemble(actor=manager, session_id=session.pk, bank_id=bank.pk, plan=plan)
-    papers.paper_review(actor=manager, paper_id=paper.pk)
+    papers.paper_review(actor=reviewer, paper_id=paper.pk)
     papers.paper_lock(actor=manager, paper_id=paper.pk)
     papers.paper_seal(actor=manager, paper_id=paper.pk)
     # The session is today: it began twenty minutes ago (demo data only; scheduling refuses a past start).

@@ -150,7 +150,7 @@ def _mark(officer, run, markers, leader, rng: random.Random) -> None:
 
 
 def _practical(session: ExamSession, officer, chief, inspector, examiners, leaders, rng: random.Random) -> None:
-    supervisor = User.objects.get(username="demo_quality_supervisor")
+    supervisor = User.objects.get(username="demo_internal_supervisor")  # the body's own (§6.4.1.1, A.3.6)
     for i, room in enumerate(session.rooms.order_by("name")):
         leader = leaders[i % len(leaders)]
         seated = list(SeatAssignment.objects.filter(session=session, seat__room=room).order_by("seat__number")
@@ -204,6 +204,7 @@ def seed_graded(announcement: Announcement, bank: Bank) -> Batch:
     rng = random.Random(2026)
     officer = User.objects.get(username="demo_exam_affairs")
     manager = User.objects.get(username="demo_bank_manager")
+    reviewer = User.objects.get(username="demo_bank_manager2")  # not the assembler (§6.3.2.3)
     chief = User.objects.get(username="demo_chief_examiner")
     inspector = User.objects.get(username="demo_inspector")
     leader = User.objects.get(username="demo_examiner_leader")
@@ -224,7 +225,7 @@ def seed_graded(announcement: Announcement, bank: Bank) -> Batch:
     # One live seat per application and part: the batch's candidates move from the quarter's first batch.
     move_candidates(officer, [theory, prac], offer, None, "调整至本批次（演示）")
     scheduling.issue_tickets(actor=officer, batch_id=batch.pk)
-    supervisor = User.objects.get(username="demo_quality_supervisor")
+    supervisor = User.objects.get(username="demo_internal_supervisor")  # the body's own (§6.4.1.1, A.3.6)
     for session in (theory, prac):
         for user, role in ((chief, StaffRole.CHIEF), (inspector, StaffRole.INSPECTOR),
                            (supervisor, StaffRole.SUPERVISOR)):
@@ -254,7 +255,8 @@ def seed_graded(announcement: Announcement, bank: Bank) -> Batch:
     for session, plan in ((theory, theory_plan),
                           (prac, plans.default_plan(blueprint, plans.part_for_session(prac.kind)) | {"seed": 11})):
         paper = papers.paper_assemble(actor=manager, session_id=session.pk, bank_id=bank.pk, plan=plan)
-        for step in (papers.paper_review, papers.paper_lock, papers.paper_seal):
+        papers.paper_review(actor=reviewer, paper_id=paper.pk)
+        for step in (papers.paper_lock, papers.paper_seal):
             step(actor=manager, paper_id=paper.pk)
         made.append(paper)
     # Yesterday (demo data only: scheduling refuses a start in the past).

@@ -23,6 +23,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from skillcert.accounts import duties
 from skillcert.core import audit
 from skillcert.core.errors import ValidationError
 from skillcert.delivery.enums import AttemptStatus
@@ -387,8 +388,7 @@ def change_decide(*, actor, change_id: int, approve: bool) -> ResultChange:
     result = change.result
     if not rules.scores_batch(actor, result.batch):
         raise PermissionDenied(_("只有本机构的考务人员或机构管理员可以审批更正。"))
-    if actor.pk == change.requested_by_id:
-        raise PermissionDenied(_("更正须由申请人以外的另一人审批。"))
+    duties.require_different(duties.RESULT_CORRECTION, actor, change.requested_by_id)
     if change.status != ChangeStatus.PENDING:
         raise ValidationError(_("该更正已处理。"))
     change.status = ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED

@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from skillcert.accounts import duties
 from skillcert.accounts.enums import Role
 from skillcert.core import audit
 from skillcert.core.errors import ValidationError
@@ -331,8 +332,7 @@ def mark_record(*, actor, task_id: int, code: str, points, comment: str = "") ->
     else:
         if not task.markers.filter(pk=actor.pk).exists():
             raise PermissionDenied(_("您不是本题的阅卷人。"))
-        if any(m.marker_id == actor.pk for m in marks):
-            raise ValidationError(_("您已评过这份答卷；双评须由另一位阅卷人完成。"))
+        duties.require_different(duties.SECOND_MARKING, actor, *(m.marker_id for m in marks))
         round_ = len(marks) + 1
     mark = Mark.objects.create(script=script, marker=actor, round=round_, points=value, comment=comment.strip()[:300])
     if round_ == 2:

@@ -30,6 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from skillcert.accounts import duties
 from skillcert.core import audit, limits
 from skillcert.core.errors import ValidationError
 from skillcert.delivery.enums import AttemptStatus, RoomState, SubmittedHow
@@ -407,8 +408,7 @@ def sheet_enter(*, actor, paper_id: int, ticket: str, form_number: int, absent: 
     if SheetSource.SECOND in readings:
         raise ValidationError({"ticket": _("该答题卡已完成两遍录入。")})
     first = readings.get(SheetSource.FIRST)
-    if first and first.entered_by_id == actor.pk:
-        raise ValidationError({"ticket": _("第二遍须由另一名工作人员录入。")})
+    duties.require_different(duties.SHEET_SECOND_ENTRY, actor, first.entered_by_id if first else None)
     clean, marks = _reading(paper, form_number, absent, answers)
     entry = SheetEntry.objects.create(paper=paper, application_id=application_id,
                                       source=SheetSource.SECOND if first else SheetSource.FIRST,

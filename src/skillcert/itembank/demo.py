@@ -1,7 +1,8 @@
 """Demo stage ``itembank``: the 碳排放核算员 banks of the demo body.
 
 - 中级 (四级): an approved blueprint and a complete bank — 1,200 theory items and 60 practical tasks with
-  computed Chinese stems (real accounting parameters, every stem distinct, no internal codes), designed difficulties spread around 3 and empirical difficulty/discrimination
+  computed Chinese stems (real accounting parameters, every stem distinct, no internal codes), designed
+  difficulties spread around 3 and empirical difficulty/discrimination
   as grading would have left them — accepted by a five-member panel (§7.2.6) and released (§7.2.3);
   plus items by demo_item_writer in every workflow state, so the review queue is not empty.
 - 高级 (三级): the same blueprint and a smaller active bank with shortfalls, so the dashboard shows red.
@@ -20,8 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from skillcert.accounts import services as account_services
-from skillcert.accounts.demo import BODY, DEMO_PASSWORD
-from skillcert.accounts.enums import Role
+from skillcert.accounts.demo import BODY, DEMO_PASSWORD, demo_enrol
+from skillcert.accounts.enums import CONTENT_ROLES, Role
 from skillcert.accounts.models import Organisation, User
 from skillcert.catalog.models import Level, Occupation
 
@@ -373,6 +374,8 @@ def _user(admin: User, body: Organisation, username: str, name: str, role: str) 
         user = account_services.user_create(actor=admin, username=username, full_name=name, password=DEMO_PASSWORD,
                                             organisation=body)
         account_services.role_assign(actor=admin, user_id=user.pk, role=role, organisation=body)
+    if role in CONTENT_ROLES:
+        demo_enrol(admin, user)
     return user
 
 

@@ -2,7 +2,8 @@
 
 Bank roles are held in a certification body (covering what is below it) and optionally for one
 occupation. Only bank roles in scope touch a bank at all; content is read by the bank manager and
-reviewers of that bank, and by a writer only for the items they wrote themselves.
+reviewers of that bank, and by a writer only for the items they wrote themselves. A bank role counts only once
+its holder has a confirmed second factor (accounts.rules.content_cleared, §7.3.2).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def bank_scope_q(user, roles=BANK_ROLES, prefix: str = "") -> Q:
     """A filter on banks (or on ``prefix`` + bank fields) the user reaches through ``roles``."""
     q = Q(pk__in=[])
     for a in rules.active_assignments(user):
-        if a.role not in roles or a.organisation_id is None:
+        if a.role not in roles or a.organisation_id is None or not rules.content_cleared(user, a.role):
             continue
         part = Q(**{f"{prefix}body_id__in": rules.subtree_ids(user, [a.organisation_id])})
         if a.occupation_id:
@@ -38,7 +39,8 @@ def roles_in_bank(user, bank) -> set[str]:
     found = set()
     chain = rules.ancestors_and_self(user, bank.body_id)
     for a in rules.active_assignments(user):
-        if a.role in BANK_ROLES and a.organisation_id in chain and a.occupation_id in (None, bank.occupation_id):
+        if (a.role in BANK_ROLES and a.organisation_id in chain and a.occupation_id in (None, bank.occupation_id)
+                and rules.content_cleared(user, a.role)):
             found.add(a.role)
     return found
 

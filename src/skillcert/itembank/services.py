@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from skillcert.accounts import duties
 from skillcert.accounts import rules as account_rules
 from skillcert.accounts.enums import Role
 from skillcert.core import audit
@@ -315,8 +316,7 @@ def item_transition(*, actor, item_id: int, target: str) -> Item:
     elif target == ItemStatus.IN_REVIEW:
         if not rules.reviews(actor, item.bank):
             raise PermissionDenied(_("只有本题库的审题员可以审核试题。"))
-        if _wrote(actor, item):
-            raise ValidationError(_("命题人不能审核自己编写的试题。"))
+        duties.require_different(duties.ITEM_REVIEW, actor, *_writers(item))
         item.reviewer = actor
     elif target in (ItemStatus.RETIRED, ItemStatus.DRAFT):
         if not rules.manages(actor, item.bank):
@@ -331,9 +331,9 @@ def item_transition(*, actor, item_id: int, target: str) -> Item:
     return item
 
 
-def _wrote(actor, item: Item) -> bool:
-    """The item's author or anyone who wrote one of its versions counts as its writer."""
-    return item.author_id == actor.pk or item.versions.filter(created_by=actor).exists()
+def _writers(item: Item) -> set[int]:
+    """The item's author and everyone who wrote one of its versions count as its writers."""
+    return {item.author_id, *item.versions.values_list("created_by_id", flat=True)}
 
 
 @transaction.atomic
@@ -342,8 +342,7 @@ def item_review(*, actor, item_id: int, checklist: dict[str, bool], decision: st
     item = _lock_item(item_id)
     if not rules.reviews(actor, item.bank):
         raise PermissionDenied(_("只有本题库的审题员可以审核试题。"))
-    if _wrote(actor, item):
-        raise ValidationError(_("命题人不能审核自己编写的试题。"))
+    duties.require_different(duties.ITEM_REVIEW, actor, *_writers(item))
     if item.status != ItemStatus.IN_REVIEW or item.reviewer_id != actor.pk:
         raise ValidationError(_("请先领取该试题进行审核。"))
     answers = {k: bool(checklist.get(k)) for k in REVIEW_CHECKLIST}
@@ -410,10 +409,7 @@ def meeting_add_member(*, actor, meeting_id: int, user, background: str) -> Acce
     if not rules.roles_in_bank(user, meeting.bank):
         raise ValidationError({"user": _("%(u)s 不是本题库的工作人员（须持有题库管理员、命题员或审题员角色）。") % {
             "u": user.full_name or user.username}})
-    own = list(meeting.items.filter(author=user).values_list("code", flat=True)[:5])
-    if own:
-        raise ValidationError({"user": _("%(u)s 是待验收试题 %(c)s 的命题人，不能参加这些试题的验收。") % {
-            "u": user.full_name or user.username, "c": "、".join(own)}})
+    duties.require_different(duties.ITEM_ACCEPTANCE, user, *meeting.items.values_list("author_id", flat=True))
     if meeting.members.filter(user=user).exists():
         raise ValidationError({"user": _("该成员已在验收小组中。")})
     member = AcceptanceMember.objects.create(meeting=meeting, user=user, background=background)
@@ -641,8 +637,7 @@ def export_request(*, actor, bank_id: int, format: str, statuses: list[str], rea
 def export_decide(*, actor, export_id: int, approve: bool) -> ExportRequest:
     req = ExportRequest.objects.select_for_update(of=("self",)).select_related("bank").get(pk=export_id)
     _require_manager(actor, req.bank, _("导出须由题库管理员批准。"))
-    if req.requested_by_id == actor.pk:
-        raise ValidationError(_("不能批准自己的导出申请，须由另一位题库管理员批准。"))
+    duties.require_different(duties.BANK_EXPORT, actor, req.requested_by_id)
     require_transition({ExportStatus.PENDING: {ExportStatus.APPROVED, ExportStatus.REJECTED}}, req.status,
                        ExportStatus.APPROVED if approve else ExportStatus.REJECTED,
                        labels=dict(ExportStatus.choices))

@@ -27,6 +27,7 @@ def seed_papers(batch: Batch, bank: Bank) -> list[Paper]:
     if existing:
         return existing
     manager = User.objects.get(username="demo_bank_manager")
+    reviewer = User.objects.get(username="demo_bank_manager2")  # not the assembler (§6.3.2.3)
     officer = User.objects.get(username="demo_exam_affairs")
     keeper = User.objects.get(username="demo_body_admin")
     sessions = list(selectors.sessions_for_assembly(bank).filter(batch=batch))
@@ -39,7 +40,7 @@ def seed_papers(batch: Batch, bank: Bank) -> list[Paper]:
     theory = next((p for p in made if p.session.kind != "practical"), None)
     if theory is None:
         return made
-    services.paper_review(actor=manager, paper_id=theory.pk)
+    services.paper_review(actor=reviewer, paper_id=theory.pk)
     services.paper_lock(actor=manager, paper_id=theory.pk)
     services.paper_seal(actor=manager, paper_id=theory.pk)
     rooms = list(theory.session.rooms.order_by("pk"))

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from skillcert.accounts import duties
 from skillcert.core import audit
 from skillcert.core.crypto import keyring
 from skillcert.core.statemachine import require_transition
@@ -213,6 +214,7 @@ def paper_swap(*, actor, paper_id: int, paper_item_id: int, item_id: int) -> Pap
 def paper_review(*, actor, paper_id: int) -> Paper:
     paper = _lock_paper(paper_id)
     _require_manager(actor, paper.bank)
+    duties.require_different(duties.PAPER_REVIEW, actor, paper.created_by_id)
     problems = paper_problems(paper)
     if problems:
         raise ValidationError(problems)

@@ -17,7 +17,7 @@ from .enums import AnnouncementStatus, ApplicationStatus, DocumentKind
 from .models import Announcement, AnnualPlan, Application, ApplicationDocument
 
 STAFF_ROLES = (Role.BODY_ADMIN, Role.EXAM_AFFAIRS)
-READ_ROLES = (*STAFF_ROLES, Role.QUALITY_SUPERVISOR)
+READ_ROLES = (*STAFF_ROLES, Role.QUALITY_SUPERVISOR, Role.INTERNAL_SUPERVISOR)  # both kinds of supervision read
 
 
 def _body_ids(user, roles=STAFF_ROLES) -> set[int] | None:

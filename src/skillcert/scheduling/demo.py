@@ -89,7 +89,7 @@ def seed_scheduled(announcement: Announcement) -> Batch:
     chief = User.objects.get(username="demo_chief_examiner")
     deputy = User.objects.get(username="demo_deputy_chief")
     inspector = User.objects.get(username="demo_inspector")
-    supervisor = User.objects.get(username="demo_quality_supervisor")
+    supervisor = User.objects.get(username="demo_internal_supervisor")  # the body's own (§6.4.1.1)
     proctors = [User.objects.get(username="demo_proctor"),
                 *_staff(admin, venue, "proctor", Role.PROCTOR, 2 * n_rooms - 1, names)]
     leaders = [User.objects.get(username="demo_examiner_leader"),

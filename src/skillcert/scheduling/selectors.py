@@ -17,7 +17,7 @@ from .enums import StaffRole
 from .models import AdmissionTicket, Batch, ExamSession, Room, StaffAssignment, TicketStatus
 
 SCHEDULERS = (Role.BODY_ADMIN, Role.EXAM_AFFAIRS)
-READERS = (*SCHEDULERS, Role.QUALITY_SUPERVISOR)
+READERS = (*SCHEDULERS, Role.QUALITY_SUPERVISOR, Role.INTERNAL_SUPERVISOR)  # both kinds of supervision read
 
 
 def body_ids(user, roles=SCHEDULERS) -> set[int] | None:

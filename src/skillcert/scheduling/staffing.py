@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from skillcert.accounts import rules
@@ -56,7 +55,7 @@ ROLE_GRANTS = {
     StaffRole.CHIEF: (Role.CHIEF_EXAMINER,),
     StaffRole.DEPUTY: (Role.DEPUTY_CHIEF, Role.CHIEF_EXAMINER),
     StaffRole.INSPECTOR: (Role.INSPECTOR,),
-    StaffRole.SUPERVISOR: (Role.QUALITY_SUPERVISOR,),
+    StaffRole.SUPERVISOR: (Role.INTERNAL_SUPERVISOR,),  # the body's 内部质量督导人员 (§6.4.1.1), not the authority's
     StaffRole.PROCTOR: (Role.PROCTOR,),
     StaffRole.EXAMINER_LEADER: (Role.EXAMINER_LEADER,),
     StaffRole.EXAMINER: (Role.EXAMINER, Role.EXAMINER_LEADER),
@@ -195,9 +194,7 @@ def staff_assign(*, actor, session_id: int, user, role: str, venue: Organisation
     elif room is not None:
         raise ValidationError({"room": _("%(role)s负责整个考点，不安排到具体考场。") % {"role": StaffRole(role).label}})
     grants = ROLE_GRANTS[role]
-    holds = (rules.has_role(user, *grants) if role == StaffRole.SUPERVISOR
-             else rules.has_role(user, *grants, org=venue.pk))
-    if not holds:
+    if not rules.has_role(user, *grants, org=venue.pk):
         raise ValidationError({"user": _("%(name)s未被授予“%(role)s”所需的角色（%(grants)s）。") % {
             "name": user.full_name, "role": StaffRole(role).label,
             "grants": "、".join(str(Role(g).label) for g in grants)}})
@@ -247,9 +244,8 @@ def staff_candidates(batch: Batch):
 
     body_id = batch.announcement.body_id
     org_ids = {body_id, *Organisation.objects.filter(parent_id=body_id).values_list("pk", flat=True)}
-    in_scope = Q(role_assignments__organisation_id__in=org_ids) | Q(role_assignments__role=Role.QUALITY_SUPERVISOR)
-    return (User.objects.filter(role_assignments__role__in=STAFFABLE_ROLES, role_assignments__revoked_at__isnull=True)
-            .filter(in_scope).distinct().order_by("full_name"))
+    return (User.objects.filter(role_assignments__role__in=STAFFABLE_ROLES, role_assignments__revoked_at__isnull=True,
+                                role_assignments__organisation_id__in=org_ids).distinct().order_by("full_name"))
 
 
 # --- Readiness (A.1.2, §6.2.2.6, §6.4.1) ---------------------------------------------------------------

@@ -95,7 +95,8 @@ class Command(BaseCommand):
         for paper in papers:
             w(f"  Paper {paper.code}: {paper.session} — {paper.get_status_display()}, {paper.forms.count()} forms")
         if papers:
-            w("    console: 组卷与保密交接 (demo_bank_manager assembles, reviews, locks, seals, prints; "
+            w("    console: 组卷与保密交接 (demo_bank_manager assembles, demo_bank_manager2 reviews, demo_bank_manager "
+              "locks, seals, prints; "
               "demo_exam_affairs keeps the custody ledger; 待我确认的交接 for the people it names)")
             w("")
         for sitting in sittings:
