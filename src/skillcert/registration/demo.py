@@ -144,6 +144,9 @@ def seed_registration() -> Announcement:
         result = imports.import_applications(actor=officer, announcement_id=ann.pk,
                                              data=_xlsx(_rows(rng, count, start, offers)), file_name=name)
         assert result.ok, result.errors[:3]
+    # The employers' candidates claim their accounts and upload the ID photo the certificate prints (§8.2.3.2).
+    for app in ann.applications.filter(source="import").select_related("candidate").order_by("pk"):
+        candidates.photo_set(actor=app.candidate, upload=SimpleUploadedFile("photo.jpg", _photo(rng)))
 
     # 2. Candidates who applied in the portal themselves (some not eligible), and the demo candidate.
     portal_apps = []
