@@ -485,8 +485,8 @@ def _paper_objects(world, objects, principals, member) -> dict:
             "discrepancy": event.discrepancy, "run": run, "marking_task": task, "panel": panel}
 
 
-@pytest.mark.django_db
-def test_every_url_answers_every_role_as_the_matrix_says(client, world):
+def build_matrix_world(world) -> tuple[dict, dict]:
+    """The objects every matrix row points at, and one user per principal (None for anonymous)."""
     member = user_with_role(Role.PROCTOR, world.venue, username="matrix_member")
     objects = {
         "body": world.body, "venue": world.venue, "member": member,
@@ -498,6 +498,12 @@ def test_every_url_answers_every_role_as_the_matrix_says(client, world):
     objects.update(_scheduling_objects(world, objects, principals, member))
     objects.update(_itembank_objects(world, principals))
     objects.update(_paper_objects(world, objects, principals, member))
+    return objects, principals
+
+
+@pytest.mark.django_db
+def test_every_url_answers_every_role_as_the_matrix_says(client, world):
+    objects, principals = build_matrix_world(world)
     failures = []
     for name, (kwargs_for, expected) in MATRIX.items():
         url = reverse(name, kwargs=kwargs_for(objects))
