@@ -109,7 +109,10 @@ def _enrolment_context(user: User, device: TOTPDevice, form: CodeForm) -> dict:
 
 def _enrol(request: HttpRequest, user: User, template: str, on_confirmed) -> HttpResponse:
     """Show a fresh secret as a QR code (GET); confirm it with a first code (POST)."""
-    device = auth.totp_begin_enrolment(user=user) if request.method == "GET" else TOTPDevice.objects.get(user=user)
+    device = (auth.totp_begin_enrolment(user=user) if request.method == "GET"
+              else TOTPDevice.objects.filter(user=user).first())
+    if device is None:  # a code posted before any secret was shown: start the enrolment
+        return redirect(request.path)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         codes = auth.totp_confirm_enrolment(user=user, code=form.cleaned_data["code"])

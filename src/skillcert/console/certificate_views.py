@@ -37,9 +37,11 @@ def certificate_issues(request: HttpRequest) -> HttpResponse:
 def certificate_issue_action(request: HttpRequest, batch_pk: int, action: str) -> HttpResponse:
     user = request.user
     if action == "submit":
+        from skillcert.grading import rules as grading_rules
         from skillcert.scheduling.models import Batch
 
-        if not Batch.objects.filter(pk=batch_pk).exists():
+        batch = Batch.objects.select_related("announcement").filter(pk=batch_pk).first()
+        if batch is None or not grading_rules.scores_batch(user, batch):  # another body's batch: not found
             raise Http404
         _attempt(request, services.issue_submit, _("已提交审核。"), actor=user, batch_id=batch_pk)
         return redirect("console:certificate_issues")

@@ -35,7 +35,7 @@ from skillcert.grading.scoring import MultipleRule
 from skillcert.itembank.enums import ItemType
 from skillcert.papers import services as paper_services
 from skillcert.scheduling.enums import SessionKind, StaffRole
-from skillcert.scheduling.models import Batch, SeatAssignment
+from skillcert.scheduling.models import Batch, ExamSession, SeatAssignment
 
 from .itembank_views import _attempt, _flash
 from .views import staff_required
@@ -216,9 +216,18 @@ def practical_list(request: HttpRequest) -> HttpResponse:
         "rows": rows, "examiners": examiners, "leaders": leaders, "rules": PracticalRule.choices})
 
 
+def _office_session(request: HttpRequest, session_pk: int) -> ExamSession:
+    """The session whose panels the user's office forms; another body's session, or none, is a 404."""
+    session = ExamSession.objects.select_related("batch__announcement").filter(pk=session_pk).first()
+    if session is None or not rules.scores(request.user, session):
+        raise Http404
+    return session
+
+
 @staff_required(rules.uses_grading)
 @require_POST
 def panel_create(request: HttpRequest, session_pk: int, room_pk: int) -> HttpResponse:
+    _office_session(request, session_pk)
     ids = posted_ids(request.POST, "examiners")
     leader = User.objects.filter(pk=posted_id(request.POST, "leader") or 0).first()
     limit = posted_decimal(request.POST, "spread_limit", "10")
@@ -338,6 +347,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 @staff_required(rules.uses_grading)
 @require_POST
 def review_panel_create(request: HttpRequest, session_pk: int, room_pk: int) -> HttpResponse:
+    _office_session(request, session_pk)
     ids = posted_ids(request.POST, "examiners")
     leader = User.objects.filter(pk=posted_id(request.POST, "leader") or 0).first()
     if leader is None:
