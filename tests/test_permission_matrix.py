@@ -600,3 +600,92 @@ def test_every_post_answers_every_role_as_the_matrix_says(client, world):
             if written and (want != "let_in" or name not in ONE_CLICK):
                 failures.append(f"{label} and wrote {sorted(written)}")
     assert not failures, "\n".join(failures)
+
+
+def _scoped(name: str, expected: dict[str, int], kwargs: dict) -> bool:
+    """A URL that names an object of body 1 (or of candidate 1): not public, not a token or a catalogue id."""
+    return bool(kwargs) and expected[ANON] not in (200,) and name not in OWN_SCOPE_KWARGS | PROCTOR_API
+
+
+def _refusals(client, user, rows, *, get_ok=(403, 404, 405)) -> list[str]:
+    """GET and an empty POST of every row as ``user``: refused (403/404; a GET may meet the 405 of a POST-only
+    action first), nothing written."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    failures = []
+    client.force_login(user)
+    for name, url in rows:
+        get = client.get(url).status_code
+        with CaptureQueriesContext(connection) as ctx:
+            post = client.post(url, {}).status_code
+        written = _written_tables(ctx.captured_queries)
+        get_only = post == 405 and get in (403, 404)  # a read-only URL refuses the method, then the user
+        if get not in get_ok or (post not in (403, 404) and not get_only) or written:
+            failures.append(f"{name} as {user.username}: GET {get}, POST {post}, wrote {sorted(written)}")
+    return failures
+
+
+@pytest.mark.django_db
+def test_a_second_bodys_staff_reach_nothing_of_the_first(client, world):
+    """Body 2's own bank manager, writer and reviewer (and its office) get 403/404 on body 1's items, banks,
+    papers, batches and everything else that names one of body 1's objects (§10.9)."""
+    objects, _principals = build_matrix_world(world)
+    outsiders = [user_with_role(role, world.other_body, username=f"b2_{role}")
+                 for role in (*BANK, Role.EXAM_AFFAIRS, Role.QUALITY_SUPERVISOR)]
+    rows = [(name, reverse(name, kwargs=kwargs_for(objects))) for name, (kwargs_for, expected) in MATRIX.items()
+            if _scoped(name, expected, kwargs_for(objects)) and not name.startswith("portal:")]
+    assert {"console:item_detail", "console:bank_detail", "console:paper_detail", "console:batch_detail"} <= {
+        n for n, _ in rows}
+    failures = [f for user in outsiders for f in _refusals(client, user, rows)]
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_a_second_candidate_reaches_nothing_of_the_first(client, world):
+    """Candidate 2 can neither see nor act on candidate 1's application, documents, ticket, result or
+    certificate: every candidate URL that names one of them answers 404, and nothing is written."""
+    objects, _principals = build_matrix_world(world)
+    second = user_with_role(Role.CANDIDATE, None, username="second_candidate")
+    rows = [(name, reverse(name, kwargs=kwargs_for(objects))) for name, (kwargs_for, expected) in MATRIX.items()
+            if name.startswith("portal:") and expected[Role.CANDIDATE] in (200, 405)
+            and _scoped(name, expected, kwargs_for(objects)) and name != "portal:apply"]
+    assert {"portal:application_detail", "portal:ticket_pdf", "portal:certificate_pdf", "portal:document",
+            "portal:result_recheck", "portal:application_withdraw"} <= {n for n, _ in rows}
+    failures = _refusals(client, second, rows, get_ok=(404, 405))
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_half_logged_in_is_anonymous_everywhere(client, world):
+    """Password given, second factor pending: every URL answers as it answers an anonymous visitor, GET and
+    POST (only the second-factor steps themselves serve the pending user)."""
+    from django.test import Client
+
+    from skillcert.accounts.models import TOTPDevice
+    from skillcert.accounts.views import PENDING
+    from tests.factories import PASSWORD
+
+    objects, principals = build_matrix_world(world)
+    anonymous = Client()
+    flow = {"accounts:login_verify", "accounts:login_enrol"}  # the pending steps (the enrolment is item 1's test)
+    failures = []
+    for role in (Role.PLATFORM_ADMIN, Role.BODY_ADMIN, Role.BANK_MANAGER):
+        user = principals[role]
+        TOTPDevice.objects.update_or_create(user=user, defaults={"secret": "JBSWY3DPEHPK3PXP" * 2,
+                                                                  "confirmed_at": dt.datetime.now(dt.UTC)})
+        for name, (kwargs_for, _expected) in sorted(MATRIX.items(), key=lambda kv: kv[0] == "accounts:logout"):
+            if name in flow:
+                continue
+            if PENDING not in client.session:
+                client.logout()
+                response = client.post(reverse("accounts:login"), {"username": user.username, "password": PASSWORD})
+                assert response["Location"] == reverse("accounts:login_verify")
+            url = reverse(name, kwargs=kwargs_for(objects))
+            for method in ("get", "post"):
+                got = getattr(client, method)(url).status_code
+                want = getattr(anonymous, method)(url).status_code
+                if got != want:
+                    failures.append(f"{name} {method.upper()} half-logged-in as {role}: {got}, anonymous {want}")
+            assert "_auth_user_id" not in client.session
+    assert not failures, "\n".join(failures)
