@@ -129,3 +129,26 @@ def test_no_url_answers_500_to_garbage(world):
                 if user is not None:
                     client.force_login(user)
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("url_name", "kwargs", "data", "who", "status_after"), [
+    # a draft nobody submitted cannot be taken for review (§7.2.4): the reviewer is told so, it stays a draft
+    ("console:item_transition", lambda o: {"pk": o["item"].pk}, {"target": "in_review"}, "item_reviewer", "draft"),
+    # a sealed paper cannot be locked again (§6.3.2.3)
+    ("console:paper_action", lambda o: {"pk": o["paper"].pk, "action": "lock"}, {}, "bank_manager", "sealed"),
+    # the batch already has its tickets: it cannot go back to planned
+    ("console:batch_transition", lambda o: {"pk": o["batch"].pk}, {"target": "planned"}, "exam_affairs",
+     "tickets_issued"),
+])
+def test_an_illegal_move_is_a_message_not_a_server_error(client, world, url_name, kwargs, data, who, status_after):
+    objects, principals = build_matrix_world(world)
+    client.force_login(principals[who])
+    url = reverse(url_name, kwargs=kwargs(objects))
+    response = client.post(url, data, follow=True)
+    assert response.status_code == 200
+    shown = [str(m) for m in response.context["messages"]]
+    assert any("不能从" in m for m in shown), shown
+    target = objects[{"console:item_transition": "item", "console:paper_action": "paper"}.get(url_name, "batch")]
+    target.refresh_from_db()
+    assert target.status == status_after
