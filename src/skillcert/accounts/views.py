@@ -30,7 +30,8 @@ PENDING_MAX_AGE = 300  # seconds between the password and the second factor
 
 
 def _safe_next(request: HttpRequest, candidate: str | None, default: str = "/console/") -> str:
-    if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
+    if candidate and candidate.startswith("/") and url_has_allowed_host_and_scheme(
+            candidate, {request.get_host()}, request.is_secure()):
         return candidate
     return default
 

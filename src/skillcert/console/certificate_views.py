@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from skillcert.certificates import selectors, services
 from skillcert.certificates.models import CertificateRequest, ReissueReason, RevokeReason
+from skillcert.core.forms import posted_id
 
 from .itembank_views import _attempt, _flash
 from .views import staff_required
@@ -37,6 +38,12 @@ def certificate_issues(request: HttpRequest) -> HttpResponse:
 def certificate_issue_action(request: HttpRequest, batch_pk: int, action: str) -> HttpResponse:
     user = request.user
     if action == "submit":
+        from skillcert.grading import rules as grading_rules
+        from skillcert.scheduling.models import Batch
+
+        batch = Batch.objects.select_related("announcement").filter(pk=batch_pk).first()
+        if batch is None or not grading_rules.scores_batch(user, batch):  # another body's batch: not found
+            raise Http404
         _attempt(request, services.issue_submit, _("已提交审核。"), actor=user, batch_id=batch_pk)
         return redirect("console:certificate_issues")
     row = next((r for r in selectors.issue_rows(user) if r["batch"].pk == batch_pk and r["issue"]), None)
@@ -62,7 +69,7 @@ def certificate_list(request: HttpRequest, pk: int) -> HttpResponse:
     issue = selectors.issue_get_for_user(request.user, pk)
     if request.method == "POST":
         action, user, post = request.POST.get("action"), request.user, request.POST
-        cert_id = int(post.get("certificate") or 0)
+        cert_id = posted_id(post, "certificate") or 0
         if not issue.certificates.filter(pk=cert_id).exists() and action in ("reissue", "revoke"):
             raise Http404
         if action == "reissue":
@@ -74,7 +81,8 @@ def certificate_list(request: HttpRequest, pk: int) -> HttpResponse:
                      certificate_id=cert_id, reason=post.get("reason", ""), detail=post.get("detail", ""),
                      bar_until=_date(post.get("bar_until"), dt.date.min))
         elif action in ("approve", "reject"):
-            req = CertificateRequest.objects.filter(pk=int(post.get("request") or 0), certificate__issue=issue).first()
+            req = CertificateRequest.objects.filter(pk=posted_id(post, "request") or 0,
+                                                    certificate__issue=issue).first()
             if req is None:
                 raise Http404
             _attempt(request, services.request_decide, _("已审批。"), actor=user, request_id=req.pk,
@@ -117,9 +125,8 @@ def certificate_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     # Valid certificates only: a revoked or replaced one is never handed out looking valid.
     certs = (issue.certificates.filter(status=CertificateStatus.VALID).select_related("holder__candidate_profile")
              .order_by("number"))
-    one = request.GET.get("certificate", "")
-    if one.isdigit():
-        certs = certs.filter(pk=int(one))
+    if request.GET.get("certificate"):
+        certs = certs.filter(pk=posted_id(request.GET, "certificate") or 0)
     certs = list(certs)
     if not certs:
         raise Http404
@@ -231,10 +238,10 @@ def certificate_print(request: HttpRequest, pk: int) -> HttpResponse:
     from skillcert.certificates.documents import certificate_pdf as render_pdf
 
     issue = selectors.issue_get_for_user(request.user, pk)
-    one = request.POST.get("certificate", "")
+    one = posted_id(request.POST, "certificate")
     pairs = _attempt(request, ledger.print_paper, _("印制已登记。"), actor=request.user, issue_id=issue.pk,
                      first_serial=request.POST.get("first_serial", ""),
-                     certificate_ids=[int(one)] if one.isdigit() else None)
+                     certificate_ids=[one] if one else None)
     if not pairs:
         return redirect("console:certificate_list", issue.pk)
     data = render_pdf([c for c, _sheet in pairs], electronic=False)
@@ -317,11 +324,10 @@ def certificate_platform(request: HttpRequest) -> HttpResponse:
         report = _attempt(request, platform.report_build, _("上报文件已生成。"), actor=request.user,
                           body_id=body.pk)
         return redirect(f"{request.path}?body={body.pk}" + (f"#report-{report.pk}" if report else ""))
-    download = request.GET.get("report", "")
-    if download.isdigit():
+    if request.GET.get("report", ""):
         from skillcert.core.files import audited_download
 
-        report = PlatformReport.objects.filter(pk=int(download), body=body).first()
+        report = PlatformReport.objects.filter(pk=posted_id(request.GET, "report") or 0, body=body).first()
         if report is None:
             raise Http404
         with report.file.open("rb") as fh:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from skillcert.accounts.enums import OrgKind, Role
 from skillcert.accounts.models import Organisation, User
 from skillcert.catalog.models import Level, Occupation, Trade
+from skillcert.core.forms import ModelMultipleChoiceField
 from skillcert.core.models import AuditOutcome
 
 
@@ -102,7 +103,7 @@ class RevokeForm(forms.Form):
 
 
 class OccupationForm(forms.ModelForm):
-    levels = forms.ModelMultipleChoiceField(label=_("认定等级"), queryset=Level.objects.order_by("-number"),
+    levels = ModelMultipleChoiceField(label=_("认定等级"), queryset=Level.objects.order_by("-number"),
                                             widget=forms.CheckboxSelectMultiple)
 
     class Meta:

@@ -3,8 +3,6 @@ its items, screens answers for similarity and opens blind double marking; marker
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,7 +13,9 @@ from django.views.decorators.http import require_POST
 from skillcert.accounts import rules as accounts_rules
 from skillcert.accounts.enums import Role
 from skillcert.accounts.models import User
+from skillcert.core.errors import DomainError
 from skillcert.core.files import audited_download
+from skillcert.core.forms import posted_decimal, posted_id, posted_ids
 from skillcert.delivery.models import Attempt
 from skillcert.grading import documents as grading_documents
 from skillcert.grading import practical, results, review, rules, selectors, services, sheets
@@ -35,7 +35,7 @@ from skillcert.grading.scoring import MultipleRule
 from skillcert.itembank.enums import ItemType
 from skillcert.papers import services as paper_services
 from skillcert.scheduling.enums import SessionKind, StaffRole
-from skillcert.scheduling.models import Batch, SeatAssignment
+from skillcert.scheduling.models import Batch, ExamSession, SeatAssignment
 
 from .itembank_views import _attempt, _flash
 from .views import staff_required
@@ -83,7 +83,7 @@ def grading_sheets(request: HttpRequest, paper_pk: int) -> HttpResponse:
                     messages.info(request, _("共 %(n)s 张答题卡，其中缺考 %(a)s 人，重新导入 %(r)s 张。")
                                   % {"n": summary.sheets, "a": summary.absent, "r": summary.replaced})
         elif action in ("enter", "resolve"):
-            form_number = int(request.POST.get("form_number") or 0)
+            form_number = posted_id(request.POST, "form_number") or 0
             numbers = [*forms.get(form_number, {}), *marked.get(form_number, {})]
             answers = {str(p): request.POST.get(f"q{p}", "") for p in numbers}
             common = {"actor": request.user, "paper_id": paper.pk, "form_number": form_number,
@@ -95,11 +95,11 @@ def grading_sheets(request: HttpRequest, paper_pk: int) -> HttpResponse:
                     messages.warning(request, _("两遍录入不一致，已列入待核对清单。"))
             else:
                 _attempt(request, sheets.sheet_resolve, _("已按原卡核对确定。"),
-                         application_id=int(request.POST.get("application") or 0), **common)
+                         application_id=posted_id(request.POST, "application") or 0, **common)
         else:
             raise Http404
         return redirect(f"{request.path}?form={request.POST.get('form_number') or 1}")
-    chosen = int(request.GET.get("form") or 1) if (request.GET.get("form") or "1").isdigit() else 1
+    chosen = posted_id(request.GET, "form") or 1
     chosen = chosen if chosen in forms else min(forms or [1])
     labels = dict(ItemType.choices)
     positions = sorted([(pos, labels[kind]) for pos, kind in forms.get(chosen, {}).items()]
@@ -157,12 +157,9 @@ def grading_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         _attempt(request, services.screen_similarity, _("雷同筛查已完成。"), actor=request.user, run_id=run.pk,
                  alpha=alpha)
     elif action == "mark":
-        ids = [int(x) for x in request.POST.getlist("markers") if x.isdigit()]
-        leader = User.objects.filter(pk=int(request.POST.get("leader") or 0)).first()
-        try:
-            share = Decimal(request.POST.get("tolerance", "20")) / 100
-        except InvalidOperation:
-            share = Decimal("-1")
+        ids = posted_ids(request.POST, "markers")
+        leader = User.objects.filter(pk=posted_id(request.POST, "leader") or 0).first()
+        share = posted_decimal(request.POST, "tolerance", "20") / 100
         if leader is None:
             messages.error(request, _("请选择阅卷组长。"))
         else:
@@ -189,7 +186,7 @@ def marking_task(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.mark_record(actor=request.user, task_id=task.pk, code=request.POST.get("code", ""),
                                  points=request.POST.get("points", ""), comment=request.POST.get("comment", ""))
-        except (ValidationError, PermissionDenied) as exc:
+        except (ValidationError, DomainError, PermissionDenied) as exc:
             _flash(request, exc)
         else:
             messages.success(request, _("已评分，下一份。"))
@@ -219,22 +216,28 @@ def practical_list(request: HttpRequest) -> HttpResponse:
         "rows": rows, "examiners": examiners, "leaders": leaders, "rules": PracticalRule.choices})
 
 
+def _office_session(request: HttpRequest, session_pk: int) -> ExamSession:
+    """The session whose panels the user's office forms; another body's session, or none, is a 404."""
+    session = ExamSession.objects.select_related("batch__announcement").filter(pk=session_pk).first()
+    if session is None or not rules.scores(request.user, session):
+        raise Http404
+    return session
+
+
 @staff_required(rules.uses_grading)
 @require_POST
 def panel_create(request: HttpRequest, session_pk: int, room_pk: int) -> HttpResponse:
-    ids = [int(x) for x in request.POST.getlist("examiners") if x.isdigit()]
-    leader = User.objects.filter(pk=int(request.POST.get("leader") or 0)).first()
-    try:
-        limit = Decimal(request.POST.get("spread_limit", "10"))
-    except InvalidOperation:
-        limit = Decimal(0)
+    _office_session(request, session_pk)
+    ids = posted_ids(request.POST, "examiners")
+    leader = User.objects.filter(pk=posted_id(request.POST, "leader") or 0).first()
+    limit = posted_decimal(request.POST, "spread_limit", "10")
     if leader is None:
         messages.error(request, _("请选择考评组长。"))
         return redirect("console:practical_list")
     panel = _attempt(request, practical.panel_form, _("考评小组已组建。"), actor=request.user, session_id=session_pk,
                      room_id=room_pk, examiners=list(User.objects.filter(pk__in=ids)), leader=leader,
                      rule=request.POST.get("rule", PracticalRule.MEAN), spread_limit=limit,
-                     paper_id=int(request.POST["paper"]) if request.POST.get("paper", "").isdigit() else None)
+                     paper_id=posted_id(request.POST, "paper"))
     return redirect("console:panel_detail", panel.pk) if panel else redirect("console:practical_list")
 
 
@@ -257,16 +260,14 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if piece:
                     messages.info(request, _("请在工件上写明编号 %(code)s。") % {"code": piece.code})
         elif action == "unseal":
-            witnesses = list(User.objects.filter(pk__in=[int(x) for x in request.POST.getlist("witnesses")
-                                                          if x.isdigit()]))
+            witnesses = list(User.objects.filter(pk__in=posted_ids(request.POST, "witnesses")))
             _attempt(request, practical.unseal_request, _("已申请开封对号，等待两名见证人确认。"), actor=request.user,
                      panel_id=panel.pk, witnesses=witnesses)
         elif action == "confirm":
             _attempt(request, practical.unseal_confirm, _("已确认。"), actor=request.user, panel_id=panel.pk)
         elif action == "record":
-            seat = request.POST.get("seat", "")
             _attempt(request, practical.event_record, _("已记入考场记录。"), actor=request.user, panel_id=panel.pk,
-                     kind=request.POST.get("kind", ""), seat_id=int(seat) if seat.isdigit() else None,
+                     kind=request.POST.get("kind", ""), seat_id=posted_id(request.POST, "seat"),
                      minutes=request.POST.get("minutes") or None, note=request.POST.get("note", ""))
         else:
             raise Http404
@@ -309,7 +310,7 @@ def practical_sheet(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     try:
         criteria = practical.sheet_criteria(request.user, panel)
-    except ValidationError as exc:
+    except (ValidationError, DomainError) as exc:
         _flash(request, exc)
         criteria = []
     if request.method == "POST":
@@ -349,8 +350,9 @@ def review_list(request: HttpRequest) -> HttpResponse:
 @staff_required(rules.uses_grading)
 @require_POST
 def review_panel_create(request: HttpRequest, session_pk: int, room_pk: int) -> HttpResponse:
-    ids = [int(x) for x in request.POST.getlist("examiners") if x.isdigit()]
-    leader = User.objects.filter(pk=int(request.POST.get("leader") or 0)).first()
+    _office_session(request, session_pk)
+    ids = posted_ids(request.POST, "examiners")
+    leader = User.objects.filter(pk=posted_id(request.POST, "leader") or 0).first()
     if leader is None:
         messages.error(request, _("请选择评审组长。"))
         return redirect("console:review_list")
@@ -371,7 +373,7 @@ def review_panel(request: HttpRequest, pk: int) -> HttpResponse:
         if not member:
             raise PermissionDenied
         _attempt(request, review.review_submit, _("评分已提交。"), actor=request.user, panel_id=panel.pk,
-                 application_id=int(request.POST.get("application") or 0), defence=request.POST.get("defence", ""),
+                 application_id=posted_id(request.POST, "application") or 0, defence=request.POST.get("defence", ""),
                  performance=request.POST.get("performance", ""), note=request.POST.get("note", ""))
         return redirect("console:review_panel", panel.pk)
     seats = (SeatAssignment.objects.filter(session=panel.session, seat__room=panel.room)
@@ -403,24 +405,23 @@ def results_page(request: HttpRequest, batch_pk: int) -> HttpResponse:
             _attempt(request, results.results_compile, _("已统分复核。"), actor=user, batch_id=batch.pk)
         elif action == "decide" and office:
             _attempt(request, results.score_decide, _("已记录。"), actor=user, batch_id=batch.pk,
-                     application_id=int(request.POST.get("application") or 0), part=request.POST.get("part", ""),
+                     application_id=posted_id(request.POST, "application") or 0, part=request.POST.get("part", ""),
                      kind=request.POST.get("kind", ""), reason=request.POST.get("reason", ""))
         elif action == "confirm":
             _attempt(request, results.results_confirm, _("成绩已复核确认并锁定。"), actor=user, batch_id=batch.pk)
         elif action == "change" and office:
             _attempt(request, results.change_request, _("更正申请已提交，待另一人审批。"), actor=user,
-                     result_id=int(request.POST.get("result") or 0), part=request.POST.get("part", ""),
+                     result_id=posted_id(request.POST, "result") or 0, part=request.POST.get("part", ""),
                      new=request.POST.get("new", ""), reason=request.POST.get("reason", ""))
         elif action in ("approve", "reject") and office:
             _attempt(request, results.change_decide, _("已审批。"), actor=user,
-                     change_id=int(request.POST.get("change") or 0), approve=action == "approve")
+                     change_id=posted_id(request.POST, "change") or 0, approve=action == "approve")
         elif action == "publish":
-            days = request.POST.get("recheck_days", "")
             _attempt(request, results.results_publish, _("认定成绩已发布，考生已收到通知。"), actor=user,
-                     batch_id=batch.pk, recheck_days=int(days) if days.isdigit() else results.RECHECK_DAYS)
+                     batch_id=batch.pk, recheck_days=posted_id(request.POST, "recheck_days") or results.RECHECK_DAYS)
         elif action == "recheck" and office:
             _attempt(request, results.recheck_handle, _("复核申请已答复，考生已收到通知。"), actor=user,
-                     recheck_id=int(request.POST.get("recheck") or 0), outcome=request.POST.get("outcome", ""),
+                     recheck_id=posted_id(request.POST, "recheck") or 0, outcome=request.POST.get("outcome", ""),
                      response=request.POST.get("response", ""), change_part=request.POST.get("change_part", ""),
                      new=request.POST.get("new") or None)
         else:

@@ -20,8 +20,9 @@ from django.views.decorators.http import require_POST
 from skillcert.accounts import rules as account_rules
 from skillcert.accounts.enums import Role
 from skillcert.accounts.models import User
+from skillcert.core.errors import DomainError
 from skillcert.core.excel import XLSX_MIME
-from skillcert.core.forms import run_service
+from skillcert.core.forms import posted_id, run_service
 from skillcert.itembank import blueprints, exchange, rules, selectors, services, sufficiency
 from skillcert.itembank import content as content_mod
 from skillcert.itembank.enums import ITEM_TRANSITIONS, ExportStatus, ItemStatus, MeetingStatus
@@ -43,6 +44,7 @@ def _download(data: bytes, name: str, mime: str) -> HttpResponse:
 
 
 def _flash(request: HttpRequest, exc: Exception) -> None:
+    """A refusal (ValidationError, DomainError such as an illegal transition, PermissionDenied) as a message."""
     messages.error(request, "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
 
 
@@ -50,7 +52,7 @@ def _attempt(request: HttpRequest, service, success: str, **kwargs):
     """Run a POST-only action: success message, or the refusal as an error message."""
     try:
         result = service(**kwargs)
-    except (ValidationError, PermissionDenied) as exc:
+    except (ValidationError, DomainError, PermissionDenied) as exc:
         _flash(request, exc)
         return None
     messages.success(request, success)
@@ -280,10 +282,9 @@ def item_review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def item_restore(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.item_get_for_user(request.user, pk)
-    try:
-        number = int(request.POST.get("number", ""))
-    except ValueError:
-        raise Http404 from None
+    number = posted_id(request.POST, "number")
+    if number is None:
+        raise Http404
     _attempt(request, services.item_restore, _("已将第%(n)d版恢复为新版本。") % {"n": number}, actor=request.user,
              item_id=item.pk, number=number)
     return redirect("console:item_detail", pk=item.pk)
@@ -311,11 +312,8 @@ def item_compare(request: HttpRequest, pk: int) -> HttpResponse:
     """Two versions side by side with the changes highlighted (§7.2.3 c 新旧试题主要内容对比)."""
     item = selectors.item_get_for_user(request.user, pk)
     numbers = sorted(item.versions.values_list("number", flat=True))
-    try:
-        a = int(request.GET.get("a") or (numbers[-2] if len(numbers) > 1 else numbers[-1]))
-        b = int(request.GET.get("b") or numbers[-1])
-    except ValueError:
-        raise Http404 from None
+    a = posted_id(request.GET, "a") if request.GET.get("a") else (numbers[-2] if len(numbers) > 1 else numbers[-1])
+    b = posted_id(request.GET, "b") if request.GET.get("b") else numbers[-1]
     if a not in numbers or b not in numbers:
         raise Http404
     if not rules.may_read_content(request.user, item):
@@ -530,7 +528,7 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
     req = selectors.export_get_for_user(request.user, pk)
     try:
         data, name, mime = services.export_build(actor=request.user, export_id=req.pk)
-    except ValidationError as exc:
+    except (ValidationError, DomainError) as exc:
         _flash(request, exc)
         return redirect("console:export_list", pk=req.bank_id)
     return _download(data, name, mime)

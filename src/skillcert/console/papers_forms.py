@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from skillcert.core.forms import ModelMultipleChoiceField
 from skillcert.papers.enums import CustodyKind
 
 LINES = {"rows": 6, "class": "mono"}
@@ -98,10 +99,10 @@ class CustodyForm(forms.Form):
     bag_no = forms.CharField(label=_("袋号"), max_length=40, required=False)
     seal_no = forms.CharField(label=_("密封条号"), max_length=40, required=False)
     operator = forms.ModelChoiceField(label=_("操作人 / 保管人"), queryset=None, required=False)
-    escorts = forms.ModelMultipleChoiceField(label=_("押运人员（两人）"), queryset=None, required=False)
+    escorts = ModelMultipleChoiceField(label=_("押运人员（两人）"), queryset=None, required=False)
     from_user = forms.ModelChoiceField(label=_("交出人"), queryset=None, required=False)
     to_user = forms.ModelChoiceField(label=_("接收人"), queryset=None, required=False)
-    witnesses = forms.ModelMultipleChoiceField(label=_("见证监考人员（两人）"), queryset=None, required=False)
+    witnesses = ModelMultipleChoiceField(label=_("见证监考人员（两人）"), queryset=None, required=False)
     note = forms.CharField(label=_("说明"), max_length=300, required=False)
 
     def __init__(self, *args, rooms=None, people=None, **kwargs):

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 
 from skillcert.accounts.enums import Role
 from skillcert.accounts.models import Organisation, User
-from skillcert.core.forms import run_service
+from skillcert.core.errors import DomainError
+from skillcert.core.forms import posted_id, run_service
 from skillcert.itembank import rules as bank_rules
 from skillcert.itembank import selectors as bank_selectors
 from skillcert.itembank.models import Bank
@@ -68,13 +69,13 @@ def paper_assemble(request: HttpRequest, bank_pk: int) -> HttpResponse:
     bank = _managed_bank(request.user, bank_pk)
     paper = None
     if request.GET.get("paper"):
-        paper = selectors.paper_get_for_user(request.user, int(request.GET["paper"]))
+        paper = selectors.paper_get_for_user(request.user, posted_id(request.GET, "paper") or 0)
         if paper.bank_id != bank.pk:
             raise Http404
     sessions = list(selectors.sessions_for_assembly(bank).filter(ends_at__gt=timezone.now())
                     .exclude(Q(papers__bank=bank) & ~Q(papers__pk=paper.pk if paper else 0)))
-    session_id = paper.session_id if paper else (int(request.GET["session"]) if request.GET.get("session", "")
-                                                 .isdigit() else (sessions[0].pk if sessions else None))
+    session_id = paper.session_id if paper else (posted_id(request.GET, "session")
+                                                 or (sessions[0].pk if sessions else None))
     session = next((s for s in sessions if s.pk == session_id), None)
     part = plans.part_for_session(session.kind) if session else "theory"
     plan = paper.plan if paper else plans.default_plan(bank_selectors.current_blueprint(bank), part)
@@ -85,7 +86,7 @@ def paper_assemble(request: HttpRequest, bank_pk: int) -> HttpResponse:
             made = services.paper_assemble(actor=request.user, session_id=form.cleaned_data["session"],
                                            bank_id=bank.pk, plan=form.cleaned_data["plan"],
                                            paper_id=paper.pk if paper else None)
-        except (ValidationError, PermissionDenied) as exc:
+        except (ValidationError, DomainError, PermissionDenied) as exc:
             _apply_errors(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
         else:
             messages.success(request, _("组卷完成：%(s)s，最弱一卷区分度之和 %(o)s，用时 %(t)s 秒。") % {
@@ -142,7 +143,7 @@ def paper_swap(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     pi = get_object_or_404(PaperItem.objects.select_related("item", "form"), pk=item_pk, form__paper=paper)
     if request.method == "POST":
         done = _attempt(request, services.paper_swap, _("已换题，试卷需重新审核。"), actor=request.user,
-                        paper_id=paper.pk, paper_item_id=pi.pk, item_id=int(request.POST.get("item", 0) or 0))
+                        paper_id=paper.pk, paper_item_id=pi.pk, item_id=posted_id(request.POST, "item") or 0)
         if done is not None:
             return redirect("console:paper_detail", paper.pk)
     options = services.swap_options(paper, pi) if paper.status in (PaperStatus.ASSEMBLED, PaperStatus.REVIEWED) else []
@@ -167,7 +168,7 @@ def paper_print(request: HttpRequest, pk: int, doc: str) -> HttpResponse:
     if paper.status not in CONTENT_STATUSES:
         messages.error(request, _("试卷密封后才能印制。"))
         return redirect("console:paper_detail", paper.pk)
-    number = int(request.GET.get("form", "1") or 1)
+    number = posted_id(request.GET, "form") or 1
     if not paper.forms.filter(number=number).exists():
         raise Http404
     by = request.user.full_name or request.user.username
@@ -179,7 +180,7 @@ def paper_print(request: HttpRequest, pk: int, doc: str) -> HttpResponse:
     data = services.open_document(actor=request.user, paper=paper, kind=DocKind.PAPER, form_number=number,
                                   purpose=f"print {doc}")
     if doc == "paper":
-        copies = int(request.GET.get("copies", "1") or 1) if request.GET.get("copies", "1").isdigit() else 1
+        copies = posted_id(request.GET, "copies") or 1
         pdf = documents.paper_pdf(paper, data, copies=copies, by=by)
     elif doc == "answer_sheet":
         pdf = documents.answer_sheet_pdf(paper, data)

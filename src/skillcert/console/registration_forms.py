@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from skillcert.accounts.enums import OrgKind
 from skillcert.accounts.models import FiledScope, Organisation
 from skillcert.catalog.models import Level, Occupation, Trade
+from skillcert.core.forms import ModelMultipleChoiceField
 from skillcert.registration.applications import yuan_to_fen
 from skillcert.registration.enums import ApplicationStatus, FeeEntryKind
 from skillcert.registration.models import Announcement, AnnualPlanRow
@@ -39,7 +40,7 @@ class AnnouncementForm(forms.ModelForm):
     """The text fields, the venues, and a fee grid: one cell per occupation × trade × level inside
     the body's filed scope; a filled cell is an offer (§6.1.2 d, §6.8.1 b)."""
 
-    venues = forms.ModelMultipleChoiceField(label=_("考点"), queryset=Organisation.objects.none(),
+    venues = ModelMultipleChoiceField(label=_("考点"), queryset=Organisation.objects.none(),
                                             widget=forms.CheckboxSelectMultiple, required=False)
 
     class Meta:

@@ -25,7 +25,7 @@ from skillcert.catalog.models import Occupation
 from skillcert.core.errors import DomainError
 from skillcert.core.excel import XLSX_MIME, error_report_bytes, workbook_bytes
 from skillcert.core.files import private_file_response
-from skillcert.core.forms import run_service
+from skillcert.core.forms import posted_id, posted_ids, run_service
 from skillcert.registration import applications, imports, selectors, services
 from skillcert.registration.eligibility import describe_rule_set
 from skillcert.registration.enums import ANNOUNCEMENT_TRANSITIONS, PENDING_REVIEW, AnnouncementStatus
@@ -215,9 +215,7 @@ def rule_set_edit(request: HttpRequest, occupation_pk: int, level_pk: int) -> Ht
     ann = None
     wanted = request.GET.get("announcement", "")
     if wanted:
-        if not wanted.isdigit():
-            raise Http404
-        ann = selectors.announcement_get_for_user(request.user, int(wanted))
+        ann = selectors.announcement_get_for_user(request.user, posted_id(request.GET, "announcement") or 0)
         body = ann.body
     data, origin = services.effective_rule_set(body.pk, occ, level, ann.pk if ann else None)
     initial = {"rules": json.dumps(data or [], ensure_ascii=False, indent=2)}
@@ -254,7 +252,7 @@ def application_list(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def application_bulk_approve(request: HttpRequest, pk: int) -> HttpResponse:
     ann = selectors.announcement_get_for_user(request.user, pk)
-    ids = [int(x) for x in request.POST.getlist("ids") if x.isdigit()]
+    ids = posted_ids(request.POST, "ids")
     if not ids:
         messages.warning(request, _("请先勾选要批量通过的报名。"))
     else:
@@ -265,7 +263,7 @@ def application_bulk_approve(request: HttpRequest, pk: int) -> HttpResponse:
             messages.warning(request, _("%(n)d 份未处理（需逐份审核或已审核）：%(why)s") % {
                 "n": len(result.skipped), "why": "；".join(f"#{pk} {why}" for pk, why in result.skipped[:10])})
     back = request.POST.get("back", "")
-    if url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+    if back.startswith("/") and url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
         return redirect(back)
     return redirect("console:application_list", pk=ann.pk)
 

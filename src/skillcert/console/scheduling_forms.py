@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from skillcert.accounts.models import Organisation
+from skillcert.core.forms import ModelMultipleChoiceField
 from skillcert.registration.enums import AnnouncementStatus
 from skillcert.registration.models import Announcement
 from skillcert.scheduling.enums import (
@@ -114,8 +115,8 @@ class SessionForm(forms.Form):
     starts_at = forms.DateTimeField(label=_("开始时间"), widget=DT, input_formats=DT_FORMATS)
     ends_at = forms.DateTimeField(label=_("结束时间"), widget=DT, input_formats=DT_FORMATS)
     duration_minutes = forms.IntegerField(label=_("考试时长（分钟）"), min_value=1, max_value=600)
-    offers = forms.ModelMultipleChoiceField(label=_("工种和等级"), queryset=None, widget=forms.CheckboxSelectMultiple)
-    rooms = forms.ModelMultipleChoiceField(label=_("考场"), queryset=None, widget=forms.CheckboxSelectMultiple,
+    offers = ModelMultipleChoiceField(label=_("工种和等级"), queryset=None, widget=forms.CheckboxSelectMultiple)
+    rooms = ModelMultipleChoiceField(label=_("考场"), queryset=None, widget=forms.CheckboxSelectMultiple,
                                            required=False)
 
     def __init__(self, *args, batch, **kwargs):

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from skillcert.core.errors import DomainError
 from skillcert.core.files import private_file_response
 from skillcert.core.forms import run_service
 from skillcert.core.models import JobStatus
@@ -38,8 +39,8 @@ def _pdf(content: bytes, name: str, *, inline: bool = True) -> HttpResponse:
     return response
 
 
-def _error(request: HttpRequest, exc: ValidationError) -> None:
-    messages.error(request, "；".join(exc.messages))
+def _error(request: HttpRequest, exc: ValidationError | DomainError) -> None:
+    messages.error(request, "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
 
 
 # --- Venues and rooms ---------------------------------------------------------------------------------
@@ -162,7 +163,7 @@ def batch_settings(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.batch_update(actor=request.user, batch_id=batch.pk, **form.cleaned_data)
             messages.success(request, _("批次设置已保存。"))
-        except ValidationError as exc:
+        except (ValidationError, DomainError) as exc:
             _error(request, exc)
     else:
         messages.error(request, _("批次设置有误：%(e)s") % {"e": "；".join(
@@ -175,7 +176,7 @@ def _batch_action(request: HttpRequest, pk: int, action) -> HttpResponse:
     batch = _batch_for_write(request, pk)
     try:
         messages.success(request, action(batch))
-    except ValidationError as exc:
+    except (ValidationError, DomainError) as exc:
         _error(request, exc)
     return redirect("console:batch_detail", pk=batch.pk)
 
@@ -206,7 +207,7 @@ def batch_print_tickets(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch_for_write(request, pk)
     try:
         job = services.tickets_render_start(actor=request.user, batch_id=batch.pk)
-    except ValidationError as exc:
+    except (ValidationError, DomainError) as exc:
         _error(request, exc)
         return redirect("console:batch_detail", pk=batch.pk)
     return redirect("console:job_detail", pk=job.pk)
@@ -279,7 +280,7 @@ def session_allocate(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("console:session_detail", pk=session.pk)
     try:
         result = services.allocate(actor=request.user, session_id=session.pk, **form.cleaned_data)
-    except ValidationError as exc:
+    except (ValidationError, DomainError) as exc:
         _error(request, exc)
     else:
         text = _("已安排%(a)d人，保留已发准考证的座位%(k)d个。") % {"a": result.assigned, "k": result.kept}
@@ -319,7 +320,7 @@ def staff_remove(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         staffing.staff_remove(actor=request.user, assignment_id=a.pk)
         messages.success(request, _("已取消该人员的安排。"))
-    except ValidationError as exc:
+    except (ValidationError, DomainError) as exc:
         _error(request, exc)
     return redirect("console:session_detail", pk=a.session_id)
 

@@ -18,8 +18,9 @@ from skillcert.accounts import rules, selectors, services
 from skillcert.accounts.enums import OrgKind, Role
 from skillcert.accounts.models import Organisation
 from skillcert.catalog import services as catalog_services
-from skillcert.catalog.models import Occupation, Trade
+from skillcert.catalog.models import Level, Occupation, Trade
 from skillcert.catalog.selectors import occupation_list
+from skillcert.core.errors import DomainError
 from skillcert.core.excel import XLSX_MIME, workbook_bytes
 from skillcert.core.forms import run_service
 
@@ -262,6 +263,7 @@ def pass_rule_edit(request: HttpRequest, level_pk: int) -> HttpResponse:
     """合格标准 of one level (§6.5.1)."""
     from skillcert.grading import results as grading_results
 
+    level_pk = get_object_or_404(Level, pk=level_pk).pk
     data = request.POST
     try:
         grading_results.pass_rule_save(actor=request.user, level_id=level_pk, theory_min=data.get("theory_min", ""),
@@ -271,6 +273,8 @@ def pass_rule_edit(request: HttpRequest, level_pk: int) -> HttpResponse:
         messages.success(request, _("合格标准已保存。"))
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
+    except DomainError as exc:
+        messages.error(request, str(exc))
     return redirect("console:catalog_list")
 
 

@@ -37,7 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from skillcert.core import audit
-from skillcert.core.errors import DomainError, ValidationError
+from skillcert.core.errors import DomainError, IllegalTransition, ValidationError
 from skillcert.core.statemachine import require_transition
 from skillcert.itembank.enums import CHOICE_TYPES, OPTION_KEYS, ItemType
 from skillcert.papers import rules as paper_rules
@@ -218,6 +218,8 @@ def room_resume(*, actor, sitting_id: int, now: dt.datetime | None = None) -> Ro
     now = _now(now)
     sitting = _lock_sitting(sitting_id)
     _require_runner(actor, sitting)
+    if sitting.state != RoomState.PAUSED:  # waiting → running is the start, not a resume
+        raise IllegalTransition(_("考场未暂停，无需恢复。"))
     require_transition(ROOM_TRANSITIONS, sitting.state, RoomState.RUNNING, labels=dict(RoomState.choices))
     lost = clock.paused_for(sitting.paused_at, now)
     sitting.state, sitting.paused_at = RoomState.RUNNING, None

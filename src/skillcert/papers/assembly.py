@@ -23,16 +23,105 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import sys
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import highspy
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix
+
+
+class InputError(ValueError):
+    """The bank or the plan is malformed; ``messages`` name each field or item at fault (in Chinese)."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__("；".join(messages))
+        self.messages = messages
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _whole(value: Any, *, low: int = 0) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= low
+
+
+def check_input(bank: Any, plan: Any) -> list[str]:
+    """Every reason the engine cannot read ``bank`` and ``plan`` (docs/assembly.md), each naming its field or
+    item; empty when both are well formed. An item id given twice is refused: the engine would otherwise treat
+    the two entries as two items and could put the same item twice in a form or into two forms."""
+    problems: list[str] = []
+    items = bank.get("items") if isinstance(bank, dict) else None
+    if not isinstance(items, list):
+        return ["题库文件：应为 {\"items\": [...]}，items 必须是列表"] + (
+            [] if isinstance(plan, dict) else ["组卷方案：应为 JSON 对象"])
+    seen: dict[str, int] = {}
+    for n, it in enumerate(items):
+        where = f"items[{n}]"
+        if not isinstance(it, dict):
+            problems.append(f"{where}：应为对象")
+            continue
+        if it.get("id") in (None, "") or not isinstance(it.get("id"), (str, int)) or isinstance(it.get("id"), bool):
+            problems.append(f"{where}.id：缺少试题编号")
+        else:
+            key = str(it["id"])
+            if key in seen:
+                problems.append(f"{where}.id：试题编号 {key} 与 items[{seen[key]}] 重复（同一试题只能出现一次）")
+            else:
+                seen[key] = n
+        if not isinstance(it.get("type"), str) or not it.get("type"):
+            problems.append(f"{where}.type：缺少题型")
+        if "element" not in it or it["element"] is None:
+            problems.append(f"{where}.element：缺少认定要素编码")
+        if not _number(it.get("difficulty")):
+            problems.append(f"{where}.difficulty：难度应为数字，收到 {it.get('difficulty')!r}")
+        if it.get("discrimination") is not None and not _number(it.get("discrimination")):
+            problems.append(f"{where}.discrimination：区分度应为数字，收到 {it.get('discrimination')!r}")
+    if not isinstance(plan, dict):
+        return [*problems, "组卷方案：应为 JSON 对象"]
+    if "length" not in plan:
+        problems.append("length：缺少每卷题量")
+    elif not _whole(plan["length"], low=1):
+        problems.append(f"length：每卷题量应为正整数，收到 {plan['length']!r}")
+    if "forms" in plan and not _whole(plan["forms"], low=1):
+        problems.append(f"forms：卷数应为正整数，收到 {plan['forms']!r}")
+    types = plan.get("types") or {}
+    if not isinstance(types, dict):
+        problems.append("types：应为 {题型: 题数} 对象")
+    else:
+        problems += [f"types.{k}：题数应为不小于 0 的整数，收到 {v!r}" for k, v in types.items() if not _whole(v)]
+    for key in ("elements", "difficulty_bands"):
+        rows = plan.get(key) or []
+        if not isinstance(rows, list):
+            problems.append(f"{key}：应为列表")
+            continue
+        for n, row in enumerate(rows):
+            where = f"{key}[{n}]"
+            if not isinstance(row, dict):
+                problems.append(f"{where}：应为对象")
+                continue
+            if key == "elements" and not isinstance(row.get("prefix"), str):
+                problems.append(f"{where}.prefix：缺少认定要素编码前缀")
+            if key == "difficulty_bands":
+                problems += [f"{where}.{b}：应为数字，收到 {row.get(b)!r}" for b in ("low", "high")
+                             if not _number(row.get(b))]
+            problems += [f"{where}.{b}：题数应为不小于 0 的整数，收到 {row[b]!r}" for b in ("min", "max")
+                         if b in row and not _whole(row[b])]
+    window = plan.get("mean_difficulty")
+    if window is not None:
+        if not isinstance(window, dict):
+            problems.append("mean_difficulty：应为 {\"min\": 数字, \"max\": 数字}")
+        else:
+            problems += [f"mean_difficulty.{b}：应为数字，收到 {window.get(b)!r}" for b in ("min", "max")
+                         if not _number(window.get(b))]
+    return problems
 
 
 @dataclass
@@ -205,6 +294,9 @@ def assemble(bank: dict, plan: dict, *, time_limit: float = 20.0, seed: int = 0,
     """Solve the plan over the bank; ``seed`` fixes the order items are offered to the solver and HiGHS's
     random seed, so the same bank, plan and seed give the same forms."""
     start = time.perf_counter()
+    problems = check_input(bank, plan)
+    if problems:
+        raise InputError(problems)
     items, rows, forms = prepare(bank, plan, seed)
     contradictory = [{"row": row.name, "shortfall": None, "message": f"{row.label}：下限大于上限，计划本身矛盾"}
                      for row in rows if row.low > row.high]
@@ -349,6 +441,17 @@ def _slack_cost(row: Row, length: int) -> float:
     return 1.0 + 1e-3 * (1.0 - min(max(row.low, 0.0), length) / max(length, 1))
 
 
+def _load(path: str, option: str) -> Any:
+    """A JSON file named on the command line; an unreadable or malformed one is an InputError naming it."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except OSError as exc:
+        raise InputError([f"{option} {path}：无法读取（{exc.strerror}）"]) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError([f"{option} {path}：不是 UTF-8 编码的 JSON（{exc}）"]) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="skillcert-assemble",
                                      description="Assemble parallel paper forms from an item bank (JSON in, JSON out).")
@@ -358,11 +461,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=20.0, help="seconds (default 20)")
     parser.add_argument("--seed", type=int, default=0, help="reproducible item order (default 0)")
     args = parser.parse_args(argv)
-    with open(args.bank, encoding="utf-8") as fh:
-        bank = json.load(fh)
-    with open(args.plan, encoding="utf-8") as fh:
-        plan = json.load(fh)
-    result = assemble(bank, plan, time_limit=args.time_limit, seed=args.seed)
+    try:
+        bank, plan = _load(args.bank, "--bank"), _load(args.plan, "--plan")
+        result = assemble(bank, plan, time_limit=args.time_limit, seed=args.seed)
+    except InputError as exc:
+        for message in exc.messages:
+            print(f"skillcert-assemble: {message}", file=sys.stderr)
+        return 2
     with open(args.out, "w", encoding="utf-8") as fh:
         json.dump(result.as_json(), fh, ensure_ascii=False, indent=1)
     print(f"{result.status}: objective {result.objective}, {result.seconds:.2f} s", file=sys.stderr)

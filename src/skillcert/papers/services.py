@@ -27,7 +27,7 @@ from skillcert.itembank.models import Bank, Item
 from skillcert.scheduling.models import ExamSession
 
 from . import plans, rules, selectors
-from .assembly import assemble, check_form
+from .assembly import InputError, assemble, check_form
 from .bankcheck import require_bank_minimum
 from .enums import (
     CUSTODY_PEOPLE,
@@ -86,7 +86,10 @@ def paper_assemble(*, actor, session_id: int, bank_id: int, plan: dict[str, Any]
                                % {"c": existing.code}})
     recent = selectors.recent_item_ids(bank, plan["exclude_recent"], exclude_paper_id=paper_id)
     bank_json = plans.engine_bank(bank, plan, part, recent_item_ids=recent)
-    result = assemble(bank_json, plans.engine_plan(plan), time_limit=plan["time_limit"], seed=plan["seed"])
+    try:
+        result = assemble(bank_json, plans.engine_plan(plan), time_limit=plan["time_limit"], seed=plan["seed"])
+    except InputError as exc:
+        raise ValidationError({"plan": exc.messages}) from None
     if result.status == "infeasible":
         messages = [d["message"] for d in result.diagnosis] or [_("题库中的试题不足以组成试卷。")]
         audit.record(actor, "papers.paper.assembly_infeasible", target=bank,
@@ -108,8 +111,11 @@ def _write_assembly(*, actor, session: ExamSession, bank: Bank, plan, paper_id, 
     else:
         paper = Paper(session=session, bank=bank, created_by=actor,
                       code=f"P{timezone.localtime(session.starts_at):%Y%m%d}-{session.pk:04d}-{bank.pk:03d}")
+    chosen = [int(i) for form in result.forms for i in form]
+    if len(chosen) != len(set(chosen)):  # one item in two places of a paper: never written (§6.3.2.1)
+        raise ValidationError({"plan": _("组卷结果中有试题重复出现，未保存；请重新组卷。")})
     items = {it.pk: it for it in Item.objects.select_for_update(of=("self",)).filter(
-        pk__in=[int(i) for form in result.forms for i in form]).select_related("current_version").order_by("pk")}
+        pk__in=chosen).select_related("current_version").order_by("pk")}
     for it in items.values():
         if it.status != ItemStatus.ACTIVE or it.current_version_id is None:
             raise ValidationError(_("试题 %(c)s 在组卷过程中被停用，请重新组卷。") % {"c": it.code})
@@ -193,8 +199,10 @@ def paper_swap(*, actor, paper_id: int, paper_item_id: int, item_id: int) -> Pap
     if paper.status not in OPEN_STATUSES:
         raise ValidationError(_("试卷已锁定，不能换题。"))
     pi = PaperItem.objects.select_related("item", "form").get(pk=paper_item_id, form__paper=paper)
-    new = Item.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=item_id,
-                                                                                             bank=paper.bank)
+    new = Item.objects.select_for_update(of=("self",)).select_related("current_version").filter(
+        pk=item_id, bank=paper.bank).first()
+    if new is None:
+        raise ValidationError({"item": _("请从本题库的可替换试题中选择一道。")})
     if new.pk not in {it.pk for it in swap_options(paper, pi, limit=10_000)}:
         raise ValidationError({"item": _("试题 %(c)s 替换后不满足组卷方案（或已在本试卷中、未启用、近期已用）。")
                                % {"c": new.code}})

@@ -270,6 +270,8 @@ def result_recheck(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("成绩复核申请已提交，评价机构答复后会通知您。"))
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
+    except DomainError as exc:
+        messages.error(request, str(exc))
     return redirect("portal:application_detail", pk=app.pk)
 
 

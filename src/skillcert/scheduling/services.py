@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -361,7 +361,10 @@ def allocate(*, actor, session_id: int, seed: int = 0, force: bool = False) -> A
             voided_at=timezone.now(), void_reason=reason, voided_by=actor)
         ticketed = set()
     keep = [a for a in current if a.application_id in ticketed and a.application_id in candidates]
-    SeatAssignment.objects.filter(session=session).exclude(pk__in=[a.pk for a in keep]).delete()
+    try:
+        SeatAssignment.objects.filter(session=session).exclude(pk__in=[a.pk for a in keep]).delete()
+    except ProtectedError:  # a sitting already holds the seat: exam day has begun for this session
+        raise ValidationError(_("该场次已生成考场记录，座位不能再重新安排。")) from None
     result.kept = len(keep)
     taken = {a.seat_id for a in keep}
     seated = {a.application_id for a in keep}
