@@ -53,6 +53,11 @@ class UserFactory(factory.django.DjangoModelFactory):
 def grant(user: User, role: str, org: Organisation | None = None) -> RoleAssignment:
     """A role as an administrator would grant it. A role that reads confidential content comes with the holder's
     confirmed second factor, as in real use (the content is refused without it: accounts.rules.content_cleared)."""
+    from skillcert.accounts.enums import ROLE_SCOPE_KINDS
+
+    kinds = ROLE_SCOPE_KINDS.get(role)
+    if kinds is not None and org is not None and org.kind not in kinds:  # a grant the service would refuse
+        raise AssertionError(f"{role} cannot be held at a {org.kind}: build the state as the services would")
     if role in CONTENT_ROLES:
         import pyotp
         from django.utils import timezone

@@ -162,10 +162,10 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "console:job_detail": (lambda o: {"pk": o["job"].pk}, allowed(REG_READ, out_of_scope=404)),
     "console:job_status": (lambda o: {"pk": o["job"].pk}, allowed(REG_READ, out_of_scope=404)),
     "console:job_download": (lambda o: {"pk": o["job"].pk}, allowed(REG_READ, out_of_scope=404)),
-    # 409: nothing confirmed yet. §10.7: the body's own quality supervisor (internal) gets no scores before
-    # publication — only the supervising authority's (tests/grading/test_results.py covers that one).
+    # 409: nothing confirmed yet. §10.7: the supervising authority's quality supervisor receives the results; the
+    # body's own (internal) supervisor gets no scores before publication.
     "api:batch_results": (lambda o: {"pk": o["session"].batch_id}, {
-        **everyone(403), ANON: 401, Role.BODY_ADMIN: 409, Role.EXAM_AFFAIRS: 409, Role.QUALITY_SUPERVISOR: 404,
+        **everyone(403), ANON: 401, Role.BODY_ADMIN: 409, Role.EXAM_AFFAIRS: 409, Role.QUALITY_SUPERVISOR: 409,
         OTHER_BODY_ADMIN: 404}),
     "api:approved_registrations": (lambda o: {"pk": o["ann"].pk}, {
         **everyone(403), ANON: 401, Role.PLATFORM_ADMIN: 200, Role.BODY_ADMIN: 200, Role.EXAM_AFFAIRS: 200,
@@ -184,7 +184,7 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "verify_api:certificates": (lambda o: {}, everyone(400)),  # nothing asked
     "verify_api:openapi-json": (lambda o: {}, everyone(200)),
     "verify_api:openapi-view": (lambda o: {}, everyone(200)),
-    **{f"exam_api:{n}": (lambda o: {}, everyone(401)) for n in ("attempt_view", "time_view", "paper", "answers")},
+    **{f"exam_api:{n}": (lambda o: {}, everyone(401)) for n in ("attempt_view", "time_view", "status_view", "paper", "answers")},
     "exam_api:save": (lambda o: {}, everyone(401)),  # the same path as answers (POST)
     **{f"exam_api:{n}": (lambda o: {}, everyone(405)) for n in ("login", "submit", "signal")},
     **{f"exam_api:{n}": (lambda o: {"sitting_id": o["sitting"].pk}, everyone(405))

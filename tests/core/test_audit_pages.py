@@ -35,7 +35,7 @@ def test_body_admin_sees_only_their_bodys_entries(client, history):
 
 
 def test_quality_supervisor_can_browse_the_log(client, history):
-    client.force_login(user_with_role(Role.QUALITY_SUPERVISOR, history.body))
+    client.force_login(user_with_role(Role.INTERNAL_SUPERVISOR, history.body))
     response = client.get(reverse("console:audit_list"), {"action": "accounts.organisation"})
     assert response.status_code == 200
     assert [e.target_label for e in response.context["page"]] == ["测试考点一"]

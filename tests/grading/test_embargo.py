@@ -125,7 +125,7 @@ def test_only_the_scoring_panel_and_the_office_see_practical_scores_before_publi
     venue = world.venue
     inspector = user_with_role(Role.INSPECTOR, venue, username="insp", full_name="巡考见证")
     chief = user_with_role(Role.CHIEF_EXAMINER, venue, username="prac_chief", full_name="实操主考")
-    supervisor = user_with_role(Role.QUALITY_SUPERVISOR, venue, username="qs_prac", full_name="督导")
+    supervisor = user_with_role(Role.INTERNAL_SUPERVISOR, venue, username="qs_prac", full_name="督导")
     other = user_with_role(Role.EXAMINER, venue, username="ex_other", full_name="别组考评员")
     for user, role, room in ((inspector, StaffRole.INSPECTOR, None), (chief, StaffRole.CHIEF, None),
                              (supervisor, StaffRole.SUPERVISOR, None), (other, StaffRole.EXAMINER, s.prac_room)):

@@ -161,7 +161,7 @@ def test_confirmed_results_go_to_the_supervising_platform_through_the_api(client
     auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
     # §10.7: the body's own (internal) quality supervisor is not the supervising platform — no scores before
     # publication for them.
-    internal = user_with_role(Role.QUALITY_SUPERVISOR, body, username="internal_qs")
+    internal = user_with_role(Role.INTERNAL_SUPERVISOR, body, username="internal_qs")
     internal_auth = {"HTTP_AUTHORIZATION": f"Bearer {token_issue(actor=None, user=internal, name='内部督导')}"}
     assert client.get(url).status_code == 401
     assert client.get(url, **auth).status_code == 409  # nothing compiled

@@ -167,13 +167,13 @@ def test_api_exports_approved_registrations_to_a_token_holder_in_scope(client, r
     url = reverse("api:approved_registrations", args=[reg.announcement.pk])
     assert client.get(url).status_code == 401
     assert client.get(url, HTTP_AUTHORIZATION="Bearer nope").status_code == 401
-    supervisor = user_with_role(Role.QUALITY_SUPERVISOR, reg.world.body)
+    supervisor = user_with_role(Role.INTERNAL_SUPERVISOR, reg.world.body)
     key = token_issue(actor=None, user=supervisor, name="监管平台")
     body = client.get(url, HTTP_AUTHORIZATION=f"Bearer {key}").json()
     assert body["format"] == "skillcert.registrations/1" and body["count"] == 1
     entry = body["registrations"][0]
     assert entry["id_number"] == user.id_number and entry["level"] == 3 and entry["trade"] == "碳排放监测员"
-    stranger = user_with_role(Role.QUALITY_SUPERVISOR, reg.world.other_body)
+    stranger = user_with_role(Role.INTERNAL_SUPERVISOR, reg.world.other_body)
     other_key = token_issue(actor=None, user=stranger, name="x")
     assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {other_key}").status_code == 404
 
@@ -181,7 +181,7 @@ def test_api_exports_approved_registrations_to_a_token_holder_in_scope(client, r
 def test_api_tokens_are_listed_and_revoked_by_command(client, reg, capsys):
     from django.core.management import call_command
 
-    supervisor = user_with_role(Role.QUALITY_SUPERVISOR, reg.world.body, username="sup")
+    supervisor = user_with_role(Role.INTERNAL_SUPERVISOR, reg.world.body, username="sup")
     call_command("api_token", "sup", "--name", "监管平台")
     key = capsys.readouterr().out.strip()
     url = reverse("api:approved_registrations", args=[reg.announcement.pk])
