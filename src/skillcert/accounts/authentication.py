@@ -325,7 +325,7 @@ def password_reset_request(*, login: str, ip: str | None) -> bool:
     and never told: existing or not, privileged or not, the caller answers the same."""
     if throttle.blocked(throttle.RESET_ADDRESS, ip):
         audit.record(None, "accounts.password_reset.throttled", outcome=AuditOutcome.DENIED,
-                     actor_label=(login or "")[:150], data={"ip": ip})
+                     actor_label=(login or "")[:150], ip=ip)
         return False
     throttle.hit(throttle.RESET_ADDRESS, ip)
     login = (login or "").strip()[:150]
@@ -339,7 +339,7 @@ def password_reset_request(*, login: str, ip: str | None) -> bool:
         transaction.on_commit(lambda: queue_reset_mail(user_id, RESET_SELF))
     audit.record(None, "accounts.password_reset.requested", target=user, actor_label=login,
                  outcome=AuditOutcome.DENIED if reason else AuditOutcome.SUCCESS,
-                 data={"result": reason or "mailed", "ip": ip})
+                 ip=ip, data={"result": reason or "mailed"})
     return True
 
 
