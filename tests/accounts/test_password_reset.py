@@ -401,3 +401,20 @@ def test_a_reason_is_required_and_an_inactive_account_is_refused(world, proctor,
         services.user_password_reset(actor=admin, user_id=proctor.pk, reason="停用账户")
     proctor.refresh_from_db()
     assert proctor.check_password(PASSWORD) and mail.outbox == []
+
+
+def test_a_reset_during_the_second_factor_step_ends_the_half_login(world, on_commit):
+    """Someone who typed the old password and now owes the code is sent back to the login by the reset."""
+    target = user_with_role(Role.BANK_MANAGER, world.body, username="bank_half", email="bh@example.com")
+    auth.totp_begin_enrolment(user=target)
+    device = TOTPDevice.objects.get(user=target)
+    auth.totp_confirm_enrolment(user=target, code=pyotp.TOTP(device.secret).now())
+    half = Client()
+    assert half.post(reverse("accounts:login"), {"username": "bank_half", "password": PASSWORD}
+                     )["Location"] == reverse("accounts:login_verify")
+    assert half.get(reverse("accounts:login_verify")).status_code == 200
+    services.user_password_reset(actor=world.platform_admin, user_id=target.pk, reason="疑似泄露")
+    device.refresh_from_db()
+    r = half.post(reverse("accounts:login_verify"), {"code": pyotp.TOTP(device.secret).now()})
+    assert r.status_code == 302 and r["Location"] == reverse("accounts:login")
+    assert "_auth_user_id" not in half.session and PENDING not in half.session

@@ -41,7 +41,12 @@ def _pending_user(request: HttpRequest) -> User | None:
     if not pending or time.time() - pending["at"] > PENDING_MAX_AGE:
         request.session.pop(PENDING, None)
         return None
-    return User.objects.filter(pk=pending["uid"], is_active=True).first()
+    user = User.objects.filter(pk=pending["uid"], is_active=True).first()
+    if user is not None and pending.get("hash") != user.get_session_auth_hash():
+        # the password changed (a reset) since it was typed: the half-login ends with it (issue #20 item 6b)
+        request.session.pop(PENDING, None)
+        return None
+    return user
 
 
 def _finish(request: HttpRequest, user: User, method: str) -> HttpResponse:
@@ -68,7 +73,8 @@ def login_flow(request: HttpRequest, *, template: str, default_next: str, form_c
             next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"), default_next)
             if rules.totp_required(user):
                 request.session.cycle_key()
-                request.session[PENDING] = {"uid": user.pk, "at": time.time(), "next": next_url}
+                request.session[PENDING] = {"uid": user.pk, "at": time.time(), "next": next_url,
+                                            "hash": user.get_session_auth_hash()}
                 has_device = TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
                 return redirect("accounts:login_verify" if has_device else "accounts:login_enrol")
             request.session[PENDING] = {"uid": user.pk, "at": time.time(), "next": next_url}
