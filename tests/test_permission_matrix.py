@@ -71,6 +71,10 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "accounts:security_totp": (lambda o: {}, {**signed_in(200), **dict.fromkeys(BANK, 302)}),
     "accounts:security_recovery_codes": (lambda o: {}, signed_in(405)),
     "accounts:security_password": (lambda o: {}, signed_in(200)),
+    # Password reset (issue #20 item 6b): the request pages are open to everyone; a bad link answers one message
+    "accounts:password_reset": (lambda o: {}, everyone(200)),
+    "accounts:password_reset_confirm": (lambda o: {"uidb64": "MQ", "token": "bad-token"}, everyone(200)),
+    "portal:password_reset": (lambda o: {}, everyone(200)),
     "console:home": (lambda o: {}, allowed(STAFF)),
     "console:organisation_list": (lambda o: {}, allowed(ADMINS)),
     "console:organisation_create": (lambda o: {}, allowed(ADMINS)),
@@ -81,6 +85,7 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "console:user_detail": (lambda o: {"pk": o["member"].pk}, allowed(ADMINS, out_of_scope=404)),
     "console:user_unlock": (lambda o: {"pk": o["member"].pk}, allowed(ADMINS, ok=405)),
     "console:user_reset_totp": (lambda o: {"pk": o["member"].pk}, allowed(ADMINS, ok=405)),
+    "console:user_reset_password": (lambda o: {"pk": o["member"].pk}, allowed(ADMINS, out_of_scope=404)),
     "console:role_assign": (lambda o: {"pk": o["member"].pk}, allowed(ADMINS, out_of_scope=404)),
     "console:role_revoke": (lambda o: {"pk": o["assignment"].pk}, allowed(ADMINS, ok=405)),
     "console:audit_list": (lambda o: {}, allowed(AUDITORS)),

@@ -14,13 +14,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 
 import pyotp
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,8 +32,12 @@ from django.utils.translation import gettext as _
 from skillcert.core import audit
 from skillcert.core.models import AuditOutcome
 
+from . import rules, throttle
+from .enums import TOTP_REQUIRED_ROLES
 from .models import LoginFailure, RecoveryCode, TOTPDevice, User
 from .selectors import user_find_for_login
+
+log = logging.getLogger(__name__)
 
 RECOVERY_CODE_COUNT = 10
 _DUMMY_HASH = None
@@ -279,3 +287,128 @@ def recovery_codes_regenerate(*, user: User) -> list[str]:
     codes = _new_recovery_codes(user)
     audit.record(user, "accounts.totp.recovery_codes_regenerated", target=user)
     return codes
+
+
+# --- Password reset by e-mailed link (issue #20 item 6b; §10.9; ASVS V2.5) -------------------------
+#
+# The request answers the same whatever was typed: one lookup query, one audit entry, and the mail queued on
+# commit (a Celery task: in production the request only enqueues). The link carries Django's
+# PasswordResetTokenGenerator token: it hashes the password and the last login, so it works once, and for
+# PASSWORD_RESET_TIMEOUT (30 minutes). Only the user id goes through the queue; the task makes the token.
+# Holders of a role that requires a second factor get no self-service link: an administrator resets them
+# (services.user_password_reset), and their authenticator stays.
+
+RESET_TOKENS = PasswordResetTokenGenerator()
+RESET_SELF, RESET_ADMIN = "self", "admin"
+
+
+def _reset_refusal(user: User | None, kind: str = RESET_SELF) -> str:
+    """Why ``user`` gets no reset mail ("" when he does). Never shown to the person asking: audited only."""
+    if user is None:
+        return "no_account"
+    if not user.is_active:
+        return "inactive"
+    if not user.email:
+        return "no_email"
+    if kind == RESET_SELF:
+        if not user.has_usable_password():
+            return "unusable_password"
+        if rules.roles_of(user) & TOTP_REQUIRED_ROLES:
+            return "privileged"
+    return ""
+
+
+@transaction.atomic
+def password_reset_request(*, login: str, ip: str | None) -> bool:
+    """A reset link asked for by name (user name, ID number or phone, as at the login). Returns False only when
+    the address is over its limit — that answer is the same for every name. Whether a mail goes out is audited
+    and never told: existing or not, privileged or not, the caller answers the same."""
+    if throttle.blocked(throttle.RESET_ADDRESS, ip):
+        audit.record(None, "accounts.password_reset.throttled", outcome=AuditOutcome.DENIED,
+                     actor_label=(login or "")[:150], ip=ip)
+        return False
+    throttle.hit(throttle.RESET_ADDRESS, ip)
+    login = (login or "").strip()[:150]
+    user = user_find_for_login(login)
+    reason = _reset_refusal(user)
+    if not reason and throttle.blocked(throttle.RESET_ACCOUNT, str(user.pk)):
+        reason = "account_throttled"
+    if not reason:
+        throttle.hit(throttle.RESET_ACCOUNT, str(user.pk))
+        user_id = user.pk
+        transaction.on_commit(lambda: queue_reset_mail(user_id, RESET_SELF))
+    audit.record(None, "accounts.password_reset.requested", target=user, actor_label=login,
+                 outcome=AuditOutcome.DENIED if reason else AuditOutcome.SUCCESS,
+                 ip=ip, data={"result": reason or "mailed"})
+    return True
+
+
+def queue_reset_mail(user_id: int, kind: str) -> None:
+    from .tasks import password_reset_mail
+
+    password_reset_mail.delay(user_id, kind)
+
+
+def password_reset_link(user: User) -> str:
+    """The absolute link for ``user`` in his current state (made after his password last changed)."""
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    path = reverse("accounts:password_reset_confirm", kwargs={
+        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": RESET_TOKENS.make_token(user)})
+    return settings.SKILLCERT_SITE_URL + path
+
+
+def password_reset_send(*, user_id: int, kind: str) -> bool:
+    """The mail (run by the task). Checks again: a role granted or an address removed since the request counts."""
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+
+    user = User.objects.filter(pk=user_id).first()
+    if _reset_refusal(user, kind):
+        return False
+    context = {"user": user, "link": password_reset_link(user), "minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+               "by_admin": kind == RESET_ADMIN}
+    subject = _("重置您的职业技能等级认定平台密码")
+    body = render_to_string("accounts/password_reset_email.txt", context)
+    try:
+        send_mail(subject, body, None, [user.email], fail_silently=False)
+    except Exception:  # the operator sees the log; the person asks again
+        log.exception("password reset mail to user %s failed", user_id)
+        return False
+    return True
+
+
+def password_reset_user(uidb64: str) -> User | None:
+    """The active user a link names, or None for anything malformed."""
+    from django.utils.encoding import force_str
+    from django.utils.http import urlsafe_base64_decode
+
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError, UnicodeDecodeError):
+        return None
+    return User.objects.filter(pk=pk, is_active=True).first()
+
+
+class ResetLinkInvalid(Exception):
+    """Used, expired, tampered with, or for an account no longer active: one message for all."""
+
+
+@transaction.atomic
+def password_reset_complete(*, user_id: int, token: str, password: str) -> User:
+    """Set the new password through the validators. The token is checked again under the row lock, so two
+    submissions of one link cannot both succeed. Changing the password ends the user's other sessions (the
+    session auth hash) and voids every other link; it does not log anyone in and leaves the second factor."""
+    user = User.objects.select_for_update().filter(pk=user_id, is_active=True).first()
+    if user is None or not RESET_TOKENS.check_token(user, token):
+        raise ResetLinkInvalid
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.messages}) from exc
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit.record(user, "accounts.password_reset.completed", target=user)
+    return user

@@ -26,3 +26,28 @@ class PasswordChangeForm(forms.Form):
         if data.get("new_password") and data.get("new_password") != data.get("new_password2"):
             self.add_error("new_password2", _("两次输入的新密码不一致。"))
         return data
+
+
+class PasswordResetRequestForm(forms.Form):
+    login = forms.CharField(label=_("用户名"), max_length=150,
+                            widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
+
+
+class CandidatePasswordResetRequestForm(PasswordResetRequestForm):
+    login = forms.CharField(label=_("证件号码或手机号"), max_length=150,
+                            widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
+
+
+class SetPasswordForm(forms.Form):
+    new_password = forms.CharField(label=_("新密码"), strip=False,
+                                   widget=forms.PasswordInput(attrs={"autocomplete": "new-password",
+                                                                     "autofocus": True}),
+                                   help_text=_("至少12个字符，不能是常见密码，不能与用户名、姓名等相似。"))
+    new_password2 = forms.CharField(label=_("再次输入新密码"), strip=False,
+                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password") and data.get("new_password") != data.get("new_password2"):
+            self.add_error("new_password2", _("两次输入的新密码不一致。"))
+        return data

@@ -3,7 +3,7 @@ absent or merely outside the user's scope — so a page never reveals what exist
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from skillcert.core.models import AuditEntry
@@ -89,18 +89,21 @@ def site_body() -> Organisation | None:
 
 
 def user_find_for_login(login: str) -> User | None:
-    """Staff log in by user name; candidates also by ID number or phone (only when it names one account)."""
+    """Staff log in by user name; candidates also by ID number or phone (only when it names one account).
+
+    One query whatever the answer, so the login and the password reset request take the same time for a name
+    that exists and one that does not (issue #20 item 6)."""
     login = (login or "").strip()
     if not login:
         return None
-    user = User.objects.filter(username__iexact=login).first()
-    if user is not None:
-        return user
     normalised = "".join(login.split()).upper()
-    for matches in (User.objects.filter(id_number=normalised), User.objects.filter(phone=login)):
-        found = list(matches[:2])
-        if len(found) == 1:
-            return found[0]
+    rows = list(User.objects.filter(Q(username__iexact=login) | Q(id_number=normalised) | Q(phone=login))[:50])
+    for user in rows:
+        if user.username.lower() == login.lower():
+            return user
+    for matches in ([u for u in rows if u.id_number == normalised], [u for u in rows if u.phone == login]):
+        if len(matches) == 1:
+            return matches[0]
     return None
 
 

@@ -8,6 +8,7 @@ transaction, so a refusal leaves nothing half-written.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -269,3 +270,43 @@ def role_revoke(*, actor: User, assignment_id: int, reason: str) -> RoleAssignme
     audit.record(actor, "accounts.role.revoked", target=assignment, data={
         "user": assignment.user.username, "role": assignment.role, "reason": assignment.revoke_reason})
     return assignment
+
+
+# --- Password reset by an administrator (issue #20 item 6b; §10.9) ----------------------------------
+
+@dataclass(frozen=True)
+class PasswordResetIssued:
+    user: User
+    emailed: bool
+    link: str = ""  # only when the user has no e-mail: shown once to the administrator, to hand over in person
+
+
+@transaction.atomic
+def user_password_reset(*, actor: User, user_id: int, reason: str) -> PasswordResetIssued:
+    """A body admin (users in his scope) or the platform admin resets someone's password: it becomes unusable at
+    once (the user's sessions end with it) and a single-use link valid for PASSWORD_RESET_TIMEOUT goes to the
+    user's e-mail — or, with no e-mail on file, is shown once to the administrator to hand over in person.
+    The authenticator and recovery codes stay: a password reset never removes the second factor
+    (``user_reset_totp`` is a separate, separately audited act). Nobody resets himself this way."""
+    from . import authentication
+
+    user = _lock_managed_user(actor, user_id)
+    if user.pk == actor.pk:
+        raise ValidationError(_("不能用此方式重置自己的密码，请在“账户安全”中修改密码。"))
+    if not user.is_active:
+        raise ValidationError(_("该账户已停用，不能重置密码。"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("请填写重置原因（例如：本人来电，已核实身份）。")})
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    emailed = bool(user.email)
+    link = ""
+    if emailed:
+        transaction.on_commit(lambda: authentication.queue_reset_mail(user.pk, authentication.RESET_ADMIN))
+    else:
+        link = authentication.password_reset_link(user)  # after the new (unusable) hash: valid once committed
+    audit.record(actor, "accounts.user.password_reset", target=user, data={
+        "reason": reason[:200], "delivery": "email" if emailed else "in_person",
+        "has_second_factor": TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()})
+    return PasswordResetIssued(user=user, emailed=emailed, link=link)

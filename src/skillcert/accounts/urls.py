@@ -12,4 +12,6 @@ urlpatterns = [
     path("security/totp/", views.security_totp, name="security_totp"),
     path("security/recovery-codes/", views.security_recovery_codes, name="security_recovery_codes"),
     path("security/password/", views.security_password, name="security_password"),
+    path("password/reset/", views.password_reset, name="password_reset"),
+    path("password/reset/<str:uidb64>/<str:token>/", views.password_reset_confirm, name="password_reset_confirm"),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -22,7 +23,7 @@ from skillcert.core.qr import qr_svg
 
 from . import authentication as auth
 from . import rules, services
-from .forms import CodeForm, LoginForm, PasswordChangeForm
+from .forms import CodeForm, LoginForm, PasswordChangeForm, PasswordResetRequestForm, SetPasswordForm
 from .models import TOTPDevice, User
 
 PENDING = "_sc_pending_login"
@@ -41,7 +42,12 @@ def _pending_user(request: HttpRequest) -> User | None:
     if not pending or time.time() - pending["at"] > PENDING_MAX_AGE:
         request.session.pop(PENDING, None)
         return None
-    return User.objects.filter(pk=pending["uid"], is_active=True).first()
+    user = User.objects.filter(pk=pending["uid"], is_active=True).first()
+    if user is not None and pending.get("hash") != user.get_session_auth_hash():
+        # the password changed (a reset) since it was typed: the half-login ends with it (issue #20 item 6b)
+        request.session.pop(PENDING, None)
+        return None
+    return user
 
 
 def _finish(request: HttpRequest, user: User, method: str) -> HttpResponse:
@@ -68,7 +74,8 @@ def login_flow(request: HttpRequest, *, template: str, default_next: str, form_c
             next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"), default_next)
             if rules.totp_required(user):
                 request.session.cycle_key()
-                request.session[PENDING] = {"uid": user.pk, "at": time.time(), "next": next_url}
+                request.session[PENDING] = {"uid": user.pk, "at": time.time(), "next": next_url,
+                                            "hash": user.get_session_auth_hash()}
                 has_device = TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
                 return redirect("accounts:login_verify" if has_device else "accounts:login_enrol")
             request.session[PENDING] = {"uid": user.pk, "at": time.time(), "next": next_url}
@@ -209,3 +216,62 @@ def security_password(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/security_password.html", {"form": form})
 
 
+
+
+# --- Password reset by e-mailed link (issue #20 item 6b) -------------------------------------------
+
+RESET_SESSION_TOKEN = "_sc_password_reset_token"  # noqa: S105 (a session key, not a secret)
+RESET_URL_TOKEN = "set-password"  # noqa: S105 (stands in for the token in the URL)
+
+
+def password_reset_flow(request: HttpRequest, *, template: str, form_class=PasswordResetRequestForm) -> HttpResponse:
+    """The request page, shared by the staff login and the candidate portal. Whatever was typed — an account
+    that exists or not, a privileged one, one with no e-mail — the answer is the same redirect to the same
+    notice; only an address over its limit is told so (that says nothing about any account)."""
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if auth.password_reset_request(login=form.cleaned_data["login"], ip=get_client_ip()):
+            return redirect(f"{request.path}?sent=1")
+        form.add_error(None, _("此地址申请重置密码的次数过多，请 1 小时后再试。"))
+    sent = request.method != "POST" and request.GET.get("sent") == "1"
+    return render(request, template, {"form": form, "sent": sent,
+                                      "minutes": settings.PASSWORD_RESET_TIMEOUT // 60})
+
+
+@sensitive_post_parameters("login")
+@never_cache
+def password_reset(request: HttpRequest) -> HttpResponse:
+    return password_reset_flow(request, template="accounts/password_reset.html")
+
+
+def _reset_invalid(request: HttpRequest) -> HttpResponse:
+    request.session.pop(RESET_SESSION_TOKEN, None)
+    return render(request, "accounts/password_reset_confirm.html", {"invalid": True})
+
+
+@sensitive_post_parameters()
+@never_cache
+def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """Set a new password from a mailed link. The token leaves the address bar at once (kept in the session,
+    like Django's own view), so it is not in the history or any Referer. Used, expired and tampered links get
+    one message. Nobody is logged in here: the user then signs in, with his second factor if he has one."""
+    user = auth.password_reset_user(uidb64)
+    if token == RESET_URL_TOKEN:
+        token = request.session.get(RESET_SESSION_TOKEN, "")
+    elif user is not None and auth.RESET_TOKENS.check_token(user, token):
+        request.session[RESET_SESSION_TOKEN] = token
+        return redirect(request.path.replace(token, RESET_URL_TOKEN))
+    if user is None or not auth.RESET_TOKENS.check_token(user, token):
+        return _reset_invalid(request)
+    form = SetPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = run_service(form, auth.password_reset_complete, user_id=user.pk, token=token,
+                               password=form.cleaned_data["new_password"])
+        except auth.ResetLinkInvalid:
+            return _reset_invalid(request)
+        if done is not None:
+            request.session.pop(RESET_SESSION_TOKEN, None)
+            messages.success(request, _("新密码已设置，请用新密码登录。"))
+            return redirect("accounts:login" if rules.is_staff_member(done) else "portal:login")
+    return render(request, "accounts/password_reset_confirm.html", {"form": form, "reset_user": user})

@@ -102,6 +102,11 @@ class RevokeForm(forms.Form):
     reason = forms.CharField(label=_("撤销原因"), max_length=200)
 
 
+class UserPasswordResetForm(forms.Form):
+    reason = forms.CharField(label=_("重置原因"), max_length=200,
+                             help_text=_("例如：本人来电，已核实身份。写入审计日志。"))
+
+
 class OccupationForm(forms.ModelForm):
     levels = ModelMultipleChoiceField(label=_("认定等级"), queryset=Level.objects.order_by("-number"),
                                             widget=forms.CheckboxSelectMultiple)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("users/<int:pk>/", views.user_detail, name="user_detail"),
     path("users/<int:pk>/unlock/", views.user_unlock, name="user_unlock"),
     path("users/<int:pk>/reset-totp/", views.user_reset_totp, name="user_reset_totp"),
+    path("users/<int:pk>/reset-password/", views.user_reset_password, name="user_reset_password"),
     path("users/<int:pk>/roles/new/", views.role_assign, name="role_assign"),
     path("roles/<int:pk>/revoke/", views.role_revoke, name="role_revoke"),
     path("audit/", views.audit_list, name="audit_list"),

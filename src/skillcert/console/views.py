@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from skillcert.accounts import rules, selectors, services
@@ -176,6 +178,28 @@ def user_reset_totp(request: HttpRequest, pk: int) -> HttpResponse:
     services.user_reset_totp(actor=request.user, user_id=target.pk)
     messages.success(request, _("已重置“%(name)s”的动态口令，其下次登录时需重新绑定。") % {"name": target.username})
     return redirect("console:user_detail", pk=target.pk)
+
+
+@staff_required(rules.can_administer)
+@never_cache
+def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
+    """An administrator resets a user's password (issue #20 item 6b): the link goes to the user's e-mail, or,
+    when he has none, is shown here once to hand over in person. Never for oneself; the second factor stays."""
+    target = selectors.user_get_for_user(request.user, pk)
+    form = forms.UserPasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        issued = run_service(form, services.user_password_reset, actor=request.user, user_id=target.pk,
+                             reason=form.cleaned_data["reason"])
+        if issued is not None and issued.emailed:
+            messages.success(request, _("已重置“%(name)s”的密码，重置链接已发送到其电子邮箱，%(m)d 分钟内有效。")
+                             % {"name": target.username, "m": settings.PASSWORD_RESET_TIMEOUT // 60})
+            return redirect("console:user_detail", pk=target.pk)
+        if issued is not None:
+            return render(request, "console/user_password_reset.html", {
+                "target": target, "link": issued.link, "minutes": settings.PASSWORD_RESET_TIMEOUT // 60})
+    return render(request, "console/user_password_reset.html", {
+        "target": target, "form": form, "is_self": target.pk == request.user.pk,
+        "minutes": settings.PASSWORD_RESET_TIMEOUT // 60})
 
 
 def _grantable_roles(user) -> list[str]:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.login_view, name="login"),
     path("signup/", views.signup, name="signup"),
+    path("password-reset/", views.password_reset, name="password_reset"),
     path("profile/", views.profile, name="profile"),
     path("profile/photo/", views.photo, name="photo"),
     path("profile/photo/upload/", views.photo_upload, name="photo_upload"),

@@ -17,8 +17,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from skillcert.accounts import rules, throttle
+from skillcert.accounts.forms import CandidatePasswordResetRequestForm
 from skillcert.accounts.selectors import site_body
-from skillcert.accounts.views import login_flow
+from skillcert.accounts.views import login_flow, password_reset_flow
 from skillcert.catalog.selectors import occupation_list
 from skillcert.core.context import get_client_ip
 from skillcert.core.errors import DomainError
@@ -123,6 +124,14 @@ def ticket_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def login_view(request: HttpRequest) -> HttpResponse:
     return login_flow(request, template="portal/login.html", default_next="/portal/",
                       form_class=forms.CandidateLoginForm)
+
+
+@sensitive_post_parameters("login")
+@never_cache
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """The candidate's "忘记密码": by ID number or phone, as at the login (issue #20 item 6b)."""
+    return password_reset_flow(request, template="portal/password_reset.html",
+                               form_class=CandidatePasswordResetRequestForm)
 
 
 @sensitive_post_parameters("password", "password2")
