@@ -279,6 +279,14 @@ DEFAULT_FROM_EMAIL = os.environ.get("SKILLCERT_EMAIL_FROM", "skillcert@localhost
 SKILLCERT_DOCUMENT_MAX_BYTES = int(os.environ.get("SKILLCERT_DOCUMENT_MAX_BYTES", str(5 * 1024 * 1024)))
 SKILLCERT_PHOTO_MAX_BYTES = int(os.environ.get("SKILLCERT_PHOTO_MAX_BYTES", str(500 * 1024)))
 SKILLCERT_IMPORT_MAX_BYTES = int(os.environ.get("SKILLCERT_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+# No uploaded file is received past this, whatever the form (core/uploads.py); each kind has its own limit above.
+SKILLCERT_UPLOAD_MAX_BYTES = int(os.environ.get(
+    "SKILLCERT_UPLOAD_MAX_BYTES", str(max(SKILLCERT_IMPORT_MAX_BYTES, SKILLCERT_DOCUMENT_MAX_BYTES))))
+FILE_UPLOAD_HANDLERS = [
+    "skillcert.core.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 # Public address of this installation, for links in e-mails.
 SKILLCERT_SITE_URL = os.environ.get("SKILLCERT_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
