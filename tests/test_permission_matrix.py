@@ -653,7 +653,7 @@ def test_a_second_bodys_staff_reach_nothing_of_the_first(client, world):
     papers, batches and everything else that names one of body 1's objects (§10.9)."""
     objects, _principals = build_matrix_world(world)
     outsiders = [user_with_role(role, world.other_body, username=f"b2_{role}")
-                 for role in (*BANK, Role.EXAM_AFFAIRS, Role.QUALITY_SUPERVISOR)]
+                 for role in (*BANK, Role.EXAM_AFFAIRS, Role.INTERNAL_SUPERVISOR)]
     rows = [(name, reverse(name, kwargs=kwargs_for(objects))) for name, (kwargs_for, expected) in MATRIX.items()
             if _scoped(name, expected, kwargs_for(objects)) and not name.startswith("portal:")]
     assert {"console:item_detail", "console:bank_detail", "console:paper_detail", "console:batch_detail"} <= {

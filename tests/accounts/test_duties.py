@@ -321,8 +321,11 @@ def test_the_migration_turns_body_and_venue_supervisors_into_internal_ones(world
     from django.apps import apps
 
     migration = import_module("skillcert.accounts.migrations.0003_internal_supervisor")
-    at_body = grant(user_with_role(Role.PROCTOR, world.body, username="a"), Role.QUALITY_SUPERVISOR, world.body)
-    at_venue = grant(user_with_role(Role.PROCTOR, world.venue, username="b"), Role.QUALITY_SUPERVISOR, world.venue)
+    # Rows as the old code let them be written (a supervisor at a body or venue): legacy data, so made directly.
+    at_body = RoleAssignment.objects.create(user=user_with_role(Role.PROCTOR, world.body, username="a"),
+                                            role=Role.QUALITY_SUPERVISOR, organisation=world.body)
+    at_venue = RoleAssignment.objects.create(user=user_with_role(Role.PROCTOR, world.venue, username="b"),
+                                             role=Role.QUALITY_SUPERVISOR, organisation=world.venue)
     at_authority = grant(user_with_role(Role.PROCTOR, None, username="c"), Role.QUALITY_SUPERVISOR,
                          supervising_authority(world))
     migration.split_supervisors(apps, None)

@@ -337,7 +337,7 @@ def test_without_an_email_the_admin_is_shown_a_one_time_link(world, on_commit):
 
 
 def test_the_platform_admin_resets_anyone_and_the_authenticator_stays(world, on_commit):
-    target = user_with_role(Role.BANK_MANAGER, world.other_body, username="bank_reset", email="bank@example.com")
+    target = user_with_role(Role.BODY_ADMIN, world.other_body, username="bank_reset", email="bank@example.com")
     auth.totp_begin_enrolment(user=target)
     device = TOTPDevice.objects.get(user=target)
     codes = auth.totp_confirm_enrolment(user=target, code=pyotp.TOTP(device.secret).now())
@@ -382,7 +382,7 @@ def test_an_admin_cannot_reset_himself_this_way(world, on_commit):
     assert admin.check_password(PASSWORD) and mail.outbox == []
 
 
-@pytest.mark.parametrize("role", [Role.EXAM_AFFAIRS, Role.QUALITY_SUPERVISOR, Role.PROCTOR])
+@pytest.mark.parametrize("role", [Role.EXAM_AFFAIRS, Role.INTERNAL_SUPERVISOR, Role.PROCTOR])
 def test_a_non_admin_gets_403_and_the_service_refuses(world, proctor, on_commit, role):
     actor = user_with_role(role, world.body if role != Role.PROCTOR else world.venue, username=f"non_admin_{role}")
     assert _console_reset(Client(), actor, proctor, on_commit).status_code == 403
@@ -405,7 +405,7 @@ def test_a_reason_is_required_and_an_inactive_account_is_refused(world, proctor,
 
 def test_a_reset_during_the_second_factor_step_ends_the_half_login(world, on_commit):
     """Someone who typed the old password and now owes the code is sent back to the login by the reset."""
-    target = user_with_role(Role.BANK_MANAGER, world.body, username="bank_half", email="bh@example.com")
+    target = user_with_role(Role.BODY_ADMIN, world.body, username="bank_half", email="bh@example.com")
     auth.totp_begin_enrolment(user=target)
     device = TOTPDevice.objects.get(user=target)
     auth.totp_confirm_enrolment(user=target, code=pyotp.TOTP(device.secret).now())

@@ -171,7 +171,7 @@ def test_confirmed_results_go_to_the_supervising_platform_through_the_api(client
     results.results_compile(actor=day.officer, batch_id=batch.pk)
     assert client.get(url, **auth).status_code == 409  # not confirmed
     results.results_confirm(actor=day.chief, batch_id=batch.pk)
-    assert client.get(url, **internal_auth).status_code == 404
+    assert client.get(url, **internal_auth).status_code == 403
     body = client.get(url, **auth).json()
     assert body["format"] == "skillcert.results/1" and body["count"] == 4 and body["passed"] == 0
     entry = next(e for e in body["results"] if e["theory"] == "7.00")

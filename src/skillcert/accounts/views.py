@@ -118,9 +118,11 @@ def _enrol(request: HttpRequest, user: User, template: str, on_confirmed, *, enr
     """Show a fresh secret as a QR code (GET); confirm it with a first code (POST).
     Only for a user with no confirmed device (callers check; the service refuses as well)."""
     device = TOTPDevice.objects.filter(user=user, confirmed_at__isnull=True).first()
-    if request.method != "POST" or device is None:
+    if request.method == "POST" and device is None:
+        return redirect(request.get_full_path())  # a code posted before any secret was shown: show one (a GET)
+    if request.method != "POST":
         try:
-            device = auth.totp_begin_enrolment(user=user)  # a POST without a secret shown first: show one
+            device = auth.totp_begin_enrolment(user=user)
         except auth.AlreadyEnrolled:
             return redirect(enrolled_url)
         form = CodeForm()
