@@ -82,9 +82,11 @@ def test_submit_review_and_issue_with_numbers_per_level(passed):
                                                        "certificates.issued"}
 
 
-def test_a_batch_without_published_passes_cannot_be_submitted(passed):
-    day, batch, *_rest = passed
-    Result.objects.filter(batch=batch).update(passed=False)
+def test_a_batch_without_published_passes_cannot_be_submitted():
+    from tests.grading.conftest import published_batch
+
+    day, batch = published_batch()  # theory marked, the practical scored zero by decision (表B.2): nobody passed
+    assert not Result.objects.filter(batch=batch, passed=True).exists()
     with pytest.raises(ValidationError, match="没有已发布的合格成绩"):
         services.issue_submit(actor=day.officer, batch_id=batch.pk)
 
@@ -149,7 +151,7 @@ def test_the_holder_downloads_their_own_electronic_certificate_only(client, issu
 
     from tests.factories import pdf_text
 
-    certs, _passed = issued
+    certs, (day, _batch, _results, _supervisor, admin) = issued
     mine, theirs = certs[0], certs[1]
     client.force_login(mine.holder)
     page = client.get(reverse("portal:home")).content.decode()
@@ -157,7 +159,8 @@ def test_the_holder_downloads_their_own_electronic_certificate_only(client, issu
     response = client.get(reverse("portal:certificate_pdf", args=[mine.pk]))
     assert response.status_code == 200 and mine.number in pdf_text(response.content)
     assert client.get(reverse("portal:certificate_pdf", args=[theirs.pk])).status_code == 404
-    Certificate.objects.filter(pk=mine.pk).update(status="revoked")
+    req = services.request_revoke(actor=day.officer, certificate_id=mine.pk, reason="transfer", detail="出借他人")
+    services.request_decide(actor=admin, request_id=req.pk, approve=True)
     assert client.get(reverse("portal:certificate_pdf", args=[mine.pk])).status_code == 404
     assert AuditEntry.objects.filter(action="certificates.downloaded").count() == 1
 
