@@ -189,7 +189,8 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "verify_api:certificates": (lambda o: {}, everyone(400)),  # nothing asked
     "verify_api:openapi-json": (lambda o: {}, everyone(200)),
     "verify_api:openapi-view": (lambda o: {}, everyone(200)),
-    **{f"exam_api:{n}": (lambda o: {}, everyone(401)) for n in ("attempt_view", "time_view", "status_view", "paper", "answers")},
+    **{f"exam_api:{n}": (lambda o: {}, everyone(401))
+       for n in ("attempt_view", "time_view", "status_view", "paper", "answers")},
     "exam_api:save": (lambda o: {}, everyone(401)),  # the same path as answers (POST)
     **{f"exam_api:{n}": (lambda o: {}, everyone(405)) for n in ("login", "submit", "signal")},
     **{f"exam_api:{n}": (lambda o: {"sitting_id": o["sitting"].pk}, everyone(405))
@@ -210,6 +211,12 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
                                                   OTHER_BODY_ADMIN], ok=405)),
     "console:certificate_list": (lambda o: {"pk": o["cert_issue"].pk},
                                  allowed([*GRADING, Role.QUALITY_SUPERVISOR, Role.PLATFORM_ADMIN], out_of_scope=404)),
+    # A reissue request's evidence: no such request here, so whoever may open the issue gets 404 like an outsider
+    # (tests/certificates/test_reissue_revoke.py opens a real one as the office and refuses everyone else).
+    "console:certificate_request_file": (lambda o: {"pk": o["cert_issue"].pk, "request_pk": 999999,
+                                                    "which": "evidence"},
+                                         allowed([*GRADING, Role.QUALITY_SUPERVISOR, Role.PLATFORM_ADMIN], ok=404,
+                                                 out_of_scope=404)),
     "console:certificate_pdf": (lambda o: {"pk": o["cert_issue"].pk, "kind": "electronic"},
                                 allowed(GRADING, out_of_scope=404) | {Role.QUALITY_SUPERVISOR: 404,
                                                                      Role.PLATFORM_ADMIN: 404}),

@@ -126,8 +126,8 @@ def test_the_platform_export_sends_new_certificates_then_only_changes_and_counts
         rows = list(load_workbook(fh, read_only=True).active.iter_rows(values_only=True))
     assert list(rows[0]) == platform.COLUMNS
     assert [r[0] for r in rows[1:]] == ["新增"] * 3 and {r[1] for r in rows[1:]} == {c.number for c in certs}
-    no_trade = next(r for r in rows[1:] if r[1] == certs[0].number)
-    assert no_trade[7] == "——" and no_trade[11] == body.certificate_prefix
+    row = next(r for r in rows[1:] if r[1] == certs[0].number)
+    assert row[7] == certs[0].trade and row[11] == body.certificate_prefix
     talent = platform.talent_counts([body.pk])
     assert talent["people"] == 3 and talent["unreported"] == 0
     with pytest.raises(ValidationError, match="没有需要上报"):

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from skillcert.catalog.selectors import trade_label
 from skillcert.certificates import numbering, services
 from skillcert.certificates.models import Certificate, IssueStatus
 from skillcert.core.errors import ValidationError
@@ -67,10 +68,9 @@ def test_submit_review_and_issue_with_numbers_per_level(passed):
     assert [p.sequence for p in parts] == [1, 2, 3] and {p.level for p in parts} == {4}
     assert all(c.number.startswith(batch.announcement.body.certificate_prefix + f"{today.year % 100:02d}4")
                for c in made)
-    bare = Certificate.objects.get(application_id=results[0].application_id)
-    assert bare.trade == "——" and bare.name == results[0].application.full_name
-    others = Certificate.objects.exclude(pk=bare.pk)
-    assert all(c.trade and c.trade != "——" for c in others)
+    first = Certificate.objects.get(application_id=results[0].application_id)
+    assert first.trade == "碳排放核算员" and first.name == results[0].application.full_name
+    assert trade_label(None) == "——"  # what an offer without a trade prints (§8.2.2.2)
     assert not Certificate.objects.filter(application_id=results[3].application_id).exists()  # failed
     assert Notification.objects.filter(subject="职业技能等级证书已核发").count() == 3
     issue.refresh_from_db()
@@ -82,9 +82,11 @@ def test_submit_review_and_issue_with_numbers_per_level(passed):
                                                        "certificates.issued"}
 
 
-def test_a_batch_without_published_passes_cannot_be_submitted(passed):
-    day, batch, *_rest = passed
-    Result.objects.filter(batch=batch).update(passed=False)
+def test_a_batch_without_published_passes_cannot_be_submitted():
+    from tests.grading.conftest import published_batch
+
+    day, batch = published_batch()  # theory marked, the practical scored zero by decision (表B.2): nobody passed
+    assert not Result.objects.filter(batch=batch, passed=True).exists()
     with pytest.raises(ValidationError, match="没有已发布的合格成绩"):
         services.issue_submit(actor=day.officer, batch_id=batch.pk)
 
@@ -108,11 +110,11 @@ def test_the_console_pages_take_a_batch_from_submission_to_the_certificate_list(
     assert response.status_code == 302 and response["Location"] == reverse("console:certificate_list",
                                                                             args=[issue.pk])
     listing = client.get(response["Location"]).content.decode()
-    assert all(c.number in listing for c in Certificate.objects.all()) and "——" in listing
+    assert all(c.number in listing for c in Certificate.objects.all()) and "碳排放核算员" in listing
 
 
 def test_the_certificate_prints_its_content_and_a_qr_that_verifies(client, issued):
-    """§8.2.2: the content printed, "——" for no trade, a long name on two lines; the QR opens the check page with the
+    """§8.2.2: the content printed, a long name on two lines; the QR opens the check page with the
     signed payload."""
     from django.urls import reverse
 
@@ -130,7 +132,7 @@ def test_the_certificate_prints_its_content_and_a_qr_that_verifies(client, issue
     artifacts.mkdir(exist_ok=True)
     (artifacts / "certificate-electronic.pdf").write_bytes(response.content)
     text = pdf_text(response.content).replace("\n", "")
-    assert certs[0].number in text and "——" in text and certs[0].name in text and "电子证书" in text
+    assert certs[0].number in text and certs[0].trade in text and certs[0].name in text and "电子证书" in text
     assert AuditEntry.objects.filter(action="certificates.printed").count() == 1
     # The whole issue's electronic certificates in one signed file; paper goes through the ledger (test_ledger).
     every = client.get(reverse("console:certificate_pdf", args=[batch.certificate_issue.pk, "electronic"])).content
@@ -149,7 +151,7 @@ def test_the_holder_downloads_their_own_electronic_certificate_only(client, issu
 
     from tests.factories import pdf_text
 
-    certs, _passed = issued
+    certs, (day, _batch, _results, _supervisor, admin) = issued
     mine, theirs = certs[0], certs[1]
     client.force_login(mine.holder)
     page = client.get(reverse("portal:home")).content.decode()
@@ -157,7 +159,8 @@ def test_the_holder_downloads_their_own_electronic_certificate_only(client, issu
     response = client.get(reverse("portal:certificate_pdf", args=[mine.pk]))
     assert response.status_code == 200 and mine.number in pdf_text(response.content)
     assert client.get(reverse("portal:certificate_pdf", args=[theirs.pk])).status_code == 404
-    Certificate.objects.filter(pk=mine.pk).update(status="revoked")
+    req = services.request_revoke(actor=day.officer, certificate_id=mine.pk, reason="transfer", detail="出借他人")
+    services.request_decide(actor=admin, request_id=req.pk, approve=True)
     assert client.get(reverse("portal:certificate_pdf", args=[mine.pk])).status_code == 404
     assert AuditEntry.objects.filter(action="certificates.downloaded").count() == 1
 
@@ -177,7 +180,7 @@ def test_the_certificate_roster_as_excel_and_pdf(client, issued):
     data = client.get(reverse("console:certificate_roster", args=[issue.pk, "xlsx"])).content
     rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
     assert rows[0][1] == "证书编号" and {r[1] for r in rows[1:]} == {c.number for c in certs}
-    assert {r[6] for r in rows[1:]} >= {"——"}
+    assert {r[6] for r in rows[1:]} == {c.trade for c in certs}
     pdf = client.get(reverse("console:certificate_roster", args=[issue.pk, "pdf"])).content
     from pathlib import Path
 

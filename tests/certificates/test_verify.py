@@ -4,15 +4,15 @@ lookup logged."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.urls import reverse
+from django.utils import timezone
 
 from skillcert.certificates import signing
-from skillcert.certificates.models import Certificate, VerificationLog
+from skillcert.certificates.models import VerificationLog
 from skillcert.core.signing import b64, unb64
 
 pytestmark = pytest.mark.django_db
@@ -52,13 +52,19 @@ def test_a_miss_looks_the_same_whatever_was_wrong(client, issued):
 
 
 def test_revoked_and_replaced_certificates_say_so(client, issued):
-    certs, _passed = issued
-    revoked, old, new = certs
-    Certificate.objects.filter(pk=revoked.pk).update(status="revoked", revoked_at=dt.date(2026, 11, 1),
-                                                     revoke_reason="cheating")
-    Certificate.objects.filter(pk=old.pk).update(status="replaced", replaced_by=new)
+    from skillcert.certificates import services
+
+    certs, (day, _batch, _results, _supervisor, admin) = issued
+    revoked, old, _third = certs
+    req = services.request_revoke(actor=day.officer, certificate_id=revoked.pk, reason="cheating",
+                                  detail="经视频复查认定考试作弊")
+    services.request_decide(actor=admin, request_id=req.pk, approve=True)
+    req = services.request_reissue(actor=day.officer, certificate_id=old.pk, reason="loss", detail="遗失",
+                                   id_checked=True)
+    new = services.request_decide(actor=admin, request_id=req.pk, approve=True).new_certificate
     body = _page(client, number=revoked.number, name=revoked.name).content.decode()
-    assert "已撤销" in body and "2026-11-01" in body and "事后查实考试作弊" in body
+    today = timezone.localdate().isoformat()
+    assert "已撤销" in body and today in body and "事后查实考试作弊" in body
     data = client.get("/api/verify/v1/certificates", {"number": old.number, "name": old.name}).json()
     assert data["certificates"][0]["status"] == "replaced" and data["certificates"][0]["replaced_by"] == new.number
 

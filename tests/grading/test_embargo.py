@@ -155,3 +155,18 @@ def test_only_the_scoring_panel_and_the_office_see_practical_scores_before_publi
         assert client.get(reverse("console:results_page", args=[batch.pk])).status_code in (403, 404), user.username
         assert client.get(reverse("console:results_summary", args=[batch.pk, "pdf"])).status_code in (403, 404)
 
+
+
+def test_the_published_result_says_a_part_awaited_from_another_batch_is_awaited(client):
+    """§6.5.1: the batch held theory only; the candidate's published result reads 成绩待出 for the practical (as the
+    console does), not 评分未完成 — nothing is being scored here."""
+    day, *_rest = marked_sitting()
+    batch = day.session.batch
+    results.results_compile(actor=day.officer, batch_id=batch.pk)
+    results.results_confirm(actor=day.chief, batch_id=batch.pk)
+    admin = user_with_role(Role.BODY_ADMIN, batch.announcement.body, username="publisher_awaited")
+    results.results_publish(actor=admin, batch_id=batch.pk)
+    app = day.attempts[0].application
+    client.force_login(app.candidate)
+    page = client.get(reverse("portal:application_detail", args=[app.pk])).content.decode()
+    assert 'id="my-result"' in page and "成绩待出" in page and "评分未完成" not in page

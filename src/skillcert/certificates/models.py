@@ -160,9 +160,20 @@ class RequestStatus(models.TextChoices):
     REJECTED = "rejected", _("已驳回")
 
 
+def _request_file_path(instance, filename: str) -> str:
+    return f"certificates/requests/{instance.certificate_id}/{filename}"
+
+
+CORRECTABLE = ("name", "id_type", "id_number", "photo")  # the holder's data printed on the certificate (§8.2.2.1)
+
+
 class CertificateRequest(models.Model):
     """补发 (§8.2.4.1) or 撤销 (§6.8.2, §8.4.2) of one certificate: asked with the reason and the evidence, decided
-    by a second person; a damaged or wrong certificate is recorded as recalled when its replacement is issued."""
+    by a second person; a damaged or wrong certificate is recorded as recalled when its replacement is issued.
+
+    A reissue for 证书信息错误 carries the corrected holder's data (``corrections``: field → {"old", "new"}, for
+    name, ID type and number; the new photo in ``new_photo``) and the uploaded evidence; on approval the new
+    certificate prints the corrected data and the candidate's record is corrected through registration's service."""
 
     certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="requests")
     kind = models.CharField(_("类别"), max_length=8, choices=RequestKind.choices)
@@ -180,6 +191,14 @@ class CertificateRequest(models.Model):
     recalled = models.BooleanField(_("旧证已收回"), default=False)
     new_certificate = models.OneToOneField(Certificate, null=True, blank=True, on_delete=models.PROTECT,
                                            related_name="+", verbose_name=_("新证"))
+    corrections = models.JSONField(_("更正内容"), default=dict, blank=True)
+    new_photo = models.FileField(_("更正后的证件照"), upload_to=_request_file_path, storage=private_storage,
+                                 blank=True)
+    new_photo_sha256 = models.CharField(max_length=64, blank=True)
+    evidence = models.FileField(_("证明材料"), upload_to=_request_file_path, storage=private_storage, blank=True)
+    evidence_name = models.CharField(_("证明材料文件名"), max_length=200, blank=True)
+    evidence_type = models.CharField(max_length=60, blank=True)
+    evidence_sha256 = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-requested_at"]
@@ -195,6 +214,23 @@ class CertificateRequest(models.Model):
     def reason_label(self) -> str:
         choices = ReissueReason if self.kind == RequestKind.REISSUE else RevokeReason
         return str(choices(self.reason).label) if self.reason in choices.values else self.reason
+
+    @property
+    def correction_rows(self) -> list[dict]:
+        """The corrections side by side for the decider: label, old, new (ID types by their names)."""
+        from skillcert.accounts.enums import IdType
+
+        labels = {"name": _("姓名"), "id_type": _("证件类型"), "id_number": _("证件号码"), "photo": _("证件照")}
+        rows = []
+        for name in CORRECTABLE:
+            change = self.corrections.get(name)
+            if not change:
+                continue
+            old, new = change.get("old", ""), change.get("new", "")
+            if name == "id_type":
+                old, new = (str(IdType(v).label) if v in IdType.values else v for v in (old, new))
+            rows.append({"field": name, "label": labels[name], "old": old, "new": new})
+        return rows
 
     @property
     def audit_org_id(self) -> int:

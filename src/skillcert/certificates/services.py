@@ -213,15 +213,52 @@ def _office_of(actor, cert: Certificate) -> None:
 
 
 @transaction.atomic
-def request_reissue(*, actor, certificate_id: int, reason: str, detail: str, id_checked: bool) -> CertificateRequest:
-    """补发: the holder applied in person with the original ID card (§8.2.4.1); decided by a second person."""
-    cert = Certificate.objects.select_for_update().get(pk=certificate_id)
+def request_reissue(*, actor, certificate_id: int, reason: str, detail: str, id_checked: bool, full_name: str = "",
+                    id_type: str = "", id_number: str = "", photo=None, evidence=None) -> CertificateRequest:
+    """补发: the holder applied in person with the original ID card (§8.2.4.1); decided by a second person.
+
+    For 证书信息错误 the request carries the corrected data (``full_name``, ``id_type``, ``id_number``, a new
+    ``photo``; blank = unchanged, at least one must differ from the certificate) and the evidence (``evidence``,
+    an uploaded PDF/JPG/PNG, and the note in ``detail``); the values pass the validators of sign-up and import.
+    Corrections on another reason are refused."""
+    from skillcert.registration import candidates
+    from skillcert.registration.uploads import check_document, check_photo
+
+    cert = Certificate.objects.select_for_update().select_related("application").get(pk=certificate_id)
     _office_of(actor, cert)
     if reason not in ReissueReason.values:
         raise ValidationError({"reason": _("请选择补发原因。")})
     if not id_checked:
         raise ValidationError({"id_checked": _("补发须由持证人持身份证原件办理，请先核验。")})
-    return _request(actor, cert, RequestKind.REISSUE, reason, detail, id_checked=True)
+    asked = bool(str(full_name or "").strip() or id_type or str(id_number or "").strip() or photo is not None)
+    if reason != ReissueReason.WRONG:
+        if asked:
+            raise ValidationError({"reason": _("只有“证书信息错误”的补发可以更正持证人信息。")})
+        return _request(actor, cert, RequestKind.REISSUE, reason, detail, id_checked=True)
+    if not detail.strip():
+        raise ValidationError({"detail": _("请写明情况和证据。")})
+    changes = candidates.identity_changes(application_id=cert.application_id, full_name=full_name, id_type=id_type,
+                                          id_number=id_number)
+    checked_photo = check_photo(photo, field="photo") if photo is not None else None
+    if not changes and checked_photo is None:
+        raise ValidationError({"full_name": _("证书信息错误补发须填写更正后的信息：姓名、证件类型、证件号码或证件照，"
+                                              "至少一项与原证不同。")})
+    if evidence is None:
+        raise ValidationError({"evidence": _("证书信息错误补发须上传证明材料（如身份证、户籍证明的扫描件）。")})
+    checked_evidence = check_document(evidence, field="evidence", label=_("证明材料"))
+    corrections = {("name" if f == "full_name" else f): c for f, c in changes.items()}
+    if checked_photo is not None:
+        profile = getattr(cert.holder, "candidate_profile", None)
+        corrections["photo"] = {"old": profile.photo_sha256 if profile else "", "new": checked_photo.sha256}
+    req = _request(actor, cert, RequestKind.REISSUE, reason, detail, id_checked=True, corrections=corrections,
+                   evidence_name=checked_evidence.original_name, evidence_type=checked_evidence.content_type,
+                   evidence_sha256=checked_evidence.sha256,
+                   new_photo_sha256=checked_photo.sha256 if checked_photo else "")
+    req.evidence.save(checked_evidence.content.name, checked_evidence.content, save=False)
+    if checked_photo is not None:
+        req.new_photo.save(checked_photo.content.name, checked_photo.content, save=False)
+    req.save(update_fields=["evidence", "new_photo"])
+    return req
 
 
 @transaction.atomic
@@ -246,9 +283,41 @@ def _request(actor, cert: Certificate, kind: str, reason: str, detail: str, **ex
         raise ValidationError(_("该证书已有待审批的申请。"))
     req = CertificateRequest.objects.create(certificate=cert, kind=kind, reason=reason, detail=detail.strip()[:1000],
                                             requested_by=actor, **extra)
-    audit.record(actor, f"certificates.{kind}.requested", target=req,
-                 data={"number": cert.number, "reason": reason, "detail": req.detail})
+    data = {"number": cert.number, "reason": reason, "detail": req.detail}
+    if req.corrections:
+        data.update(corrections=sorted(req.corrections), evidence_sha256=req.evidence_sha256)
+    audit.record(actor, f"certificates.{kind}.requested", target=req, data=data)
     return req
+
+
+def _correct(actor, req: CertificateRequest, cert: Certificate, new: Certificate) -> None:
+    """证书信息错误 (§8.2.4.1): the candidate's record corrected through registration's service (the account, the
+    applications, the photo — audited there, with this request as the evidence), and the new certificate printed with
+    the corrected data. Raises, and the whole decision rolls back, if a value no longer passes (say the corrected ID
+    number was taken by another account meanwhile)."""
+    from skillcert.accounts.enums import IdType
+    from skillcert.registration import candidates
+
+    new_value = {f: c["new"] for f, c in req.corrections.items()}
+    photo = req.new_photo.open("rb") if "photo" in new_value and req.new_photo else None
+    try:
+        candidates.identity_correct(
+            actor=actor, user_id=cert.holder_id, application_id=cert.application_id,
+            full_name=new_value.get("name", ""), id_type=new_value.get("id_type", ""),
+            id_number=new_value.get("id_number", ""), photo=photo,
+            reason=_("证书 %(n)s 信息错误补发：%(d)s") % {"n": cert.number, "d": req.detail},
+            evidence=_("补发申请 %(pk)s 的证明材料 %(name)s（SHA-256 %(sha)s）") % {
+                "pk": req.pk, "name": req.evidence_name, "sha": req.evidence_sha256})
+    finally:
+        if photo is not None:
+            photo.close()
+    if "name" in new_value:
+        new.name = new_value["name"]
+    if "id_type" in new_value:
+        t = new_value["id_type"]
+        new.id_type = str(IdType(t).label) if t in IdType.values else t
+    if "id_number" in new_value:
+        new.id_number = new_value["id_number"]
 
 
 _BAR_REASON = {RevokeReason.CHEATING: "cheating", RevokeReason.FORGERY: "forged_information",
@@ -278,6 +347,8 @@ def request_decide(*, actor, request_id: int, approve: bool) -> CertificateReque
     if approve and req.kind == RequestKind.REISSUE:
         (number,) = allocate_numbers(body=cert.body, year=today.year, level=cert.level_number)
         new = _certificate(number, cert.issue, cert.result, today, is_reissue=True)
+        if req.corrections:
+            _correct(actor, req, cert, new)
         new.save()
         Certificate.objects.filter(pk=cert.pk).update(status=CertificateStatus.REPLACED, replaced_by=new)
         req.new_certificate, req.recalled = new, req.reason in (ReissueReason.DAMAGE, ReissueReason.WRONG)
@@ -301,7 +372,8 @@ def request_decide(*, actor, request_id: int, approve: bool) -> CertificateReque
     req.save(update_fields=["status", "decided_by", "decided_at", "new_certificate", "recalled"])
     audit.record(actor, f"certificates.{req.kind}.decided", target=req,
                  data={"approved": approve, "number": cert.number,
-                       "new": req.new_certificate.number if req.new_certificate else None, "recalled": req.recalled})
+                       "new": req.new_certificate.number if req.new_certificate else None, "recalled": req.recalled,
+                       "corrected": sorted(req.corrections) if approve else []})
     return req
 
 

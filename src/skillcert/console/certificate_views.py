@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from skillcert.accounts.enums import IdType
 from skillcert.certificates import selectors, services
 from skillcert.certificates.models import CertificateRequest, ReissueReason, RevokeReason
 from skillcert.core.forms import posted_id
@@ -63,6 +67,52 @@ def certificate_issue_action(request: HttpRequest, batch_pk: int, action: str) -
     return redirect("console:certificate_issues")
 
 
+class ReissueForm(forms.Form):
+    """补发 asked at the office (§8.2.4.1); for 证书信息错误 with the corrected data and the evidence, which the
+    service checks (the validators of sign-up and import; the upload checks)."""
+
+    reason = forms.CharField(label=_lazy("补发原因"), max_length=10)
+    detail = forms.CharField(label=_lazy("情况说明"), max_length=1000, required=False)
+    id_checked = forms.BooleanField(required=False)
+    full_name = forms.CharField(label=_lazy("更正后的姓名"), max_length=200, required=False)
+    id_type = forms.CharField(label=_lazy("更正后的证件类型"), max_length=20, required=False)
+    id_number = forms.CharField(label=_lazy("更正后的证件号码"), max_length=60, required=False)
+    photo = forms.FileField(label=_lazy("更正后的证件照"), required=False)
+    evidence = forms.FileField(label=_lazy("证明材料"), required=False)
+
+
+def _reissue(request: HttpRequest, cert_id: int) -> None:
+    form = ReissueForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "；".join(f"{form.fields[f].label}：{e}" if f in form.fields else e
+                                         for f, errs in form.errors.items() for e in errs))
+        return
+    d = form.cleaned_data
+    _attempt(request, services.request_reissue, _("补发申请已提交，待另一人审批。"), actor=request.user,
+             certificate_id=cert_id, reason=d["reason"], detail=d["detail"], id_checked=d["id_checked"],
+             full_name=d["full_name"], id_type=d["id_type"], id_number=d["id_number"], photo=d["photo"],
+             evidence=d["evidence"])
+
+
+@staff_required(selectors.uses_certificates)
+def certificate_request_file(request: HttpRequest, pk: int, request_pk: int, which: str) -> HttpResponse:
+    """The evidence or the corrected photo of a reissue request, for the issuing body's office (the decider sees
+    them beside the old data)."""
+    from skillcert.core.files import private_file_response
+
+    issue = selectors.issue_get_for_user(request.user, pk)
+    req = CertificateRequest.objects.filter(pk=request_pk, certificate__issue=issue).first()
+    if req is None or not selectors.is_office(request.user, issue) or which not in ("evidence", "photo"):
+        raise Http404
+    field = req.evidence if which == "evidence" else req.new_photo
+    if not field:
+        raise Http404
+    kind = req.evidence_type if which == "evidence" else (
+        "image/png" if field.name.endswith(".png") else "image/jpeg")
+    return private_file_response(field, kind, name=req.evidence_name if which == "evidence" else "",
+                                 inline=request.GET.get("inline") == "1")
+
+
 @staff_required(selectors.uses_certificates)
 def certificate_list(request: HttpRequest, pk: int) -> HttpResponse:
     """The certificates of an issue, with 补发 and 撤销 (asked by the office, decided by another body admin)."""
@@ -73,9 +123,7 @@ def certificate_list(request: HttpRequest, pk: int) -> HttpResponse:
         if not issue.certificates.filter(pk=cert_id).exists() and action in ("reissue", "revoke"):
             raise Http404
         if action == "reissue":
-            _attempt(request, services.request_reissue, _("补发申请已提交，待另一人审批。"), actor=user,
-                     certificate_id=cert_id, reason=post.get("reason", ""), detail=post.get("detail", ""),
-                     id_checked=bool(post.get("id_checked")))
+            _reissue(request, cert_id)
         elif action == "revoke":
             _attempt(request, services.request_revoke, _("撤销申请已提交，待另一人审批。"), actor=user,
                      certificate_id=cert_id, reason=post.get("reason", ""), detail=post.get("detail", ""),
@@ -105,7 +153,7 @@ def certificate_list(request: HttpRequest, pk: int) -> HttpResponse:
         "requests": list(CertificateRequest.objects.filter(certificate__issue=issue).select_related(
             "certificate", "requested_by", "decided_by", "new_certificate")),
         "office": selectors.is_office(request.user, issue), "reissue_reasons": ReissueReason.choices,
-        "revoke_reasons": RevokeReason.choices})
+        "revoke_reasons": RevokeReason.choices, "id_types": IdType.choices})
 
 
 @staff_required(selectors.uses_certificates)

@@ -99,6 +99,8 @@ urlpatterns = [
     path("certificates/batches/<int:batch_pk>/<str:action>/", certificates.certificate_issue_action,
          name="certificate_issue_action"),
     path("certificates/issues/<int:pk>/", certificates.certificate_list, name="certificate_list"),
+    path("certificates/issues/<int:pk>/requests/<int:request_pk>/<str:which>/", certificates.certificate_request_file,
+         name="certificate_request_file"),
     path("certificates/issues/<int:pk>/roster.<str:fmt>", certificates.certificate_roster, name="certificate_roster"),
     path("certificates/issues/<int:pk>/print/", certificates.certificate_print, name="certificate_print"),
     path("certificates/issues/<int:pk>/deliver/", certificates.certificate_deliver, name="certificate_deliver"),

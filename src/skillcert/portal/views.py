@@ -246,6 +246,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     elif request.method == "POST":
         return redirect("portal:application_detail", pk=app.pk)
     result = grading_results.published_result(app)  # nothing before publication (§10.7)
+    if result:  # a part awaited from another batch reads 成绩待出, as on the console
+        grading_results.state_labels(result.batch, [result])
     return render(request, "portal/application_detail.html", {
         "app": app, "form": form, "documents": selectors.ordered_documents(app), "result": result,
         "recheck": grading_results.recheck_options(result) if result else None,

@@ -214,3 +214,96 @@ def certificate_delete(*, actor: User, certificate_id: int) -> None:
     audit.record(actor, "registration.profile.certificate_deleted", target=cert.profile, data={
         "occupation": cert.occupation.code, "level": cert.level.number, "number": cert.number})
     cert.delete()
+
+
+# --- 更正身份信息 (§8.2.4.1 证书信息错误补发) ---------------------------------------------------------------------
+
+def identity_changes(*, application_id: int, full_name: str = "", id_type: str = "",
+                     id_number: str = "") -> dict[str, dict[str, str]]:
+    """The corrections asked for a candidate's identity data, as ``{field: {"old", "new"}}`` against what the
+    application (the source of the certificate's content) holds: each given value cleaned by the validators of
+    sign-up and import (``clean_full_name``, ``clean_id``), kept only when it differs. A blank value means "no
+    change". Refuses, naming the field, a bad value or an ID number that belongs to another account."""
+    from .models import Application
+
+    app = Application.objects.select_related("candidate").get(pk=application_id)
+    changes: dict[str, dict[str, str]] = {}
+    if str(full_name or "").strip():
+        name = clean_full_name(full_name)
+        if name != app.full_name:
+            changes["full_name"] = {"old": app.full_name, "new": name}
+    if id_type or str(id_number or "").strip():
+        new_type = id_type or app.id_type
+        number = clean_id(new_type, id_number or app.id_number)
+        if new_type != app.id_type:
+            changes["id_type"] = {"old": app.id_type, "new": new_type}
+        if number != app.id_number:
+            changes["id_number"] = {"old": app.id_number, "new": number}
+        if (set(changes) & {"id_type", "id_number"}) and User.objects.filter(
+                id_type=new_type, id_number=number).exclude(pk=app.candidate_id).exists():
+            raise ValidationError({"id_number": _("该证件号码已属于另一个账户，不能更正为此号码，请核实。")})
+    return changes
+
+
+@transaction.atomic
+def identity_correct(*, actor: User, user_id: int, application_id: int, reason: str, evidence: str,
+                     full_name: str = "", id_type: str = "", id_number: str = "", photo=None) -> User:
+    """The office corrects a candidate's identity data found wrong (§8.2.4.1: 证书信息错误 — name, ID type and
+    number, the photo), with the reason and the evidence: the account, every application of the candidate (the
+    snapshots the certificates are printed from) and, given ``photo``, the profile photo. Called when a second
+    person approves a certificate reissue for wrong information; audited with before and after. Nobody corrects
+    their own record. Nothing is written unless every value passes."""
+    from skillcert.accounts import rules as accounts_rules
+
+    from .models import Application
+
+    user = User.objects.select_for_update().get(pk=user_id)
+    app = Application.objects.select_for_update().select_related("announcement").get(pk=application_id)
+    if app.candidate_id != user.pk:
+        raise ValidationError({"application_id": _("该报名不属于此考生。")})
+    if not accounts_rules.has_role(actor, Role.BODY_ADMIN, Role.EXAM_AFFAIRS, org=app.announcement.body_id):
+        raise PermissionDenied(_("只有考生报名机构的考务人员或机构管理员可以更正考生身份信息。"))
+    if actor.pk == user.pk:
+        raise PermissionDenied(_("不能更正本人的身份信息。"))
+    if not str(reason or "").strip():
+        raise ValidationError({"reason": _("请写明更正原因。")})
+    if not str(evidence or "").strip():
+        raise ValidationError({"evidence": _("更正身份信息须有证明材料。")})
+    changes = identity_changes(application_id=app.pk, full_name=full_name, id_type=id_type, id_number=id_number)
+    checked = check_photo(photo) if photo is not None else None
+    if not changes and checked is None:
+        raise ValidationError({"full_name": _("没有需要更正的信息：姓名、证件类型、证件号码和证件照均与原记录相同。")})
+    new = {f: c["new"] for f, c in changes.items()}
+    old_username = candidate_username(user.id_type, user.id_number)
+    for name, value in new.items():
+        setattr(user, name, value)
+    if user.username == old_username and (set(new) & {"id_type", "id_number"}):
+        username = candidate_username(user.id_type, user.id_number)
+        if User.objects.filter(username=username).exclude(pk=user.pk).exists():
+            raise ValidationError({"id_number": _("该证件号码已属于另一个账户，不能更正为此号码，请核实。")})
+        user.username = username
+    user.save(update_fields=[*new, "username"])
+    apps = list(Application.objects.select_for_update().filter(candidate=user).order_by("pk"))
+    for a in apps:
+        for name, value in new.items():
+            setattr(a, name, value)
+        if new:
+            a.save(update_fields=[*new, "updated_at"])
+    photo_sha = None
+    if checked is not None:
+        profile = CandidateProfile.objects.select_for_update().get(pk=profile_of(user).pk)
+        old = profile.photo.name if profile.photo else ""
+        profile.photo.save(checked.content.name, checked.content, save=False)
+        profile.photo_sha256 = photo_sha = checked.sha256
+        profile.save(update_fields=["photo", "photo_sha256", "updated_at"])
+        if old:
+            transaction.on_commit(lambda: profile.photo.storage.delete(old))
+
+    def shown(field: str, value: str) -> str:
+        return f"…{value[-4:]}" if field == "id_number" else value
+
+    audit.record(actor, "registration.candidate.identity_corrected", target=app, data={
+        "candidate": user.pk, "applications": [a.pk for a in apps], "reason": str(reason).strip()[:500],
+        "evidence": str(evidence).strip()[:500], "photo_sha256": photo_sha,
+        "changes": {f: {"old": shown(f, c["old"]), "new": shown(f, c["new"])} for f, c in changes.items()}})
+    return user
