@@ -16,7 +16,7 @@ from skillcert.accounts import services as accounts_services
 from skillcert.accounts.enums import OrgKind, Role
 from skillcert.accounts.models import User
 from skillcert.grading.models import Result
-from tests.factories import user_with_role
+from tests.factories import paper_reviewer, user_with_role
 
 OBJECTIVE_PLAN = {"forms": 2, "length": 11, "types": {"single": 5, "multiple": 2, "judge": 3, "fill": 1},
                   "points": {"single": "8", "multiple": "10", "judge": "6", "fill": "22"}, "elements": [],
@@ -95,7 +95,8 @@ def _practical_elsewhere(day, application_ids: list[int]):
     staffing.staff_assign(actor=officer, session_id=session.pk, user=day.chief, role=StaffRole.CHIEF, venue=venue)
     manager = User.objects.get(username="bank_manager")
     paper = papers.paper_assemble(actor=manager, session_id=session.pk, bank_id=bank.pk, plan=dict(PRACTICAL_PLAN))
-    for step in (papers.paper_review, papers.paper_lock, papers.paper_seal):
+    papers.paper_review(actor=paper_reviewer(body), paper_id=paper.pk)  # not the assembler (§6.3.2.3)
+    for step in (papers.paper_lock, papers.paper_seal):
         step(actor=manager, paper_id=paper.pk)
     # Time passes (there is no clock service): the practical starts, its paper is released at the start.
     ExamSession.objects.filter(pk=session.pk).update(starts_at=timezone.now() - dt.timedelta(minutes=5))
