@@ -106,13 +106,9 @@ def paper_sitting(n: int = 4, plan: dict | None = None):
     """A paper-based theory session that is over: its two-form paper released at the start, ``n`` candidates
     seated and ticketed, no answer sheet read yet. Returns the exam-day namespace (officer, chief, session,
     paper) and the candidates' ticket numbers in seat order."""
-    from skillcert.delivery.models import Attempt, RoomSitting
     from skillcert.scheduling.enums import SessionKind
 
-    day = make_exam_day(n, plan=dict(plan or SHEET_PLAN), theory_items=60)
-    Attempt.objects.filter(sitting__session=day.session).delete()
-    RoomSitting.objects.filter(session=day.session).delete()
-    ExamSession.objects.filter(pk=day.session.pk).update(kind=SessionKind.THEORY_PAPER)
+    day = make_exam_day(n, plan=dict(plan or SHEET_PLAN), theory_items=60, kind=SessionKind.THEORY_PAPER)
     papers.paper_release(actor=day.officer, paper_id=day.paper.pk)
     ExamSession.objects.filter(pk=day.session.pk).update(ends_at=timezone.now() - dt.timedelta(minutes=1))
     day.session.refresh_from_db()
