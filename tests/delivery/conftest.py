@@ -39,7 +39,7 @@ class ExamDay:
     inspector: User
     session: ExamSession
     paper: Paper
-    sitting: RoomSitting
+    sitting: RoomSitting | None
     attempts: list[Attempt] = field(default_factory=list)
     sittings: list[RoomSitting] = field(default_factory=list)
 
@@ -49,10 +49,13 @@ class ExamDay:
 
 
 def make_exam_day(n: int = 4, *, starts_ago_minutes: int = 1, duration: int = 90,
-                  room_size: int | None = None, plan: dict | None = None, theory_items: int = 160) -> ExamDay:
+                  room_size: int | None = None, plan: dict | None = None, theory_items: int = 160,
+                  kind: str = "theory_computer") -> ExamDay:
     """``room_size``: split the candidates over computer rooms of that size (the benchmark's 2,000 candidates in
     rooms of 30); the proctors are posted to the first room, the chief runs them all. ``sitting`` and
-    ``attempts`` are the first room's. ``plan`` and ``theory_items``: a bigger paper (the grading benchmark)."""
+    ``attempts`` are the first room's. ``plan`` and ``theory_items``: a bigger paper (the grading benchmark).
+    ``kind="theory_paper"``: a paper-based theory session in theory (not computer) rooms — it has no room
+    sittings or attempts (``sitting`` is None): its answers come back on sheets."""
     world = build_world()
     reg = build_registration(world)
     manager = user_with_role(Role.BANK_MANAGER, world.body, username="bank_manager", full_name="张管理")
@@ -63,14 +66,16 @@ def make_exam_day(n: int = 4, *, starts_ago_minutes: int = 1, duration: int = 90
     venue = world.venue
     scheduling.venue_profile_save(actor=reg.officer, venue=venue, facilities=dict.fromkeys(FACILITIES, True),
                                   support_staff=dict.fromkeys(SUPPORT_STAFF, 1))
+    room_kind = "theory" if kind == "theory_paper" else "computer"
     if room_size is None:
-        rooms = [theory_room(reg, "第1考场", capacity=max(n, 6), columns=3, location="1号楼301")]
+        rooms = [theory_room(reg, "第1考场", capacity=max(n, 6), columns=3, location="1号楼301", kind=room_kind)]
     else:
-        rooms = [theory_room(reg, f"第{i + 1:03d}考场", capacity=room_size, location=f"{i // 20 + 1}号楼")
+        rooms = [theory_room(reg, f"第{i + 1:03d}考场", capacity=room_size, location=f"{i // 20 + 1}号楼",
+                             kind=room_kind)
                  for i in range(-(-n // room_size))]
     room = rooms[0]
     batch = scheduling.batch_create(actor=reg.officer, announcement=reg.announcement, name="2026年第一批")
-    session = scheduling.session_add(actor=reg.officer, batch_id=batch.pk, kind="theory_computer",
+    session = scheduling.session_add(actor=reg.officer, batch_id=batch.pk, kind=kind,
                                      starts_at=at(10, 9), ends_at=at(10, 11), duration_minutes=duration,
                                      offers=[reg.offers[("碳排放核算员", 4)]], rooms=rooms)
     scheduling.batch_transition(actor=reg.officer, batch_id=batch.pk, target=BatchStatus.SCHEDULED)
@@ -97,8 +102,9 @@ def make_exam_day(n: int = 4, *, starts_ago_minutes: int = 1, duration: int = 90
                                                      ends_at=now + dt.timedelta(hours=3))
     session.refresh_from_db()
     sittings = delivery.sittings_ensure(actor=reg.officer, session=session)
-    sitting = sittings[0]
-    attempts = list(sitting.attempts.select_related("ticket", "application").order_by("assignment__seat__number"))
+    sitting = sittings[0] if sittings else None
+    attempts = [] if sitting is None else list(
+        sitting.attempts.select_related("ticket", "application").order_by("assignment__seat__number"))
     return ExamDay(reg.officer, chief, proctors, inspector, session, paper, sitting, attempts, sittings)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
@@ -48,11 +48,13 @@ def test_saves_state_machine():
     aid, items = _open(day)
 
     class Saves(RuleBasedStateMachine):
+        """Each example starts from the attempt as the services left it (answering, nothing saved): its changes
+        are made inside a savepoint that ``teardown`` rolls back — no status is ever set by hand."""
+
         def __init__(self):
             super().__init__()
-            Answer.objects.filter(attempt_id=aid).delete()
-            Attempt.objects.filter(pk=aid).update(status=AttemptStatus.ANSWERING, submitted_at=None,
-                                                  submitted_how="")
+            assert Attempt.objects.get(pk=aid).status == AttemptStatus.ANSWERING and not _stored(aid)
+            self.savepoint = transaction.savepoint()
             self.acked: dict[int, dict] = {}  # seq → change, acknowledged before the submission
             self.submitted_with: dict | None = None
 
@@ -85,6 +87,9 @@ def test_saves_state_machine():
                 return
             assert self.submitted_with is None
             self.submitted_with = _stored(aid)
+
+        def teardown(self):
+            transaction.savepoint_rollback(self.savepoint)
 
         @invariant()
         def highest_acknowledged_sequence_is_kept(self):

@@ -77,7 +77,7 @@ def test_candidate_signs_up_applies_and_sees_the_result(live_server, page, artif
 
 
 def test_officer_reviews_with_documents_side_by_side(live_server, page, artifacts, world):
-    from skillcert.accounts.models import User
+    from skillcert.accounts import services as accounts
     from skillcert.registration.applications import application_submit
     from tests.factories import PASSWORD as STAFF_PASSWORD
     from tests.factories import make_candidate, submission
@@ -86,7 +86,7 @@ def test_officer_reviews_with_documents_side_by_side(live_server, page, artifact
     user = make_candidate(5)
     app = application_submit(actor=user, announcement_id=reg.announcement.pk,
                              offer_id=reg.offers[("碳排放监测员", 4)].pk, submission=submission(user))
-    User.objects.filter(pk=reg.officer.pk).update(full_name="李晓梅")
+    accounts.user_update(actor=world.platform_admin, user_id=reg.officer.pk, full_name="李晓梅")
     page.goto(f"{live_server.url}/accounts/login/?next=/console/applications/{app.pk}/")
     page.fill("#id_username", "officer")
     page.fill("#id_password", STAFF_PASSWORD)

@@ -5,6 +5,7 @@ paper has been released."""
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 from django.utils import timezone
 
@@ -106,13 +107,9 @@ def paper_sitting(n: int = 4, plan: dict | None = None):
     """A paper-based theory session that is over: its two-form paper released at the start, ``n`` candidates
     seated and ticketed, no answer sheet read yet. Returns the exam-day namespace (officer, chief, session,
     paper) and the candidates' ticket numbers in seat order."""
-    from skillcert.delivery.models import Attempt, RoomSitting
     from skillcert.scheduling.enums import SessionKind
 
-    day = make_exam_day(n, plan=dict(plan or SHEET_PLAN), theory_items=60)
-    Attempt.objects.filter(sitting__session=day.session).delete()
-    RoomSitting.objects.filter(session=day.session).delete()
-    ExamSession.objects.filter(pk=day.session.pk).update(kind=SessionKind.THEORY_PAPER)
+    day = make_exam_day(n, plan=dict(plan or SHEET_PLAN), theory_items=60, kind=SessionKind.THEORY_PAPER)
     papers.paper_release(actor=day.officer, paper_id=day.paper.pk)
     ExamSession.objects.filter(pk=day.session.pk).update(ends_at=timezone.now() - dt.timedelta(minutes=1))
     day.session.refresh_from_db()
@@ -123,33 +120,60 @@ def paper_sitting(n: int = 4, plan: dict | None = None):
 
 
 def review_day():
-    """Four 技师 candidates seated in a review session (the practical room), three examiners and a leader.
-    Returns (officer, session, room, examiners, leader, application ids)."""
+    """Four 技师 candidates (each holding a 高级工 certificate for four years) seated in a review session (the
+    practical room), three examiners and a leader — all through the services: filed scope and an announcement
+    at 技师, the candidates imported and approved, the review session added, seated and ticketed. Returns
+    (officer, session, room, examiners, leader, application ids)."""
+    from skillcert.accounts import services as accounts
     from skillcert.catalog.models import Level
-    from skillcert.registration.models import AnnouncementOffer, Application
-    from skillcert.scheduling.enums import SessionKind
+    from skillcert.registration.enums import AnnouncementStatus
+    from skillcert.registration.services import Offer, announcement_create, announcement_transition
+    from skillcert.scheduling import services as scheduling
+    from skillcert.scheduling.enums import FACILITIES, PRACTICAL_CHECKS, SUPPORT_STAFF, BatchStatus
+    from tests.scheduling.conftest import approve_imported
 
     world = build_world()
-    reg = build_registration(world)
-    s = sitting(reg, 4)
-    technician = Level.objects.get(number=2)
-    for app in Application.objects.filter(seat_assignments__session=s.practical).select_related("offer"):
-        o = app.offer
-        app.offer, _new = AnnouncementOffer.objects.get_or_create(
-            announcement=o.announcement, occupation=o.occupation, trade=o.trade, level=technician,
-            defaults={"fee_fen": o.fee_fen})
-        app.save(update_fields=["offer"])
+    occ, technician, senior = world.occupation, Level.objects.get(number=2), Level.objects.get(number=3)
+    accounts.filed_scope_set(actor=world.platform_admin, organisation_id=world.body.pk, rows=[(occ, None, technician)])
+    officer = user_with_role(Role.EXAM_AFFAIRS, world.body, username="officer")
+    trade = occ.trades.get(name="碳排放核算员")
     now = timezone.now()
-    session = ExamSession.objects.create(batch=s.batch, kind=SessionKind.REVIEW, ends_at=now, duration_minutes=30,
-                                         starts_at=now - dt.timedelta(hours=1))
-    session.rooms.add(s.prac_room)
-    SeatAssignment.objects.bulk_create(SeatAssignment(session=session, application_id=a.application_id, seat=a.seat,
-                                                      part="review")
-                                       for a in SeatAssignment.objects.filter(session=s.practical))
+    ann = announcement_create(
+        actor=officer, body=world.body, title="2026年碳排放管理员技师认定公告", eligibility="按国家职业技能标准",
+        assessment_method="理论知识考试 + 实际操作考核 + 综合评审", registration_opens=now - dt.timedelta(days=2),
+        registration_closes=now + dt.timedelta(days=20), offers=[Offer(occ, trade, technician, 80000)],
+        venues=[world.venue])
+    announcement_transition(actor=officer, announcement_id=ann.pk, target=AnnouncementStatus.PUBLISHED)
+    reg = SimpleNamespace(world=world, officer=officer, announcement=ann)
+    issued = (now - dt.timedelta(days=4 * 366)).date()
+    cert = {"报考等级*": str(technician), "已有本职业证书等级": str(senior), "已有证书发证日期": issued,
+            "从事本职业年限*": 8}
+    approve_imported(reg, 4, trades=("碳排放核算员",), extra=lambda i: cert | {"已有证书编号": f"GJ2022{i:06d}"})
+    venue = world.venue
+    scheduling.venue_profile_save(actor=officer, venue=venue, facilities=dict.fromkeys(FACILITIES, True),
+                                  support_staff=dict.fromkeys(SUPPORT_STAFF, 1))
+    room = scheduling.room_save(actor=officer, venue=venue, name="实操室", kind="practical", capacity=6, columns=3,
+                                checks=dict.fromkeys(PRACTICAL_CHECKS, True), safety_officer="安全员甲",
+                                workstations=[f"W{i:02d}" for i in range(1, 7)])
+    batch = scheduling.batch_create(actor=officer, announcement=ann, name="2026年技师批")
+    # The practical part was sat yesterday and the review took place in the last hour (there is no clock service:
+    # the sessions are added in the past).
+    session = scheduling.session_add(actor=officer, batch_id=batch.pk, kind="review", ends_at=now,
+                                     starts_at=now - dt.timedelta(hours=1), duration_minutes=30,
+                                     offers=list(ann.offers.all()), rooms=[room])
+    practical = scheduling.session_add(actor=officer, batch_id=batch.pk, kind="practical",
+                                       starts_at=now - dt.timedelta(days=1, hours=3),
+                                       ends_at=now - dt.timedelta(days=1),
+                                       duration_minutes=120, offers=list(ann.offers.all()), rooms=[room])
+    scheduling.batch_transition(actor=officer, batch_id=batch.pk, target=BatchStatus.SCHEDULED)
+    for s in (practical, session):
+        scheduling.allocate(actor=officer, session_id=s.pk, seed=7)
+    scheduling.issue_tickets(actor=officer, batch_id=batch.pk)
     examiners = [user_with_role(Role.EXAMINER, world.venue, username=f"rv{i}", full_name=f"评审{i}") for i in (1, 2)]
     leader = user_with_role(Role.EXAMINER_LEADER, world.body, username="rv_leader", full_name="评审组长")
     apps = sorted(SeatAssignment.objects.filter(session=session).values_list("application_id", flat=True))
-    return reg.officer, session, s.prac_room, examiners, leader, apps
+    assert len(apps) == 4
+    return officer, session, room, examiners, leader, apps
 
 
 def published_batch(days: int = 10):

@@ -4,6 +4,7 @@ them, decisions beside scores (表B.2), and changes after confirmation only with
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -149,13 +150,12 @@ def test_confirmed_results_go_to_the_supervising_platform_through_the_api(client
     day, *_rest = marked_sitting(("7", "7"))
     batch = day.session.batch
     url = reverse("api:batch_results", args=[batch.pk])
-    from skillcert.accounts.enums import OrgKind
-    from tests.factories import OrganisationFactory
+    from skillcert.accounts.models import User
+    from tests.factories import supervising_authority
 
     body = batch.announcement.body
-    authority = OrganisationFactory(kind=OrgKind.AUTHORITY, name="主管部门", cert_type_letter="",
-                                    institution_code="", province_code="", institution_serial="")
-    type(body).objects.filter(pk=body.pk).update(parent=authority)
+    # The platform admin places the body under its supervising authority (accounts.services.organisation_update).
+    authority = supervising_authority(SimpleNamespace(body=body, platform_admin=User.objects.get(username="padmin")))
     supervisor = user_with_role(Role.QUALITY_SUPERVISOR, authority, username="supervisor")
     key = token_issue(actor=None, user=supervisor, name="监管平台")
     auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}

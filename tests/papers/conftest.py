@@ -38,6 +38,11 @@ class PaperWorld:
 
 
 def fill_bank(bank: Bank, writer: User, theory: int, practical: int, seed: int = 5) -> None:
+    """``theory`` + ``practical`` items written through the item service, then made active with sampled
+    statistics in one ``bulk_update`` — kept on purpose (#20): it is a speed shortcut for hundreds of items
+    (taking each through review and approval would cost minutes per test), and the empirical difficulty and
+    discrimination come only from real sittings, which no service can produce here. The item bank's own tests
+    (tests/itembank) take items through review to active by the services."""
     rng = random.Random(seed)
     codes = exchange.write_items(actor=writer, bank_id=bank.pk, parsed=generate(rng, theory, practical),
                                  source="test")

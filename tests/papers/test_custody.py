@@ -126,9 +126,13 @@ def test_archive_waits_for_open_discrepancies(pw):
     record(pw, paper, CustodyKind.OPEN, room=pw.room, count=16, witnesses=pw.proctors)
     event = record(pw, paper, CustodyKind.COLLECT, room=pw.room, count=17, witnesses=pw.proctors)
     services.paper_release(actor=pw.officer, paper_id=paper.pk, now=pw.session.starts_at)
-    from skillcert.papers.models import Paper
+    from skillcert.scheduling.models import ExamSession
 
-    Paper.objects.filter(pk=paper.pk).update(status=PaperStatus.USED)
+    # Time passes (there is no clock service): the session is over, so the officer marks the paper used.
+    now = timezone.now()
+    ExamSession.objects.filter(pk=pw.session.pk).update(starts_at=now - dt.timedelta(hours=3),
+                                                         ends_at=now - dt.timedelta(minutes=1))
+    services.paper_transition(actor=pw.officer, paper_id=paper.pk, target=PaperStatus.USED)
     with pytest.raises(ValidationError):
         services.paper_transition(actor=pw.officer, paper_id=paper.pk, target=PaperStatus.ARCHIVED)
     services.discrepancy_resolve(actor=pw.officer, discrepancy_id=event.discrepancy.pk, resolution="复点为16份，误记。")

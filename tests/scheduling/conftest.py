@@ -10,9 +10,11 @@ from tests.factories import build_registration
 from tests.registration.test_import import row, xlsx
 
 
-def approve_imported(reg, n: int, *, start: int = 1, trades=("碳排放监测员", "碳排放核算员")):
-    """n approved applications, alternating trades at 中级, through the real import and bulk approval."""
-    rows = [row(start + i, **{"报考工种*": trades[i % len(trades)]}) for i in range(n)]
+def approve_imported(reg, n: int, *, start: int = 1, trades=("碳排放监测员", "碳排放核算员"), extra=None):
+    """n approved applications, alternating trades at 中级, through the real import and bulk approval.
+    ``extra(i)``: more columns for row ``i`` (another level, a prior certificate)."""
+    rows = [row(start + i, **({"报考工种*": trades[i % len(trades)]} | (extra(i) if extra else {})))
+            for i in range(n)]
     result = import_applications(actor=reg.officer, announcement_id=reg.announcement.pk, data=xlsx(rows),
                                  file_name="list.xlsx")
     assert result.ok, result.errors[:3]
