@@ -76,7 +76,7 @@ def _certified_stage_issued_reissued_and_revoked():
     issue = CertificateIssue.objects.get(batch__name=BATCH_NAME)
     assert issue.status == "issued" and issue.batch.results.filter(status="published").exists()
     statuses = list(Certificate.objects.filter(issue=issue).values_list("status", flat=True))
-    assert statuses.count("replaced") == 1 and statuses.count("revoked") == 1 and statuses.count("valid") >= 10
+    assert statuses.count("replaced") == 1 and statuses.count("revoked") == 1 and statuses.count("valid") >= 8
     assert Certificate.objects.filter(issue=issue, is_reissue=True).count() == 1
     assert IntegrityBar.objects.filter(reason="cheating").count() == 1
     valid = Certificate.objects.filter(issue=issue, status="valid").first()
