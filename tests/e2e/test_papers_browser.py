@@ -6,6 +6,7 @@ import pytest
 from skillcert.papers.enums import PaperStatus
 from skillcert.papers.models import Paper, PaperItem
 from tests.e2e.test_itembank_browser import _login
+from tests.factories import paper_reviewer
 from tests.papers.conftest import make_paper_world
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -42,7 +43,16 @@ def test_assemble_review_swap_and_lock(live_server, page, artifacts):
     first.refresh_from_db()
     assert "已换题" in page.locator(".messages").inner_text()
 
-    page.click("#do-review")
+    # §6.3.2.3: the assembler does not review his own paper — a second bank manager does, then he locks it.
+    assert page.locator("#do-review").count() == 1
+    reviewer = page.context.browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860}).new_page()
+    reviewer.set_default_timeout(15000)
+    _login(reviewer, live_server.url, paper_reviewer(pw.bank.body))
+    reviewer.goto(f"{live_server.url}/console/papers/{paper.pk}/")
+    reviewer.click("#do-review")
+    reviewer.wait_for_selector("text=试卷已审核")
+    reviewer.context.close()
+    page.reload()
     page.wait_for_selector("#do-lock")
     page.click("#do-lock")
     page.wait_for_selector("#content-hash")
