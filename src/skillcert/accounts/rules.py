@@ -114,6 +114,24 @@ def can_manage_user(user, target) -> bool:
     return has_role(user, Role.BODY_ADMIN, org=target.organisation_id)
 
 
+def can_manage_account(user, target) -> bool:
+    """May change ``target``'s credentials or account (password, reset link, authenticator, e-mail, active):
+    :func:`can_manage_user`, and for a body admin only while every role ``target`` holds or will hold is within
+    his own scope. Whoever holds a role elsewhere — the platform admin, the authority's quality supervisor, the
+    admin of another body — is managed by whoever covers that role, so that a body admin never signs in as
+    (or locks out) somebody who supervises or outranks him (§10.9 越权; §6.6.1, §11). The candidate role
+    counts for nothing here: it gives no power over anyone."""
+    if not can_manage_user(user, target):
+        return False
+    if is_platform_admin(user):
+        return True
+    live = (RoleAssignment.objects.filter(user_id=target.pk, revoked_at__isnull=True)
+            .exclude(valid_until__lte=timezone.now()).exclude(role=Role.CANDIDATE)
+            .values_list("role", "organisation_id"))
+    return all(org_id is not None and role != Role.PLATFORM_ADMIN and has_role(user, Role.BODY_ADMIN, org=org_id)
+               for role, org_id in live)
+
+
 def can_grant_role(user, role: str, org: Organisation | None) -> bool:
     if is_platform_admin(user):
         return True

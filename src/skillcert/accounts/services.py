@@ -157,7 +157,7 @@ def user_create(*, actor: User, username: str, full_name: str, password: str,
 
 def _lock_managed_user(actor: User, user_id: int) -> User:
     user = User.objects.select_for_update().get(pk=user_id)
-    if not rules.can_manage_user(actor, user):
+    if not rules.can_manage_account(actor, user):
         raise PermissionDenied(_("您无权管理该用户。"))
     return user
 
