@@ -6,7 +6,8 @@ elsewhere — the platform admin, a quality supervisor of the authority, the adm
 have his password reset by the body admin (with no e-mail on file the one-time link is shown to the body
 admin), his authenticator removed, his password set or his e-mail changed: the body admin signs in as him
 and, as the authority's quality supervisor, reviews his own body's certificate batch. Review finding on
-issue #20.
+issue #20. Likewise the account of his own body's internal quality supervisor, whose role is declared
+incompatible with his (accounts.duties.INCOMPATIBLE_ROLES, §6.4.2.2): the platform admin manages it.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ def _outside_roles(world):
         "quality_supervisor": lambda: _filed_under_body(world, Role.QUALITY_SUPERVISOR, supervising_authority(world)),
         "other_body_admin": lambda: _filed_under_body(world, Role.BODY_ADMIN, world.other_body),
         "platform_admin": lambda: _filed_under_body(world, Role.PLATFORM_ADMIN),
+        # his own body's internal supervisor, who supervises him (a pair declared incompatible with his role)
+        "internal_supervisor": lambda: user_with_role(Role.INTERNAL_SUPERVISOR, world.body, email=""),
     }
 
 
@@ -49,7 +52,7 @@ ACTS = {
 
 
 @pytest.mark.parametrize("act", sorted(ACTS))
-@pytest.mark.parametrize("held", ["quality_supervisor", "other_body_admin", "platform_admin"])
+@pytest.mark.parametrize("held", ["quality_supervisor", "other_body_admin", "platform_admin", "internal_supervisor"])
 def test_body_admin_cannot_take_over_an_account_holding_a_role_outside_his_scope(world, held, act):
     badmin = user_with_role(Role.BODY_ADMIN, world.body, username="badmin")
     target = _outside_roles(world)[held]()
@@ -63,7 +66,7 @@ def test_body_admin_cannot_take_over_an_account_holding_a_role_outside_his_scope
     assert AuditEntry.objects.count() == audited
 
 
-@pytest.mark.parametrize("held", ["quality_supervisor", "other_body_admin"])
+@pytest.mark.parametrize("held", ["quality_supervisor", "other_body_admin", "internal_supervisor"])
 def test_the_platform_admin_still_manages_them(world, held):
     target = _outside_roles(world)[held]()
     issued = services.user_password_reset(actor=world.platform_admin, user_id=target.pk, reason="本人来电")
