@@ -114,6 +114,32 @@ def can_manage_user(user, target) -> bool:
     return has_role(user, Role.BODY_ADMIN, org=target.organisation_id)
 
 
+def can_manage_account(user, target) -> bool:
+    """May change ``target``'s credentials or account (password, reset link, authenticator, e-mail, active):
+    :func:`can_manage_user`, and for a body admin only while every role ``target`` holds or will hold is within
+    his own scope. Whoever holds a role elsewhere — the platform admin, the authority's quality supervisor, the
+    admin of another body — is managed by whoever covers that role, so that a body admin never signs in as
+    (or locks out) somebody who supervises or outranks him (§10.9 越权; §6.6.1, §11). The candidate role
+    counts for nothing here: it gives no power over anyone. Nor does he manage the account of anyone holding a
+    role declared incompatible with one of his own (accounts.duties.INCOMPATIBLE_ROLES: the body's internal
+    quality supervisor, who supervises him, §6.4.2.2)."""
+    from .duties import INCOMPATIBLE_ROLES
+
+    if not can_manage_user(user, target):
+        return False
+    if is_platform_admin(user):
+        return True
+    live = list(RoleAssignment.objects.filter(user_id=target.pk, revoked_at__isnull=True)
+                .exclude(valid_until__lte=timezone.now()).exclude(role=Role.CANDIDATE)
+                .values_list("role", "organisation_id"))
+    mine, theirs = roles_of(user), {role for role, _org in live}
+    if any((p.first in mine and p.second in theirs) or (p.second in mine and p.first in theirs)
+           for p in INCOMPATIBLE_ROLES):
+        return False
+    return all(org_id is not None and role != Role.PLATFORM_ADMIN and has_role(user, Role.BODY_ADMIN, org=org_id)
+               for role, org_id in live)
+
+
 def can_grant_role(user, role: str, org: Organisation | None) -> bool:
     if is_platform_admin(user):
         return True

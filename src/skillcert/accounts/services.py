@@ -146,6 +146,7 @@ def user_create(*, actor: User, username: str, full_name: str, password: str,
             raise PermissionDenied(_("您无权在该机构下创建用户。"))
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("用户名“%(u)s”已被使用。") % {"u": username}})
+    _check_not_a_login_number(username)
     user = User(username=username, full_name=full_name, organisation=organisation, email=email, phone=phone)
     _check_password(password, user)
     user.set_password(password)
@@ -155,9 +156,23 @@ def user_create(*, actor: User, username: str, full_name: str, password: str,
     return user
 
 
+def _check_not_a_login_number(username: str) -> None:
+    """Candidates sign in with their ID number or phone, and the log-in tries the user name first
+    (selectors.user_find_for_login): a staff name that is such a number would capture a candidate's log-in and
+    password reset requests (§10.9)."""
+    import re
+
+    from django.db.models import Q
+
+    number = "".join(username.split()).upper()
+    if re.fullmatch(r"[0-9]{11,}X?", number) or User.objects.filter(Q(id_number=number) | Q(phone=username.strip())
+                                                                    ).exists():
+        raise ValidationError({"username": _("用户名不能是证件号码或手机号（考生用它们登录），请换一个。")})
+
+
 def _lock_managed_user(actor: User, user_id: int) -> User:
     user = User.objects.select_for_update().get(pk=user_id)
-    if not rules.can_manage_user(actor, user):
+    if not rules.can_manage_account(actor, user):
         raise PermissionDenied(_("您无权管理该用户。"))
     return user
 

@@ -145,8 +145,13 @@ def candidate_signup(*, full_name: str, id_type: str, id_number: str, phone: str
 
 def _claimable(user: User, full_name: str, phone: str) -> bool:
     """An account created by an employer's bulk registration has no password yet; the candidate takes
-    it over by signing up with the same document, name and phone the employer reported."""
-    return not user.has_usable_password() and user.full_name == full_name and user.phone == phone
+    it over by signing up with the same document, name and phone the employer reported. Only an account nobody
+    ever signed in to, held by no staff member: a password an administrator reset is unusable too until the
+    link is followed (accounts.services.user_password_reset), and that account is not up for grabs."""
+    from skillcert.accounts import rules
+
+    return (not user.has_usable_password() and user.last_login is None and not rules.is_staff_member(user)
+            and user.full_name == full_name and user.phone == phone)
 
 
 def profile_of(user: User) -> CandidateProfile:
