@@ -20,8 +20,9 @@ from skillcert.certificates import selectors, services
 from skillcert.certificates.models import CertificateRequest, ReissueReason, RevokeReason
 from skillcert.core.forms import posted_id
 
-from .itembank_views import _attempt, _flash
-from .views import staff_required
+from .common import flash_refusal as _flash
+from .common import perform as _attempt
+from .common import staff_required
 
 
 def _date(raw: str | None, bad: dt.date) -> dt.date | None:

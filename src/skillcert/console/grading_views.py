@@ -37,8 +37,9 @@ from skillcert.papers import services as paper_services
 from skillcert.scheduling.enums import SessionKind, StaffRole
 from skillcert.scheduling.models import Batch, ExamSession, SeatAssignment
 
-from .itembank_views import _attempt, _flash
-from .views import staff_required
+from .common import flash_refusal as _flash
+from .common import perform as _attempt
+from .common import staff_required
 
 
 @staff_required(rules.uses_grading)

@@ -29,34 +29,13 @@ from skillcert.itembank.enums import ITEM_TRANSITIONS, ExportStatus, ItemStatus,
 from skillcert.itembank.models import ItemAttachment
 
 from . import itembank_forms as forms
-from .registration_views import store_import_report
-from .views import staff_required
+from .common import download as _download
+from .common import flash_refusal as _flash
+from .common import perform as _attempt
+from .common import staff_required, store_import_report
 
 uses_banks = rules.uses_banks
 PREVIEW_LIMIT = 100
-
-
-def _download(data: bytes, name: str, mime: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=mime)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _flash(request: HttpRequest, exc: Exception) -> None:
-    """A refusal (ValidationError, DomainError such as an illegal transition, PermissionDenied) as a message."""
-    messages.error(request, "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
-
-
-def _attempt(request: HttpRequest, service, success: str, **kwargs):
-    """Run a POST-only action: success message, or the refusal as an error message."""
-    try:
-        result = service(**kwargs)
-    except (ValidationError, DomainError, PermissionDenied) as exc:
-        _flash(request, exc)
-        return None
-    messages.success(request, success)
-    return result
 
 
 # --- Banks and the sufficiency dashboard (§7.1.3.2) ------------------------------------------------------

@@ -26,8 +26,9 @@ from skillcert.papers.enums import PAPER_TRANSITIONS, DocKind, PaperStatus
 from skillcert.papers.models import CustodyEvent, CustodyParty, Discrepancy, PaperItem
 
 from . import papers_forms as forms
-from .itembank_views import _attempt, _download
-from .views import staff_required
+from .common import download as _download
+from .common import perform as _attempt
+from .common import staff_required
 
 PDF = "application/pdf"
 # Service field names → plan form fields.

@@ -4,11 +4,9 @@ application review, fees, Excel import and the registration summary. Thin: rule,
 from __future__ import annotations
 
 import json
-import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +21,7 @@ from skillcert.accounts.enums import OrgKind
 from skillcert.accounts.models import Organisation
 from skillcert.catalog.models import Occupation
 from skillcert.core.errors import DomainError
-from skillcert.core.excel import XLSX_MIME, error_report_bytes, workbook_bytes
+from skillcert.core.excel import XLSX_MIME, workbook_bytes
 from skillcert.core.files import private_file_response
 from skillcert.core.forms import posted_id, posted_ids, run_service
 from skillcert.registration import applications, imports, selectors, services
@@ -34,7 +32,7 @@ from skillcert.registration.selectors import ordered_documents
 from skillcert.registration.storage import private_storage
 
 from . import registration_forms as forms
-from .views import staff_required
+from .common import REPORT_DIR, staff_required, store_import_report
 
 
 def can_register(user) -> bool:
@@ -323,16 +321,6 @@ def application_photo(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- Excel import ------------------------------------------------------------------------------
-
-REPORT_DIR = "import-reports"
-
-
-def store_import_report(user, errors) -> str:
-    """Keep a refused import's error report for its user; returns the random token of its download URL."""
-    token = uuid.uuid4().hex
-    private_storage().save(f"{REPORT_DIR}/{user.pk}/{token}.xlsx", ContentFile(error_report_bytes(errors)))
-    return token
-
 
 @staff_required(can_register)
 def import_page(request: HttpRequest, pk: int) -> HttpResponse:

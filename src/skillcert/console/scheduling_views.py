@@ -21,7 +21,7 @@ from skillcert.scheduling.enums import BATCH_TRANSITIONS, ROOM_SIGNOFF_ITEMS, Ba
 from skillcert.scheduling.models import ConflictDeclaration, RoomSignOff, SeatAssignment, StaffAssignment, StaffProfile
 
 from . import scheduling_forms as forms
-from .views import staff_required
+from .common import staff_required
 
 can_schedule = selectors.can_schedule
 can_read = selectors.can_read_schedules

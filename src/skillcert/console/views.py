@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,23 +24,7 @@ from skillcert.core.excel import XLSX_MIME, workbook_bytes
 from skillcert.core.forms import run_service
 
 from . import forms
-
-
-def staff_required(predicate=rules.is_staff_member):
-    """Anonymous → login page; signed in without the right → 403 (default deny)."""
-
-    def decorator(view):
-        @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not rules.is_staff_member(request.user) or not predicate(request.user):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
+from .common import staff_required
 
 
 @staff_required()

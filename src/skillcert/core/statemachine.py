@@ -28,3 +28,55 @@ def require_transition(transitions: Mapping[Any, set | frozenset | tuple], curre
         _("不能从“%(current)s”变更为“%(target)s”。")
         % {"current": labels.get(current, current), "target": labels.get(target, target)}
     )
+
+
+def _table_for(model, transitions):
+    table = transitions if transitions is not None else getattr(model, "TRANSITIONS", None)
+    if table is None:
+        raise TypeError(f"{model.__name__} has no TRANSITIONS table; pass transitions=")
+    return table
+
+
+def _labels_for(model, field: str, labels):
+    if labels is not None:
+        return labels
+    return dict(model._meta.get_field(field).flatchoices)
+
+
+def transition(instance, target: Any, *, transitions: Mapping | None = None, labels: Mapping | None = None,
+               field: str = "status", save: bool = True, **changes) -> Any:
+    """The one way a workflow entity changes status (issue #21 item 2).
+
+    Checks ``current → target`` against ``transitions`` (default: the model's ``TRANSITIONS``), sets the status
+    and the other ``changes`` on ``instance`` and saves exactly those fields (plus ``updated_at`` when the model
+    has it). Raises ``IllegalTransition`` and changes nothing when the move is not listed. Returns the previous
+    status, for the audit record. The caller holds the row lock (``select_for_update``) and audits."""
+    model = type(instance)
+    current = getattr(instance, field)
+    require_transition(_table_for(model, transitions), current, target, labels=_labels_for(model, field, labels))
+    setattr(instance, field, target)
+    for name, value in changes.items():
+        setattr(instance, name, value)
+    if save and instance.pk is not None:
+        fields = [field, *changes]
+        if any(f.name == "updated_at" for f in model._meta.concrete_fields):
+            fields.append("updated_at")
+        instance.save(update_fields=fields)
+    return current
+
+
+def transition_many(queryset, target: Any, *, transitions: Mapping | None = None, labels: Mapping | None = None,
+                    field: str = "status", **changes) -> int:
+    """Move every row of ``queryset`` to ``target`` in one UPDATE, after checking that each status found among
+    them may move there (nothing is written when one may not). Returns the number of rows moved. The caller
+    locks the rows first when others may race it."""
+    model = queryset.model
+    table = _table_for(model, transitions)
+    names = _labels_for(model, field, labels)
+    for current in set(queryset.order_by().values_list(field, flat=True).distinct()):
+        require_transition(table, current, target, labels=names)
+    if any(f.name == "updated_at" for f in model._meta.concrete_fields) and "updated_at" not in changes:
+        from django.utils import timezone
+
+        changes["updated_at"] = timezone.now()
+    return queryset.update(**{field: target}, **changes)
