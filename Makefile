@@ -60,8 +60,11 @@ test: install
 test-e2e: install
 	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
 
+# ruff, then the import contracts of pyproject.toml [tool.importlinter] (issue #21 item 4: one direction of
+# dependencies — layers, independent faces, no import cycle inside a package, private modules stay private).
 lint: install
 	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/lint-imports
 
 fmt: install
 	$(VENV)/bin/ruff check --fix src tests bench

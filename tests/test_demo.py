@@ -164,12 +164,12 @@ def test_registration_stage_shows_the_whole_cycle_so_far(client):
 def test_itembank_stage_has_a_complete_and_a_short_bank(client):
     """Issue #5: a blueprint and a complete 中级 bank (1,200 theory + 60 practical, accepted and released),
     items in every workflow state, and a 高级 bank with shortfalls (§7.1.3.2)."""
-    from skillcert.accounts.demo import seed_foundation
+    from skillcert.demo.stages import foundation
     from skillcert.itembank import sufficiency
     from skillcert.itembank.demo import seed_itembank
     from skillcert.itembank.models import Bank
 
-    seed_foundation()
+    foundation()
     bank = seed_itembank()
     assert seed_itembank() == bank  # idempotent
     report = sufficiency.report(bank)

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from openpyxl import Workbook
 
 from skillcert.core import limits
-from skillcert.core.excel import _safe, read_rows, unguard, workbook_bytes
+from skillcert.core.excel import read_rows, safe_cell, unguard, workbook_bytes
 
 HEADERS = ["姓名*", "说明"]
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
@@ -155,7 +155,7 @@ TRICKY = ["-3", "=SUM(A1)", "'quoted", "+86 138 0000 0000", "@x", "'=already", "
 
 @pytest.mark.parametrize("text", TRICKY)
 def test_guard_then_unguard_gives_back_the_text(text):
-    assert unguard(_safe(text)) == text
+    assert unguard(safe_cell(text)) == text
 
 
 def test_a_guarded_sheet_round_trips_every_tricky_text():
@@ -165,7 +165,7 @@ def test_a_guarded_sheet_round_trips_every_tricky_text():
 
 
 def test_what_a_spreadsheet_would_run_is_written_as_text():
-    assert _safe("=HYPERLINK(\"http://x\")").startswith("'=") and _safe("-3") == "'-3" and _safe(-3) == -3
+    assert safe_cell("=HYPERLINK(\"http://x\")").startswith("'=") and safe_cell("-3") == "'-3" and safe_cell(-3) == -3
 
 
 # --- images ---------------------------------------------------------------------------------------------

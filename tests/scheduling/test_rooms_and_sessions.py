@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from skillcert.accounts.enums import Role
 from skillcert.core.errors import IllegalTransition
 from skillcert.core.models import AuditEntry
-from skillcert.scheduling import services
+from skillcert.scheduling import checks, services
 from skillcert.scheduling.enums import BatchStatus
 from tests.factories import user_with_role
 
@@ -49,11 +49,11 @@ def test_a_practical_room_has_workstations_and_a_checklist(reg):
 
 def test_venue_facilities_and_support_staff(reg):
     venue = reg.world.venue
-    assert "应急考场" in services.missing_facilities(venue)
+    assert "应急考场" in checks.missing_facilities(venue)
     services.venue_profile_save(actor=reg.officer, venue=venue, facilities={
         "exam_office": True, "emergency_room": True, "secure_room": True, "medical_room": True,
         "monitoring_room": True, "belongings_storage": True}, support_staff={"medical": 1, "security": 2})
-    assert services.missing_facilities(venue) == []
+    assert checks.missing_facilities(venue) == []
     with pytest.raises(ValidationError):
         services.venue_profile_save(actor=reg.officer, venue=venue, facilities={"pool": True}, support_staff={})
 

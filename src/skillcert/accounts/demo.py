@@ -6,17 +6,20 @@ Idempotent: running it again changes nothing that exists."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pyotp
 from django.db import transaction
 from django.utils import timezone
 
-from skillcert.catalog.models import Occupation
 from skillcert.core import audit
 
 from . import services
 from .enums import TOTP_REQUIRED_ROLES, OrgKind, Role
 from .models import Organisation, RoleAssignment, TOTPDevice, User
+
+if TYPE_CHECKING:
+    from skillcert.catalog.models import Occupation
 
 DEMO_PASSWORD = "Skillcert-Demo-2026!"  # noqa: S105 - printed demo login, refused in production
 
@@ -90,7 +93,9 @@ def _ensure_org(actor: User, fields: dict, parent: Organisation | None) -> Organ
 
 
 @transaction.atomic
-def seed_foundation() -> list[SeededUser]:
+def seed_foundation(occupation: Occupation) -> list[SeededUser]:
+    """The body files ``occupation`` (every level) as its scope; the caller — ``skillcert.demo``, above catalog —
+    looks it up, since accounts may not import catalog (issue #21 item 4)."""
     admin_spec = DEMO_USERS[0]
     admin = User.objects.filter(username=admin_spec.username).first()
     if admin is None:
@@ -104,9 +109,8 @@ def seed_foundation() -> list[SeededUser]:
     body = _ensure_org(admin, BODY, authority)
     venues = [_ensure_org(admin, v, body) for v in VENUES]
     if not body.filed_scope.exists():
-        occ = Occupation.objects.get(code="4-09-07-04")
         services.filed_scope_set(actor=admin, organisation_id=body.pk,
-                                 rows=[(occ, None, level) for level in occ.levels.all()])
+                                 rows=[(occupation, None, level) for level in occupation.levels.all()])
     scopes = {"none": None, "authority": authority, "body": body, "venue": venues[0]}
 
     seeded = []

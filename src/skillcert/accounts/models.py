@@ -10,8 +10,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from skillcert.catalog.models import Level, Occupation, Trade
-
 from .enums import CertTypeLetter, IdType, OrgKind, Role
 
 digits = {n: RegexValidator(rf"^\d{{{n}}}$", _("应为%(n)d位数字。") % {"n": n}) for n in (2, 4, 6)}
@@ -72,10 +70,10 @@ class FiledScope(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="filed_scope",
                                      verbose_name=_("评价机构"))
-    occupation = models.ForeignKey(Occupation, on_delete=models.PROTECT, verbose_name=_("职业"))
-    trade = models.ForeignKey(Trade, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("工种"),
+    occupation = models.ForeignKey("catalog.Occupation", on_delete=models.PROTECT, verbose_name=_("职业"))
+    trade = models.ForeignKey("catalog.Trade", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("工种"),
                               help_text=_("留空表示该职业的全部工种。"))
-    level = models.ForeignKey(Level, on_delete=models.PROTECT, verbose_name=_("等级"))
+    level = models.ForeignKey("catalog.Level", on_delete=models.PROTECT, verbose_name=_("等级"))
 
     class Meta:
         ordering = ["occupation", "trade", "-level__number"]
@@ -161,7 +159,7 @@ class RoleAssignment(models.Model):
     role = models.CharField(_("角色"), max_length=24, choices=Role.choices)
     organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="role_assignments", verbose_name=_("范围（机构）"))
-    occupation = models.ForeignKey(Occupation, null=True, blank=True, on_delete=models.PROTECT,
+    occupation = models.ForeignKey("catalog.Occupation", null=True, blank=True, on_delete=models.PROTECT,
                                    verbose_name=_("范围（职业）"), help_text=_("留空表示不限职业。"))
     valid_from = models.DateTimeField(_("生效时间"), default=timezone.now)
     valid_until = models.DateTimeField(_("失效时间"), null=True, blank=True)

@@ -13,7 +13,7 @@ from .enums import OrgKind, Role
 from .models import Organisation, RoleAssignment, User
 
 
-def _one_or_404(qs: QuerySet, pk: int):
+def one_or_404(qs: QuerySet, pk: int):
     found = qs.filter(pk=pk).first()
     if found is None:
         raise Http404
@@ -28,7 +28,7 @@ def organisation_list_for_user(user) -> QuerySet[Organisation]:
 
 
 def organisation_get_for_user(user, pk: int) -> Organisation:
-    return _one_or_404(organisation_list_for_user(user), pk)
+    return one_or_404(organisation_list_for_user(user), pk)
 
 
 def user_list_for_user(user) -> QuerySet[User]:
@@ -42,7 +42,7 @@ def user_list_for_user(user) -> QuerySet[User]:
 
 
 def user_get_for_user(user, pk: int) -> User:
-    return _one_or_404(user_list_for_user(user), pk)
+    return one_or_404(user_list_for_user(user), pk)
 
 
 def assignment_get_for_user(user, pk: int) -> RoleAssignment:
@@ -50,7 +50,7 @@ def assignment_get_for_user(user, pk: int) -> RoleAssignment:
     if not rules.is_platform_admin(user):
         visible = rules.scope_org_ids(user, Role.BODY_ADMIN)
         qs = qs.filter(user__organisation_id__in=visible)
-    return _one_or_404(qs, pk)
+    return one_or_404(qs, pk)
 
 
 def audit_entries_for_user(user, *, action: str = "", actor: str = "", target_type: str = "",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,12 +18,14 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from skillcert.catalog.models import Level, Occupation, Trade
 from skillcert.core import audit
 
 from . import duties, rules
 from .enums import ROLE_SCOPE_KINDS, UNSCOPED_ROLES, OrgKind, Role
 from .models import FiledScope, Organisation, RoleAssignment, TOTPDevice, User
+
+if TYPE_CHECKING:  # catalog sits above accounts (issue #21 item 4): its models arrive as arguments, never imported
+    from skillcert.catalog.models import Level, Occupation, Trade
 
 ORG_FIELDS = ("kind", "name", "short_name", "parent", "region_code", "address", "contact_phone",
               "cert_type_letter", "institution_code", "province_code", "institution_serial", "is_active")

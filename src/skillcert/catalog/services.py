@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from skillcert.accounts import rules
 from skillcert.core import audit
 
 from .models import Level, Occupation, Trade
@@ -15,8 +16,6 @@ TRADE_FIELDS = ("name", "name_en", "sort_order", "is_active")
 
 
 def _require_catalog_editor(actor) -> None:
-    from skillcert.accounts import rules  # accounts depends on catalog, not the reverse at import time
-
     if not rules.can_edit_catalog(actor):
         raise PermissionDenied(_("只有平台管理员可以修改职业目录。"))
 

@@ -20,8 +20,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from skillcert.core.pdf import cjk_font, draw_qr
-from skillcert.scheduling.documents import _photo
+from skillcert.core.pdf import cjk_font, draw_qr, photo_image
 
 from . import signing
 from .models import Certificate
@@ -87,7 +86,7 @@ def draw(c: Canvas, cert: Certificate, *, electronic: bool, key=None, layout: La
     # Photo, printed (§8.2.3.2), 30 × 40 mm, top left.
     left, top = 30 * mm, h - 58 * mm
     profile = getattr(cert.holder, "candidate_profile", None) if cert.holder_id else None
-    photo = _photo(profile.photo) if profile is not None and profile.photo else None
+    photo = photo_image(profile.photo) if profile is not None and profile.photo else None
     if photo is not None:
         c.drawImage(photo, left, top - 40 * mm, 30 * mm, 40 * mm, preserveAspectRatio=True, anchor="c")
     c.setStrokeColor(colors.grey)

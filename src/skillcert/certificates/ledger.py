@@ -272,7 +272,7 @@ def handover_sheet_pdf(issue: CertificateIssue, printed_by: str) -> bytes:
     """证书发放签收表: each printed, valid certificate of an issue with its sheet serial and an empty column for the
     recipient's signature and date; the signed sheet is archived with the batch."""
     from skillcert.core.pdf import printed_footer, table_pdf
-    from skillcert.scheduling.documents import mask_id
+    from skillcert.registration.idnumbers import mask_id
 
     sheets = (StockSheet.objects.filter(certificate__issue=issue, state=SheetState.PRINTED,
                                         certificate__status=CertificateStatus.VALID)

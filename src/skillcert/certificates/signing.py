@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 
 from skillcert.core.signing import b64, ed25519_key, public_bytes, unb64
-from skillcert.scheduling.documents import mask_id
+from skillcert.registration.idnumbers import mask_id
 
 VERSION = "c1"
 FIELDS = ("v", "no", "name", "idt", "id", "occ", "code", "trade", "level", "body", "date")

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from skillcert.scheduling.documents import mask_id
+from skillcert.registration.idnumbers import mask_id
 
 from . import numbering, signing
 from .models import Certificate, CertificateStatus, RevokeReason

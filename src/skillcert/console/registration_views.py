@@ -44,7 +44,7 @@ def can_read_registrations(user) -> bool:
 
 
 def _bodies(user):
-    ids = selectors._body_ids(user)
+    ids = selectors.body_ids(user)
     qs = Organisation.objects.filter(kind=OrgKind.BODY, is_active=True)
     return qs if ids is None else qs.filter(pk__in=ids)
 

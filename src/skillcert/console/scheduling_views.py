@@ -16,7 +16,7 @@ from skillcert.core.files import private_file_response
 from skillcert.core.forms import run_service
 from skillcert.core.models import JobStatus
 from skillcert.registration.models import Application
-from skillcert.scheduling import documents, selectors, services, staffing
+from skillcert.scheduling import checks, documents, selectors, services, staffing
 from skillcert.scheduling.enums import BATCH_TRANSITIONS, ROOM_SIGNOFF_ITEMS, BatchStatus
 from skillcert.scheduling.models import ConflictDeclaration, RoomSignOff, SeatAssignment, StaffAssignment, StaffProfile
 
@@ -49,7 +49,7 @@ def _error(request: HttpRequest, exc: ValidationError | DomainError) -> None:
 def venue_list(request: HttpRequest) -> HttpResponse:
     venues = list(selectors.venue_list_for_user(request.user))
     for v in venues:
-        v.missing = services.missing_facilities(v)
+        v.missing = checks.missing_facilities(v)
     return render(request, "console/scheduling/venue_list.html", {"venues": venues})
 
 
@@ -64,7 +64,7 @@ def venue_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("console:venue_detail", pk=venue.pk)
     rooms = venue.rooms.order_by("name")
     return render(request, "console/scheduling/venue_detail.html", {
-        "venue": venue, "form": form, "rooms": rooms, "missing": services.missing_facilities(venue)})
+        "venue": venue, "form": form, "rooms": rooms, "missing": checks.missing_facilities(venue)})
 
 
 @staff_required(can_schedule)
@@ -105,7 +105,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 def _session_rows(batch):
     rows = []
     for s in batch.sessions.prefetch_related("offers__trade", "offers__level", "rooms__venue").order_by("starts_at"):
-        wanted = len(services.seating_pool(s, batch)[0])  # not those seated for the part in another batch
+        wanted = len(checks.seating_pool(s, batch)[0])  # not those seated for the part in another batch
         seated = SeatAssignment.objects.filter(session=s).count()
         seats = sum(r.capacity for r in s.rooms.all() if not r.is_emergency and r.is_active)
         rows.append({"session": s, "wanted": wanted, "seated": seated, "seats": seats,

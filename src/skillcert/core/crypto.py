@@ -24,6 +24,7 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.apps import apps
 from django.conf import settings
 
 NONCE_BYTES = 12
@@ -130,6 +131,13 @@ def add_key(path: str | Path | None = None) -> str:
     line = _new_line()
     _write(ring.path, ring.path.read_text() + line)
     return line.split()[0]
+
+
+def sealed_tables() -> list[tuple[type, str, str]]:
+    """Every table sealed under the ring, as (model, key id field, ciphertext field), in app order: the models
+    that declare ``SEALED_FIELDS = (key id field, ciphertext field)`` next to their ``aad()``. Key rotation
+    (``manage.py rotate_item_key``) re-seals exactly these; a model a later app seals is covered by declaring it."""
+    return [(model, *model.SEALED_FIELDS) for model in apps.get_models() if getattr(model, "SEALED_FIELDS", None)]
 
 
 def retire_keys(keep: set[str], path: str | Path | None = None) -> list[str]:

@@ -19,7 +19,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_START = ("=", "+", "-", "@")
 
 
-def _safe(value: Any) -> Any:
+def safe_cell(value: Any) -> Any:
     """Neutralise spreadsheet formula injection in text cells (OWASP CSV injection): a text that a spreadsheet
     would read as a formula gets a leading apostrophe. Texts that already start with apostrophes before such a
     character get one more, so that ``unguard`` (applied by ``read_rows``) gives back exactly what was written."""
@@ -29,7 +29,7 @@ def _safe(value: Any) -> Any:
 
 
 def unguard(value: Any) -> Any:
-    """Undo ``_safe`` on a value read back from a sheet: exactly one apostrophe, and only where ``_safe`` put it."""
+    """Undo ``safe_cell`` on a value read back from a sheet: exactly one apostrophe, only where ``safe_cell`` put it."""
     if isinstance(value, str) and value[:1] == "'" and value.lstrip("'")[:1] in FORMULA_START:
         return value[1:]
     return value
@@ -46,7 +46,7 @@ def workbook_bytes(title: str, header: Sequence[str], rows: Iterable[Sequence[An
         head.append(cell)
     ws.append(head)
     for row in rows:
-        ws.append([_safe(v) for v in row])
+        ws.append([safe_cell(v) for v in row])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -1,15 +1,14 @@
 """Serving files kept in private storage (outside the web root) to someone a selector let through."""
 
-from django.core.files.storage import FileSystemStorage
-from django.http import FileResponse
+from django.db import transaction
+from django.http import FileResponse, HttpResponse
 
-# No location given: it follows settings.MEDIA_ROOT, also when a test overrides it.
-_storage = FileSystemStorage()
+from . import audit
+from .storage import private_storage
 
-
-def private_storage() -> FileSystemStorage:
-    """Callable form, so migrations do not freeze a path."""
-    return _storage
+# The storage lives in core.storage (below core.models, which core.audit imports); the migrations and the file
+# fields name it ``skillcert.core.files.private_storage``, the same function.
+__all__ = ["DOCUMENT_TYPES", "audited_download", "private_file_response", "private_storage"]
 
 
 def private_file_response(field, content_type: str, *, inline: bool, name: str = "") -> FileResponse:
@@ -25,11 +24,6 @@ DOCUMENT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreads
 
 def audited_download(user, data: bytes, *, fmt: str, name: str, action: str, target):
     """A generated register (Excel or PDF) as an attachment, its download recorded in the audit log."""
-    from django.db import transaction
-    from django.http import HttpResponse
-
-    from skillcert.core import audit
-
     with transaction.atomic():
         audit.record(user, action, target=target, data={"format": fmt})
     response = HttpResponse(data, content_type=DOCUMENT_TYPES[fmt])

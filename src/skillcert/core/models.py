@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .files import private_storage
+from .storage import private_storage
 
 GENESIS_HASH = "0" * 64
 

@@ -11,15 +11,19 @@ documents fall back to Adobe's STSong-Light CID font, which readers supply but w
 from __future__ import annotations
 
 import functools
+import io
 import logging
+import os
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import segno
 from django.conf import settings
+from django.utils import timezone
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
@@ -34,6 +38,11 @@ SYSTEM_FONTS = (
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
     "/usr/share/fonts/truetype/arphic/uming.ttc",
 )
+
+
+# Table styles every register and sheet uses: a thin grey grid, cells centred vertically, a tinted header row.
+GRID = [("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
+HEAD_BG = ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e3f4ec"))
 
 
 def font_path() -> Path | None:
@@ -82,6 +91,38 @@ def para(text: str, style: str | ParagraphStyle = "body") -> Paragraph:
     return Paragraph(escape(str(text)).replace("\n", "<br/>"), st)
 
 
+def local_time(at, fmt: str) -> str:
+    """A timestamp as printed: local time (Asia/Shanghai) in ``fmt``."""
+    return timezone.localtime(at).strftime(fmt)
+
+
+def photo_bytes(field_file) -> bytes | None:
+    """A stored photo's bytes, or None when there is none or it cannot be read (a document prints without it)."""
+    if not field_file:
+        return None
+    try:
+        with field_file.open("rb") as fh:
+            return fh.read()
+    except (OSError, ValueError):
+        return None
+
+
+def photo_image(field_file, wrap=ImageReader):
+    """What ``drawImage`` takes: a JPEG's file path where the storage has one — ReportLab then embeds
+    the JPEG as it is, without decoding it (10,000 decoded photos cost hundreds of MB) — otherwise
+    ``wrap`` (ImageReader for the canvas) over the bytes (PNG, or a storage without local paths)."""
+    if not field_file:
+        return None
+    try:
+        path = field_file.path
+    except (NotImplementedError, ValueError):
+        path = None
+    if path and path.lower().endswith((".jpg", ".jpeg")) and os.path.isfile(path):
+        return path
+    data = photo_bytes(field_file)
+    return wrap(io.BytesIO(data)) if data else None
+
+
 def draw_qr(canvas, data: str, x: float, y: float, size: float) -> None:
     """Draw ``data`` as a QR code (error correction M) with its lower-left corner at (x, y): one
     filled path of horizontal runs in module units, so it stays sharp at any print size.
@@ -114,7 +155,6 @@ def draw_qr(canvas, data: str, x: float, y: float, size: float) -> None:
 
 def printed_footer(who: str) -> str:
     """The footer line of a printed register: who printed it and when (local time)."""
-    from django.utils import timezone
     from django.utils.translation import gettext as _
 
     return _("打印人：%(who)s　打印时间：%(at)s") % {"who": who, "at": timezone.localtime().strftime("%Y-%m-%d %H:%M")}

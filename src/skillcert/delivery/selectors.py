@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from skillcert.accounts import rules as account_rules
-from skillcert.scheduling.documents import mask_id
+from skillcert.registration.idnumbers import mask_id
 from skillcert.scheduling.enums import SessionKind
 from skillcert.scheduling.models import ExamSession, RoomSignOff
 

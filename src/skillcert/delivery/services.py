@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 
 from skillcert.core import audit
 from skillcert.core.errors import DomainError, IllegalTransition, ValidationError
-from skillcert.core.statemachine import require_transition
+from skillcert.core.statemachine import require_transition, transition
 from skillcert.itembank.enums import CHOICE_TYPES, OPTION_KEYS, ItemType
 from skillcert.papers import rules as paper_rules
 from skillcert.papers import services as paper_services
@@ -864,3 +864,34 @@ def signal_record(*, attempt_id: int, kind: str, detail: str = "", now: dt.datet
     return True
 
 
+# --- Paper answer sheets (A.2.5–A.2.10) -----------------------------------------------------------------------
+
+# The sheet that counts decides a paper-based attempt whatever state the room left it in; a later sheet replaces it.
+SHEET_TRANSITIONS = {status: {AttemptStatus.SUBMITTED, AttemptStatus.ABSENT} for status in AttemptStatus}
+
+
+@transaction.atomic(savepoint=False)
+def attempt_record_sheet(*, paper: Paper, application_id: int, form_number: int, absent: bool,
+                         answers: dict[str, Any], now: dt.datetime) -> Attempt:
+    """A paper answer sheet that counts, as the candidate's attempt at ``paper`` — status submitted (``submitted_how
+    = sheet``) or absent, one answer per position in ``answers`` — so scoring treats it like a computer-based one.
+    The room's sitting is made (closed) if the exam day never opened it. Called by grading's sheet capture
+    (``grading.sheets``), which checks who may record sheets, validates the answers and audits; delivery owns
+    these rows, so grading writes them only through here (issue #21 item 4). Joins the caller's transaction."""
+    seat = SeatAssignment.objects.select_related("seat").get(session=paper.session, application_id=application_id)
+    sitting, _new = RoomSitting.objects.get_or_create(
+        session=paper.session, room_id=seat.seat.room_id,
+        defaults={"code": _room_code(), "state": RoomState.CLOSED, "closed_at": now})
+    ticket = AdmissionTicket.objects.get(batch=paper.session.batch, application_id=application_id,
+                                         status=TicketStatus.VALID)
+    attempt, _new = Attempt.objects.select_for_update().get_or_create(
+        assignment=seat, defaults={"sitting": sitting, "application_id": application_id, "ticket": ticket})
+    target = AttemptStatus.ABSENT if absent else AttemptStatus.SUBMITTED
+    submitted_at, submitted_how = (None, "") if absent else (now, SubmittedHow.SHEET)
+    transition(attempt, target, transitions=SHEET_TRANSITIONS, paper=paper, form_number=form_number,
+               submitted_at=submitted_at, submitted_how=submitted_how)
+    Answer.objects.filter(attempt=attempt).delete()
+    if not absent:
+        Answer.objects.bulk_create(Answer(attempt=attempt, position=int(p), value=v, seq=1, saved_at=now)
+                                   for p, v in answers.items())
+    return attempt

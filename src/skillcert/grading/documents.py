@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from skillcert.core.excel import workbook_bytes
 from skillcert.core.pdf import printed_footer, table_pdf
-from skillcert.scheduling.documents import mask_id
+from skillcert.registration.idnumbers import mask_id
 from skillcert.scheduling.models import AdmissionTicket, Batch
 
 from .models import PartState, Result, ResultStatus

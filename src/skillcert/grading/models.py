@@ -242,6 +242,8 @@ class PracticalPanel(models.Model):
     def audit_org_id(self) -> int:
         return self.session.audit_org_id
 
+    SEALED_FIELDS = ("map_key_id", "sealed_map")  # sealed under the item key ring (core.crypto.sealed_tables)
+
     def aad(self) -> bytes:
         return f"grading.practicalpanel:{self.pk}".encode()
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import secrets
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -33,8 +32,8 @@ from django.utils.translation import gettext as _
 from skillcert.accounts import duties
 from skillcert.core import audit, limits
 from skillcert.core.errors import ValidationError
-from skillcert.delivery.enums import AttemptStatus, RoomState, SubmittedHow
-from skillcert.delivery.models import Answer, Attempt, RoomSitting
+from skillcert.delivery import services as delivery
+from skillcert.delivery.models import Attempt
 from skillcert.itembank.enums import OPTION_KEYS, ItemType
 from skillcert.papers.enums import PaperStatus
 from skillcert.papers.models import Paper, PaperItem
@@ -173,28 +172,6 @@ def candidates(paper: Paper) -> dict[str, int]:
         "application_id")
     return dict(AdmissionTicket.objects.filter(batch=paper.session.batch, status=TicketStatus.VALID,
                                                application_id__in=seated).values_list("number", "application_id"))
-
-
-def _capture(paper: Paper, application_id: int, form_number: int, absent: bool, answers: dict[str, Any],
-             now) -> Attempt:
-    """The sheet that counts, as the candidate's attempt (see the module docstring)."""
-    seat = SeatAssignment.objects.select_related("seat").get(session=paper.session, application_id=application_id)
-    sitting, _new = RoomSitting.objects.get_or_create(
-        session=paper.session, room_id=seat.seat.room_id,
-        defaults={"code": f"{secrets.randbelow(1_000_000):06d}", "state": RoomState.CLOSED, "closed_at": now})
-    ticket = AdmissionTicket.objects.get(batch=paper.session.batch, application_id=application_id,
-                                         status=TicketStatus.VALID)
-    attempt, _new = Attempt.objects.select_for_update().get_or_create(
-        assignment=seat, defaults={"sitting": sitting, "application_id": application_id, "ticket": ticket})
-    attempt.paper, attempt.form_number = paper, form_number
-    attempt.status = AttemptStatus.ABSENT if absent else AttemptStatus.SUBMITTED
-    attempt.submitted_at, attempt.submitted_how = (None, "") if absent else (now, SubmittedHow.SHEET)
-    attempt.save(update_fields=["paper", "form_number", "status", "submitted_at", "submitted_how"])
-    Answer.objects.filter(attempt=attempt).delete()
-    if not absent:
-        Answer.objects.bulk_create(Answer(attempt=attempt, position=int(p), value=v, seq=1, saved_at=now)
-                                   for p, v in answers.items())
-    return attempt
 
 
 @dataclass
@@ -344,7 +321,8 @@ def sheets_import(*, actor, paper_id: int, data: bytes, file_name: str) -> Impor
             paper=paper, application_id=application_id, source=SheetSource.OMR,
             defaults={"form_number": form, "absent": absent, "answers": answers, "marks": marks, "entered_by": actor})
         replaced += not created
-        _capture(paper, application_id, form, absent, answers, now)
+        delivery.attempt_record_sheet(paper=paper, application_id=application_id, form_number=form,
+                                      absent=absent, answers=answers, now=now)
     summary = ImportSummary(sheets=len(rows), absent=sum(1 for r in rows if r[2]), replaced=replaced)
     audit.record(actor, "grading.sheets.imported", target=paper,
                  data={"file": file_name[:200], "sha256": hashlib.sha256(data).hexdigest(), "sheets": summary.sheets,
@@ -417,7 +395,8 @@ def sheet_enter(*, actor, paper_id: int, ticket: str, form_number: int, absent: 
     agreed = bool(first) and not differences(first, entry)
     entry.agreed = agreed  # for the page: the second reading agreed (None: the first reading)
     if agreed:
-        _capture(paper, application_id, form_number, absent, clean, timezone.now())
+        delivery.attempt_record_sheet(paper=paper, application_id=application_id, form_number=form_number,
+                                      absent=absent, answers=clean, now=timezone.now())
     if not first:
         entry.agreed = None
     audit.record(actor, "grading.sheet.entered", target=entry,
@@ -443,7 +422,8 @@ def sheet_resolve(*, actor, paper_id: int, application_id: int, form_number: int
     entry = SheetEntry.objects.create(paper=paper, application_id=application_id, source=SheetSource.RESOLVED,
                                       form_number=form_number, absent=absent, answers=clean, marks=marks,
                                       entered_by=actor)
-    _capture(paper, application_id, form_number, absent, clean, timezone.now())
+    delivery.attempt_record_sheet(paper=paper, application_id=application_id, form_number=form_number,
+                                      absent=absent, answers=clean, now=timezone.now())
     audit.record(actor, "grading.sheet.resolved", target=entry,
                  data={"differences": [str(d[0]) for d in differences(first, second)]})
     return entry

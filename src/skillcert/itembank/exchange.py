@@ -30,12 +30,12 @@ from openpyxl.styles import Font
 
 from skillcert.core import audit, limits
 from skillcert.core.crypto import keyring
-from skillcert.core.excel import XLSX_MIME, RowError, cell_text, read_rows
-from skillcert.core.excel import _safe as safe_cell
+from skillcert.core.excel import XLSX_MIME, RowError, cell_text, read_rows, safe_cell
 
 from . import content as content_mod
-from . import rules, services
+from . import rules
 from .enums import MODULE_PART, OPTION_KEYS, TYPE_CODE_PREFIX, TYPE_PART, ItemType
+from .meta import META_FIELDS, clean_meta
 from .models import Bank, Item, ItemVersion
 
 __all__ = ["XLSX_MIME", "import_qti", "import_xlsx", "qti_export", "template_bytes", "xlsx_export"]
@@ -161,7 +161,7 @@ class _Checker:
             self._error(row, "type", _("题型“%(t)s”无法识别。") % {"t": type_word or "—"})
             return None
         try:
-            clean_meta = services.clean_meta(self.bank, meta, element_codes=self.codes)
+            clean_meta = clean_meta(self.bank, meta, element_codes=self.codes)
         except ValidationError as exc:
             for key, messages in exc.message_dict.items():
                 for message in messages:
@@ -245,7 +245,7 @@ def write_items(*, actor, bank_id: int, parsed: list[Parsed], source: str, file_
     versions = []
     for item, p in zip(items, parsed, strict=True):
         v = ItemVersion(item=item, number=1, note=note, created_by=actor, digest=content_mod.digest(p.content),
-                        meta={f: getattr(item, f) for f in services.META_FIELDS})
+                        meta={f: getattr(item, f) for f in META_FIELDS})
         v.key_id, v.sealed = ring.seal(content_mod.encode(p.content), v.aad())
         versions.append(v)
     ItemVersion.objects.bulk_create(versions, batch_size=500)

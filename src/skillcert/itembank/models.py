@@ -194,6 +194,8 @@ class ItemVersion(models.Model):
             raise ValueError("item versions are immutable; write a new version instead")
         super().save(*args, **kwargs)
 
+    SEALED_FIELDS = ("key_id", "sealed")  # sealed under the item key ring (core.crypto.sealed_tables)
+
     def aad(self) -> bytes:
         return f"item:{self.item_id}:v{self.number}".encode()
 
@@ -214,6 +216,8 @@ class ItemAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    SEALED_FIELDS = ("key_id", "sealed")  # sealed under the item key ring (core.crypto.sealed_tables)
 
     def aad(self) -> bytes:
         return f"attachment:{self.item_id}:{self.digest}".encode()

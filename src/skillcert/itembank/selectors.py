@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from skillcert.accounts.selectors import _one_or_404
+from skillcert.accounts.selectors import one_or_404
 
 from . import rules
 from .enums import ItemStatus
@@ -19,12 +19,12 @@ def bank_list_for_user(user, roles=rules.BANK_ROLES) -> QuerySet[Bank]:
 
 
 def bank_get_for_user(user, pk: int, roles=rules.BANK_ROLES) -> Bank:
-    return _one_or_404(bank_list_for_user(user, roles), pk)
+    return one_or_404(bank_list_for_user(user, roles), pk)
 
 
 def blueprint_get_for_user(user, pk: int) -> Blueprint:
     qs = Blueprint.objects.filter(rules.bank_scope_q(user, prefix="bank__")).select_related("bank__level")
-    return _one_or_404(qs, pk)
+    return one_or_404(qs, pk)
 
 
 def current_blueprint(bank: Bank) -> Blueprint | None:
@@ -38,7 +38,7 @@ def item_list_for_user(user) -> QuerySet[Item]:
 
 
 def item_get_for_user(user, pk: int) -> Item:
-    return _one_or_404(item_list_for_user(user), pk)
+    return one_or_404(item_list_for_user(user), pk)
 
 
 def item_search(bank: Bank, *, element: str = "", types=(), statuses=(), difficulty_min: int | None = None,
@@ -71,7 +71,7 @@ def review_queue(user, bank: Bank) -> QuerySet[Item]:
 
 def meeting_get_for_user(user, pk: int) -> AcceptanceMeeting:
     qs = AcceptanceMeeting.objects.filter(rules.bank_scope_q(user, prefix="bank__")).select_related("bank")
-    return _one_or_404(qs, pk)
+    return one_or_404(qs, pk)
 
 
 def meetings_to_sign(user) -> QuerySet[AcceptanceMeeting]:
@@ -80,17 +80,17 @@ def meetings_to_sign(user) -> QuerySet[AcceptanceMeeting]:
 
 def release_get_for_user(user, pk: int) -> BankRelease:
     qs = BankRelease.objects.filter(rules.bank_scope_q(user, prefix="bank__")).select_related("bank", "blueprint")
-    return _one_or_404(qs.annotate(n_items=Count("item_versions")), pk)
+    return one_or_404(qs.annotate(n_items=Count("item_versions")), pk)
 
 
 def problem_get_for_user(user, pk: int) -> ItemProblem:
     qs = ItemProblem.objects.filter(rules.bank_scope_q(user, prefix="item__bank__")).select_related("item__bank")
-    return _one_or_404(qs, pk)
+    return one_or_404(qs, pk)
 
 
 def export_get_for_user(user, pk: int) -> ExportRequest:
     qs = ExportRequest.objects.filter(rules.bank_scope_q(user, prefix="bank__")).select_related("bank")
-    return _one_or_404(qs, pk)
+    return one_or_404(qs, pk)
 
 
 def problems_open(bank: Bank) -> QuerySet[ItemProblem]:

@@ -24,7 +24,7 @@ from skillcert.core.crypto import keyring
 from skillcert.core.statemachine import require_transition
 
 from . import content as content_mod
-from . import rules
+from . import exchange, rules
 from .enums import (
     ACCEPTANCE_MIN_MEMBERS,
     EDITABLE_STATUSES,
@@ -37,13 +37,13 @@ from .enums import (
     ExportFormat,
     ExportStatus,
     ItemStatus,
-    ItemType,
     MeetingStatus,
     MeetingVerdict,
     Part,
     ProblemStatus,
     ReviewDecision,
 )
+from .meta import META_FIELDS, clean_meta
 from .models import (
     AcceptanceItem,
     AcceptanceMeeting,
@@ -60,7 +60,6 @@ from .models import (
 )
 
 STATUS_LABELS = dict(ItemStatus.choices)
-META_FIELDS = ("type", "element_code", "difficulty", "expected_seconds", "source", "enemy_group")
 MAX_ATTACHMENT = content_mod.MAX_ATTACHMENT
 
 
@@ -89,37 +88,6 @@ def bank_create(*, actor, body, occupation, trade, level) -> Bank:
 
 
 # --- Items and versions ---------------------------------------------------------------------------
-
-def clean_meta(bank: Bank, meta: dict[str, Any], *, element_codes: set[str] | None) -> dict[str, Any]:
-    errors = {}
-    item_type = meta.get("type")
-    if item_type not in ItemType.values:
-        errors["type"] = _("请选择题型。")
-    elif item_type == ItemType.DEFENCE and not bank.level.requires_comprehensive_review:
-        errors["type"] = _("答辩题仅用于技师、高级技师的综合评审。")
-    code = str(meta.get("element_code") or "").strip().upper()
-    if element_codes is None:
-        errors["element_code"] = _("本题库尚无审定的认定要素细目表，请先编写并审定细目表（§7.2.2.2）。")
-    elif code not in element_codes:
-        errors["element_code"] = _("认定点代码“%(c)s”不在现行细目表中。") % {"c": code or "—"}
-    try:
-        difficulty = int(meta.get("difficulty") or 0)
-    except (TypeError, ValueError):
-        difficulty = 0
-    if not 1 <= difficulty <= 5:
-        errors["difficulty"] = _("难度应为1至5。")
-    try:
-        seconds = int(meta.get("expected_seconds") or 60)
-    except (TypeError, ValueError):
-        seconds = 0
-    if not 1 <= seconds <= 4 * 3600:
-        errors["expected_seconds"] = _("预计用时应在1秒到4小时之间。")
-    if errors:
-        raise ValidationError(errors)
-    return {"type": item_type, "element_code": code, "difficulty": difficulty, "expected_seconds": seconds,
-            "source": str(meta.get("source") or "").strip()[:200],
-            "enemy_group": str(meta.get("enemy_group") or "").strip()[:40]}
-
 
 def element_codes(bank: Bank) -> set[str] | None:
     from .selectors import current_blueprint
@@ -657,8 +625,6 @@ def export_usable(req: ExportRequest, now=None) -> bool:
 @transaction.atomic
 def export_build(*, actor, export_id: int) -> tuple[bytes, str, str]:
     """The approved export's file, watermarked with the exporter and time: (data, file name, mime type)."""
-    from . import exchange
-
     req = ExportRequest.objects.select_for_update(of=("self",)).select_related("bank__level").get(pk=export_id)
     if req.requested_by_id != actor.pk:
         raise PermissionDenied(_("只有申请人可以下载已批准的导出。"))

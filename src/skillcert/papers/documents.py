@@ -20,9 +20,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from skillcert.core.pdf import cjk_font, para
+from skillcert.core.pdf import GRID, HEAD_BG, cjk_font, local_time, para
 from skillcert.itembank.enums import CHOICE_TYPES, OPTION_KEYS, ItemType
-from skillcert.scheduling.documents import GRID, HEAD_BG, _local
 
 from .models import CustodyEvent, Paper
 
@@ -31,7 +30,7 @@ MAX_COPIES = 200
 
 
 def _when(at) -> str:
-    return _local(at, "%Y-%m-%d %H:%M") if at else "—"
+    return local_time(at, "%Y-%m-%d %H:%M") if at else "—"
 
 
 def form_label(number: int) -> str:

@@ -116,6 +116,8 @@ class SealedDocument(models.Model):
     def __str__(self) -> str:
         return f"{self.paper_id}:{self.kind}:{self.form_number}"
 
+    SEALED_FIELDS = ("key_id", "sealed")  # sealed under the item key ring (core.crypto.sealed_tables)
+
     def aad(self) -> bytes:
         return f"paper:{self.paper_id}:{self.kind}:{self.form_number}".encode()
 

@@ -7,7 +7,7 @@ from django.db.models import Count, Q, QuerySet
 
 from skillcert.accounts import rules
 from skillcert.accounts.enums import Role
-from skillcert.accounts.selectors import _one_or_404
+from skillcert.accounts.selectors import one_or_404
 from skillcert.itembank import rules as bank_rules
 from skillcert.itembank.enums import ItemStatus
 from skillcert.scheduling.models import ExamSession
@@ -35,7 +35,7 @@ def paper_list_for_user(user) -> QuerySet[Paper]:
 
 
 def paper_get_for_user(user, pk: int) -> Paper:
-    return _one_or_404(paper_list_for_user(user), pk)
+    return one_or_404(paper_list_for_user(user), pk)
 
 
 def sessions_for_assembly(bank) -> QuerySet[ExamSession]:

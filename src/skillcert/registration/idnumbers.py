@@ -77,3 +77,9 @@ def parse_resident_id(value: str, *, today: dt.date | None = None) -> ResidentId
 def validate_resident_id(value: str) -> None:
     """Django field validator."""
     parse_resident_id(value)
+
+
+def mask_id(number: str) -> str:
+    """Keep the region and the last four characters; enough to match the card in hand (A.2.4). Every face and
+    document that shows an ID number to someone other than its holder shows it masked this way."""
+    return number if len(number) < 10 else number[:6] + "*" * (len(number) - 10) + number[-4:]

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from skillcert.accounts import rules
 from skillcert.accounts.enums import Role
-from skillcert.accounts.selectors import _one_or_404
+from skillcert.accounts.selectors import one_or_404
 
 from .enums import AnnouncementStatus, ApplicationStatus, DocumentKind
 from .models import Announcement, AnnualPlan, Application, ApplicationDocument
@@ -20,19 +20,19 @@ STAFF_ROLES = (Role.BODY_ADMIN, Role.EXAM_AFFAIRS)
 READ_ROLES = (*STAFF_ROLES, Role.QUALITY_SUPERVISOR, Role.INTERNAL_SUPERVISOR)  # both kinds of supervision read
 
 
-def _body_ids(user, roles=STAFF_ROLES) -> set[int] | None:
+def body_ids(user, roles=STAFF_ROLES) -> set[int] | None:
     """None means every body (platform admin)."""
     return None if rules.is_platform_admin(user) else rules.scope_org_ids(user, *roles)
 
 
 def announcement_list_for_user(user, roles=STAFF_ROLES) -> QuerySet[Announcement]:
     qs = Announcement.objects.select_related("body").annotate(application_count=Count("applications"))
-    ids = _body_ids(user, roles)
+    ids = body_ids(user, roles)
     return qs if ids is None else qs.filter(body_id__in=ids)
 
 
 def announcement_get_for_user(user, pk: int, roles=STAFF_ROLES) -> Announcement:
-    return _one_or_404(announcement_list_for_user(user, roles), pk)
+    return one_or_404(announcement_list_for_user(user, roles), pk)
 
 
 def public_announcements() -> QuerySet[Announcement]:
@@ -56,18 +56,18 @@ def open_announcements() -> QuerySet[Announcement]:
 
 def plan_list_for_user(user) -> QuerySet[AnnualPlan]:
     qs = AnnualPlan.objects.select_related("body")
-    ids = _body_ids(user)
+    ids = body_ids(user)
     return qs if ids is None else qs.filter(body_id__in=ids)
 
 
 def plan_get_for_user(user, pk: int) -> AnnualPlan:
-    return _one_or_404(plan_list_for_user(user), pk)
+    return one_or_404(plan_list_for_user(user), pk)
 
 
 def application_list_for_user(user, *, announcement_id: int | None = None, status: str = "", q: str = "",
                               eligible: str = "") -> QuerySet[Application]:
     qs = Application.objects.select_related("announcement", "offer__occupation", "offer__trade", "offer__level")
-    ids = _body_ids(user, READ_ROLES)
+    ids = body_ids(user, READ_ROLES)
     if ids is not None:
         qs = qs.filter(announcement__body_id__in=ids)
     if announcement_id:
@@ -82,7 +82,7 @@ def application_list_for_user(user, *, announcement_id: int | None = None, statu
 
 
 def application_get_for_user(user, pk: int) -> Application:
-    return _one_or_404(application_list_for_user(user).select_related("candidate", "reviewer"), pk)
+    return one_or_404(application_list_for_user(user).select_related("candidate", "reviewer"), pk)
 
 
 def candidate_applications(user) -> QuerySet[Application]:
@@ -92,7 +92,7 @@ def candidate_applications(user) -> QuerySet[Application]:
 
 
 def candidate_application_get(user, pk: int) -> Application:
-    return _one_or_404(candidate_applications(user), pk)
+    return one_or_404(candidate_applications(user), pk)
 
 
 def document_get_for_user(user, pk: int) -> ApplicationDocument:

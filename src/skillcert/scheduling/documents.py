@@ -13,7 +13,6 @@ renders without a query per ticket (``bench/scheduling.py``).
 from __future__ import annotations
 
 import io
-import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -28,23 +27,16 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Image, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from skillcert.core.pdf import cjk_font, draw_qr, para
-from skillcert.registration.idnumbers import parse_resident_id
+from skillcert.core.pdf import GRID, HEAD_BG, cjk_font, draw_qr, local_time, para, photo_bytes, photo_image
+from skillcert.registration.idnumbers import mask_id, parse_resident_id
 
 from .enums import DEFAULT_CANDIDATE_NOTES, ROOM_SIGNOFF_ITEMS, RoomKind
 from .models import AdmissionTicket, Batch, ExamSession, Room, SeatAssignment, StaffAssignment, TicketStatus
 from .tickets import TicketClaim, private_key, sign_ticket
 
-GRID = [("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
-HEAD_BG = ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e3f4ec"))
-
-
-def _local(at, fmt: str) -> str:
-    return timezone.localtime(at).strftime(fmt)
-
 
 def session_times(s: ExamSession) -> str:
-    return f"{_local(s.starts_at, '%Y-%m-%d %H:%M')}–{_local(s.ends_at, '%H:%M')}"
+    return f"{local_time(s.starts_at, '%Y-%m-%d %H:%M')}–{local_time(s.ends_at, '%H:%M')}"
 
 
 def ticket_times(s: ExamSession) -> str:
@@ -56,11 +48,6 @@ def ticket_times(s: ExamSession) -> str:
     return f"{start:%Y-%m-%d %H:%M}–\n{end:%Y-%m-%d %H:%M}"
 
 
-def mask_id(number: str) -> str:
-    """Keep the region and the last four characters; enough to match the card in hand (A.2.4)."""
-    return number if len(number) < 10 else number[:6] + "*" * (len(number) - 10) + number[-4:]
-
-
 def _sex(id_type: str, id_number: str) -> str:
     if id_type != "resident_id":
         return ""
@@ -70,30 +57,9 @@ def _sex(id_type: str, id_number: str) -> str:
         return ""
 
 
-def _photo_bytes(field_file) -> bytes | None:
-    if not field_file:
-        return None
-    try:
-        with field_file.open("rb") as fh:
-            return fh.read()
-    except (OSError, ValueError):
-        return None
-
-
-def _photo(field_file, wrap=ImageReader):
-    """What ``drawImage`` takes: a JPEG's file path where the storage has one — ReportLab then embeds
-    the JPEG as it is, without decoding it (10,000 decoded photos cost hundreds of MB) — otherwise
-    ``wrap`` (ImageReader for the canvas) over the bytes (PNG, or a storage without local paths)."""
-    if not field_file:
-        return None
-    try:
-        path = field_file.path
-    except (NotImplementedError, ValueError):
-        path = None
-    if path and path.lower().endswith((".jpg", ".jpeg")) and os.path.isfile(path):
-        return path
-    data = _photo_bytes(field_file)
-    return wrap(io.BytesIO(data)) if data else None
+# api.exam still imports this old private name; it moves to ``core.pdf.photo_bytes`` when the api face is
+# converted (issue #21 item 4, tests/test_private_imports.py lists it as the one exception until then).
+_photo_bytes = photo_bytes
 
 
 # --- Admission tickets ---------------------------------------------------------------------------
@@ -183,7 +149,7 @@ def draw_ticket(c: Canvas, t: TicketData) -> None:
     c.drawCentredString(w / 2, h - 40 * mm, t.batch)
     # Identity block and photo (30 × 40 mm).
     photo_x, photo_y = right - 30 * mm, h - 92 * mm
-    photo = _photo(t.photo) if t.photo is not None else None
+    photo = photo_image(t.photo) if t.photo is not None else None
     if photo is not None:
         c.drawImage(photo, photo_x, photo_y, 30 * mm, 40 * mm, preserveAspectRatio=True, anchor="c")
     else:
@@ -303,7 +269,7 @@ def sign_in_sheet_pdf(session: ExamSession, room: Room) -> bytes:
     for a in people:
         app = a.application
         profile = getattr(app.candidate, "candidate_profile", None)
-        source = _photo(profile.photo, wrap=lambda fh: fh) if profile else None  # platypus wants a file
+        source = photo_image(profile.photo, wrap=lambda fh: fh) if profile else None  # platypus wants a file
         photo = (Image(source, width=15 * mm, height=21 * mm, kind="proportional") if source
                  else para(_("无照片"), "cell"))
         rows.append([para(_seat_label(a.seat), "cell"), photo, para(app.full_name, "cell"),
@@ -471,7 +437,7 @@ def work_cards(batch: Batch, venue=None) -> list[Card]:
         sessions = [f"{a.session.get_kind_display()} {session_times(a.session)}"
                     + (f" {a.room.name}" if a.room else "") for a in sorted(items, key=lambda a: a.session.starts_at)]
         cards.append(Card(name=first.user.full_name, roles=roles, venue=first.venue.name, batch=batch.name,
-                          sessions=sessions, photo=_photo(profile.photo) if profile else None,
+                          sessions=sessions, photo=photo_image(profile.photo) if profile else None,
                           serial=f"{batch.pk:03d}-{first.pk:05d}"))
     return cards
 

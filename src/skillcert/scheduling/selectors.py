@@ -10,7 +10,7 @@ from django.http import Http404
 from skillcert.accounts import rules
 from skillcert.accounts.enums import OrgKind, Role
 from skillcert.accounts.models import Organisation
-from skillcert.accounts.selectors import _one_or_404
+from skillcert.accounts.selectors import one_or_404
 from skillcert.core.models import Job
 
 from .enums import StaffRole
@@ -48,13 +48,13 @@ def venue_list_for_user(user, roles=SCHEDULERS) -> QuerySet[Organisation]:
 
 
 def venue_get_for_user(user, pk: int, roles=SCHEDULERS) -> Organisation:
-    return _one_or_404(venue_list_for_user(user, roles), pk)
+    return one_or_404(venue_list_for_user(user, roles), pk)
 
 
 def room_get_for_user(user, pk: int) -> Room:
     qs = Room.objects.select_related("venue__parent")
     ids = body_ids(user)
-    return _one_or_404(qs if ids is None else qs.filter(venue__parent_id__in=ids), pk)
+    return one_or_404(qs if ids is None else qs.filter(venue__parent_id__in=ids), pk)
 
 
 def batch_list_for_user(user, roles=READERS) -> QuerySet[Batch]:
@@ -64,13 +64,13 @@ def batch_list_for_user(user, roles=READERS) -> QuerySet[Batch]:
 
 
 def batch_get_for_user(user, pk: int, roles=READERS) -> Batch:
-    return _one_or_404(batch_list_for_user(user, roles), pk)
+    return one_or_404(batch_list_for_user(user, roles), pk)
 
 
 def session_get_for_user(user, pk: int, roles=READERS) -> ExamSession:
     qs = ExamSession.objects.select_related("batch__announcement__body")
     ids = body_ids(user, roles)
-    return _one_or_404(qs if ids is None else qs.filter(batch__announcement__body_id__in=ids), pk)
+    return one_or_404(qs if ids is None else qs.filter(batch__announcement__body_id__in=ids), pk)
 
 
 def led_sessions(user) -> QuerySet[StaffAssignment]:
@@ -110,7 +110,7 @@ def candidate_void_tickets(user) -> QuerySet[AdmissionTicket]:
 
 
 def candidate_ticket_get(user, pk: int) -> AdmissionTicket:
-    return _one_or_404(candidate_tickets(user), pk)
+    return one_or_404(candidate_tickets(user), pk)
 
 
 def staff_member_get_for_user(user, pk: int):

@@ -9,14 +9,13 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from skillcert.accounts import rules
-from skillcert.accounts.enums import OrgKind, Role
+from skillcert.accounts.enums import OrgKind
 from skillcert.accounts.models import Organisation
 from skillcert.core import audit
 from skillcert.core.notify import notify
@@ -24,27 +23,17 @@ from skillcert.core.statemachine import require_transition
 from skillcert.registration.enums import ApplicationStatus
 from skillcert.registration.models import Announcement, AnnouncementOffer, Application
 
+from .checks import check_room, require_scheduler, seat_label, seating_pool, session_part
 from .enums import (
     BATCH_TRANSITIONS,
     FACILITIES,
-    MIN_SPACING_CM,
     PART_OF_SESSION,
-    PRACTICAL_CHECKS,
     ROOM_KINDS_FOR_SESSION,
     SUPPORT_STAFF,
-    THEORY_ROOM_MAX,
     BatchStatus,
-    RoomKind,
 )
 from .models import AdmissionTicket, Batch, ExamSession, Room, Seat, SeatAssignment, TicketStatus, VenueProfile
-
-SCHEDULERS = (Role.BODY_ADMIN, Role.EXAM_AFFAIRS)
-
-
-def _require(actor, org_id: int, message: str) -> None:
-    if not rules.has_role(actor, *SCHEDULERS, org=org_id):
-        raise PermissionDenied(message)
-
+from .staffing import session_may_start
 
 # --- Venues and rooms (§6.2.2) -------------------------------------------------------------
 
@@ -54,7 +43,7 @@ def venue_profile_save(*, actor, venue: Organisation, facilities: dict[str, bool
     """§6.2.2.5 facilities and §6.2.2.4 support staff of a venue."""
     if venue.kind != OrgKind.VENUE:
         raise ValidationError({"venue": _("只能为考点登记设施。")})
-    _require(actor, venue.pk, _("您无权修改该考点。"))
+    require_scheduler(actor, venue.pk, _("您无权修改该考点。"))
     unknown = (set(facilities) - set(FACILITIES)) | (set(support_staff) - set(SUPPORT_STAFF))
     if unknown:
         raise ValidationError(_("未知的项目：%(k)s") % {"k": "、".join(sorted(unknown))})
@@ -71,44 +60,6 @@ def venue_profile_save(*, actor, venue: Organisation, facilities: dict[str, bool
     return profile
 
 
-def missing_facilities(venue: Organisation) -> list[str]:
-    profile = VenueProfile.objects.filter(venue=venue).first()
-    have = profile.facilities if profile else {}
-    return [str(label) for key, label in FACILITIES.items() if not have.get(key)]
-
-
-def missing_support_staff(venue: Organisation) -> list[str]:
-    """§6.2.2.4: the venue provides medical, security, logistics and roving-proctor staff during the exam;
-    the kinds its profile records no one for."""
-    profile = VenueProfile.objects.filter(venue=venue).first()
-    have = profile.support_staff if profile else {}
-    return [str(label) for key, label in SUPPORT_STAFF.items() if not have.get(key)]
-
-
-def check_room(room: Room) -> None:
-    """§6.2.2.2: theory rooms hold at most 30, single desks, ≥ 80 cm apart; §6.2.2.3: practical rooms
-    one candidate per workstation; only known checklist items."""
-    errors: dict[str, list[str]] = defaultdict(list)
-    if room.kind in (RoomKind.THEORY, RoomKind.COMPUTER):
-        if room.capacity > THEORY_ROOM_MAX:
-            errors["capacity"].append(_("每个理论考场考生不超过%(n)d名（§6.2.2.2），当前为%(c)d。") % {
-                "n": THEORY_ROOM_MAX, "c": room.capacity})
-        if not room.single_desks:
-            errors["single_desks"].append(_("理论考场应单人单桌（§6.2.2.2）。"))
-        if room.spacing_cm < MIN_SPACING_CM:
-            errors["spacing_cm"].append(_("前后左右间距应保持%(n)d厘米以上（§6.2.2.2），当前为%(c)d厘米。") % {
-                "n": MIN_SPACING_CM, "c": room.spacing_cm})
-    elif not room.single_desks:
-        errors["single_desks"].append(_("实际操作考场应单人单工位（§6.2.2.3）。"))
-    unknown = set(room.checks) - set(PRACTICAL_CHECKS)
-    if unknown:
-        errors["checks"].append(_("未知的检查项：%(k)s") % {"k": "、".join(sorted(unknown))})
-    if room.columns > room.capacity:
-        room.columns = room.capacity
-    if errors:
-        raise ValidationError(dict(errors))
-
-
 ROOM_FIELDS = ("name", "kind", "location", "capacity", "columns", "single_desks", "spacing_cm", "is_emergency",
                "checks", "safety_officer", "is_active")
 
@@ -119,7 +70,7 @@ def room_save(*, actor, venue: Organisation, room_id: int | None = None, worksta
     """Create or change a room and lay out its seats (numbered row by row)."""
     if venue.kind != OrgKind.VENUE:
         raise ValidationError({"venue": _("考场必须属于一个考点。")})
-    _require(actor, venue.pk, _("您无权管理该考点的考场。"))
+    require_scheduler(actor, venue.pk, _("您无权管理该考点的考场。"))
     room = Room.objects.select_for_update().get(pk=room_id, venue=venue) if room_id else Room(venue=venue)
     before = {f: getattr(room, f) for f in ROOM_FIELDS} if room_id else {}
     for name, value in fields.items():
@@ -166,7 +117,7 @@ def _lay_out_seats(room: Room, workstations: list[str] | None) -> None:
 @transaction.atomic
 def batch_create(*, actor, announcement: Announcement, name: str, notes: str = "",
                  workstations_per_examiner: int = 10) -> Batch:
-    _require(actor, announcement.body_id, _("您无权为该公告编排考试。"))
+    require_scheduler(actor, announcement.body_id, _("您无权为该公告编排考试。"))
     batch = Batch(announcement=announcement, name=name.strip(), notes=notes.strip(), created_by=actor,
                   workstations_per_examiner=workstations_per_examiner)
     batch.full_clean()
@@ -180,7 +131,7 @@ def batch_create(*, actor, announcement: Announcement, name: str, notes: str = "
 def batch_update(*, actor, batch_id: int, name: str, notes: str, workstations_per_examiner: int) -> Batch:
     """Name, candidate notes (printed on tickets) and the examiner ratio; closed once the exam starts."""
     batch = Batch.objects.select_for_update().select_related("announcement").get(pk=batch_id)
-    _require(actor, batch.announcement.body_id, _("您无权修改该批次。"))
+    require_scheduler(actor, batch.announcement.body_id, _("您无权修改该批次。"))
     if batch.status not in (BatchStatus.PLANNED, BatchStatus.SCHEDULED, BatchStatus.TICKETS_ISSUED):
         raise ValidationError(_("批次已开考，不能再修改。"))
     fields = ("name", "notes", "workstations_per_examiner")
@@ -203,7 +154,7 @@ def session_add(*, actor, batch_id: int, kind: str, starts_at: dt.datetime, ends
     """A session for some offers of the batch's announcement. Two sessions that share an offer may not
     overlap in time: one candidate cannot sit both."""
     batch = Batch.objects.select_for_update().select_related("announcement").get(pk=batch_id)
-    _require(actor, batch.announcement.body_id, _("您无权修改该批次。"))
+    require_scheduler(actor, batch.announcement.body_id, _("您无权修改该批次。"))
     if batch.status not in (BatchStatus.PLANNED, BatchStatus.SCHEDULED):
         raise ValidationError(_("批次已发准考证，不能再增加场次。"))
     if ends_at <= starts_at:
@@ -242,7 +193,7 @@ def session_add(*, actor, batch_id: int, kind: str, starts_at: dt.datetime, ends
 @transaction.atomic
 def batch_transition(*, actor, batch_id: int, target: str) -> Batch:
     batch = Batch.objects.select_for_update().select_related("announcement").get(pk=batch_id)
-    _require(actor, batch.announcement.body_id, _("您无权变更该批次的状态。"))
+    require_scheduler(actor, batch.announcement.body_id, _("您无权变更该批次的状态。"))
     require_transition(BATCH_TRANSITIONS, batch.status, target, labels=dict(BatchStatus.choices))
     if target == BatchStatus.SCHEDULED and not batch.sessions.exists():
         raise ValidationError(_("批次至少应有一个场次。"))
@@ -251,8 +202,6 @@ def batch_transition(*, actor, batch_id: int, target: str) -> Batch:
         if gaps:
             raise ValidationError(_("还不能标记为已发准考证：%(p)s") % {"p": "；".join(gaps)})
     if target == BatchStatus.IN_PROGRESS:
-        from .staffing import session_may_start
-
         first = batch.sessions.order_by("starts_at").first()
         problems = session_may_start(first)
         if problems:
@@ -295,35 +244,6 @@ def mixed_order(apps: list[Application], seed: int) -> list[Application]:
     return order
 
 
-def session_part(session: ExamSession) -> str:
-    return PART_OF_SESSION[session.kind]
-
-
-def seat_label(a: SeatAssignment) -> str:
-    """Where a live seat is, in words an officer can find it by: batch, session, room and seat."""
-    return _("“%(batch)s”%(session)s %(room)s %(seat)02d号座") % {
-        "batch": a.session.batch.name, "session": a.session, "room": a.seat.room.name, "seat": a.seat.number}
-
-
-def live_seats_elsewhere(session: ExamSession, application_ids) -> dict[int, SeatAssignment]:
-    """Application id → its live seat for the session's part in another session (another batch, say)."""
-    rows = (SeatAssignment.objects.filter(application_id__in=list(application_ids), part=session_part(session))
-            .exclude(session=session).select_related("session__batch", "seat__room"))
-    return {a.application_id: a for a in rows}
-
-
-def seating_pool(session: ExamSession, batch: Batch | None = None) -> tuple[dict[int, Application],
-                                                                             dict[int, SeatAssignment]]:
-    """The approved candidates this session should seat, and those it must not: candidates of its offers
-    who already hold a live seat for the same part elsewhere (one live seat per application and part)."""
-    batch = batch or session.batch
-    apps = {a.pk: a for a in Application.objects.filter(
-        announcement_id=batch.announcement_id, status=ApplicationStatus.APPROVED,
-        offer__in=session.offers.all()).select_related("candidate")}
-    elsewhere = live_seats_elsewhere(session, apps)
-    return {pk: a for pk, a in apps.items() if pk not in elsewhere}, elsewhere
-
-
 def _lock_applications(ids) -> None:
     """Row locks on the applications being seated, in a fixed order: two sessions (of two batches) seating
     the same candidate at once wait for each other instead of both reading "not seated yet"."""
@@ -339,7 +259,7 @@ def allocate(*, actor, session_id: int, seed: int = 0, force: bool = False) -> A
     unique constraints (one live candidate per seat, one live seat per application and part) back this."""
     session = ExamSession.objects.select_for_update().get(pk=session_id)
     batch = Batch.objects.select_related("announcement").get(pk=session.batch_id)
-    _require(actor, batch.announcement.body_id, _("您无权为该批次安排座位。"))
+    require_scheduler(actor, batch.announcement.body_id, _("您无权为该批次安排座位。"))
     if batch.status not in (BatchStatus.PLANNED, BatchStatus.SCHEDULED, BatchStatus.TICKETS_ISSUED):
         raise ValidationError(_("批次已开考，不能再安排座位。"))
     result = AllocationResult()
@@ -411,7 +331,7 @@ def seat_move(*, actor, assignment_id: int, session_id: int, seat_id: int, reaso
     if old is None:
         raise ValidationError({"assignment": _("该座位不存在或已作废。")})
     old_batch = old.session.batch
-    _require(actor, old_batch.announcement.body_id, _("您无权调整该批次的座位。"))
+    require_scheduler(actor, old_batch.announcement.body_id, _("您无权调整该批次的座位。"))
     _lock_applications([old.application_id])
     target = (ExamSession.objects.select_for_update().select_related("batch__announcement")
               .filter(pk=session_id, batch__announcement_id=old_batch.announcement_id).first())
@@ -421,7 +341,7 @@ def seat_move(*, actor, assignment_id: int, session_id: int, seat_id: int, reaso
     seat = Seat.objects.select_related("room").filter(pk=seat_id, room__in=target.rooms.all()).first()
     if seat is None:
         raise ValidationError({"seat": _("目标座位不属于目标场次的考场。")})
-    _require(actor, target.batch.announcement.body_id, _("您无权调整该批次的座位。"))
+    require_scheduler(actor, target.batch.announcement.body_id, _("您无权调整该批次的座位。"))
     for b in {old_batch, target.batch}:
         if b.status not in MOVABLE:
             raise ValidationError(_("批次“%(b)s”已开考，不能再调整座位。") % {"b": b.name})
@@ -549,7 +469,7 @@ def issue_tickets(*, actor, batch_id: int) -> int:
     """Give every seated candidate of a scheduled batch a valid ticket (numbers are never reused; a
     voided ticket's holder gets a new number). Refuses while any candidate still lacks a seat."""
     batch = Batch.objects.select_for_update().select_related("announcement__body").get(pk=batch_id)
-    _require(actor, batch.announcement.body_id, _("您无权为该批次发放准考证。"))
+    require_scheduler(actor, batch.announcement.body_id, _("您无权为该批次发放准考证。"))
     if batch.status not in (BatchStatus.SCHEDULED, BatchStatus.TICKETS_ISSUED):
         raise ValidationError(_("批次编排完成（已编排）后才能发放准考证。"))
     if not batch.sessions.exists():
@@ -580,7 +500,7 @@ def tickets_render_start(*, actor, batch_id: int):
     from .tasks import render_tickets_task
 
     batch = Batch.objects.select_related("announcement").get(pk=batch_id)
-    _require(actor, batch.announcement.body_id, _("您无权为该批次打印准考证。"))
+    require_scheduler(actor, batch.announcement.body_id, _("您无权为该批次打印准考证。"))
     if not AdmissionTicket.objects.filter(batch=batch, status=TicketStatus.VALID).exists():
         raise ValidationError(_("该批次还没有有效的准考证，请先发放准考证。"))
     return job_start(actor=actor, kind="tickets", label=_("打印准考证：%(b)s") % {"b": batch.name},

@@ -27,6 +27,7 @@ from skillcert.accounts.enums import Role
 from skillcert.accounts.models import Organisation
 from skillcert.core import audit
 
+from .checks import check_room, missing_facilities, missing_support_staff, require_scheduler, seating_pool
 from .enums import (
     MIN_EXAMINERS,
     MIN_PROCTORS,
@@ -48,7 +49,7 @@ from .models import (
     StaffAssignment,
     StaffProfile,
 )
-from .services import SCHEDULERS, _require, check_room, missing_facilities, missing_support_staff, seating_pool
+from .selectors import SCHEDULERS
 
 # Which system roles (accounts.Role) may fill each post.
 ROLE_GRANTS = {
@@ -175,7 +176,7 @@ def staff_assign(*, actor, session_id: int, user, role: str, venue: Organisation
                  room: Room | None = None) -> StaffAssignment:
     session = ExamSession.objects.select_for_update().select_related("batch__announcement").get(pk=session_id)
     batch = session.batch
-    _require(actor, batch.announcement.body_id, _("您无权为该批次安排考务人员。"))
+    require_scheduler(actor, batch.announcement.body_id, _("您无权为该批次安排考务人员。"))
     if batch.status not in ("planned", "scheduled", "tickets_issued"):
         raise ValidationError(_("批次已开考，不能再调整考务人员。"))
     if role not in StaffRole.values:
@@ -230,7 +231,7 @@ def staff_assign(*, actor, session_id: int, user, role: str, venue: Organisation
 def staff_remove(*, actor, assignment_id: int) -> None:
     a = StaffAssignment.objects.select_for_update(of=("self",)).select_related(
         "session__batch__announcement").get(pk=assignment_id)
-    _require(actor, a.session.batch.announcement.body_id, _("您无权调整该批次的考务人员。"))
+    require_scheduler(actor, a.session.batch.announcement.body_id, _("您无权调整该批次的考务人员。"))
     if a.session.batch.status not in ("planned", "scheduled", "tickets_issued"):
         raise ValidationError(_("批次已开考，不能再调整考务人员。"))
     audit.record(actor, "scheduling.staff.removed", target=a, data={

@@ -4,6 +4,10 @@ and attachments, sealed paper documents and practical code maps — then (with -
     manage.py rotate_item_key            # add a key and re-seal everything
     manage.py rotate_item_key --retire   # … and remove the old keys once nothing uses them
 
+Which tables are sealed is declared by the models themselves (``SEALED_FIELDS``, read by
+``core.crypto.sealed_tables``), so this command — in core, below every domain app — names none of them and
+cannot miss one an app adds later (issue #21 item 4).
+
 Re-sealing changes only the ciphertext, nonce and key id; the plaintext (and its digest) stays the same,
 so item versions remain what papers reference. Each chunk is re-sealed in its own transaction; a rerun
 picks up what is left, so an interrupted rotation is safe to repeat.
@@ -15,15 +19,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from skillcert.core import audit, crypto
-from skillcert.grading.models import PracticalPanel
-from skillcert.itembank.models import ItemAttachment, ItemVersion
-from skillcert.papers.models import SealedDocument
 
 CHUNK = 500
-# Every table sealed under the ring: (model, key id field, ciphertext field). Nothing may be left behind when old
-# keys are retired, or it could never be opened again.
-SEALED = [(ItemVersion, "key_id", "sealed"), (ItemAttachment, "key_id", "sealed"),
-          (SealedDocument, "key_id", "sealed"), (PracticalPanel, "map_key_id", "sealed_map")]
 
 
 def reseal(model, ring: crypto.KeyRing, stdout=None, key_field: str = "key_id", blob_field: str = "sealed") -> int:
@@ -58,11 +55,13 @@ class Command(BaseCommand):
         new_id = old.active_id if no_new_key else crypto.add_key()
         ring = crypto.keyring()
         self.stdout.write(f"active key: {ring.active_id}")
-        counts = {m.__name__: reseal(m, ring, self.stdout, key, blob) for m, key, blob in SEALED}
+        # Nothing may be left behind when old keys are retired, or it could never be opened again.
+        sealed = crypto.sealed_tables()
+        counts = {m.__name__: reseal(m, ring, self.stdout, key, blob) for m, key, blob in sealed}
         retired: list[str] = []
         if retire:
             still = set().union(*(m.objects.exclude(**{key: ""}).values_list(key, flat=True).distinct()
-                                  for m, key, _blob in SEALED))
+                                  for m, key, _blob in sealed))
             if still - {ring.active_id}:
                 raise CommandError(f"content is still sealed with {sorted(still - {ring.active_id})}; not retiring")
             retired = crypto.retire_keys({ring.active_id})

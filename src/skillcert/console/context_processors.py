@@ -1,12 +1,15 @@
+"""The layout's context: the development banner, the body's name and the console navigation. It lives in the
+console face because the navigation asks every domain app above accounts (delivery, grading, certificates) who may
+see what; accounts, the second layer, may not import them (issue #21 item 4)."""
+
 from django.conf import settings
 
+from skillcert.accounts import rules
+from skillcert.accounts.enums import Role
+from skillcert.accounts.selectors import site_body
 from skillcert.certificates import selectors as certificate_selectors
 from skillcert.delivery import rules as delivery_rules
 from skillcert.grading import rules as grading_rules
-
-from . import rules
-from .enums import Role
-from .selectors import site_body
 
 
 def site(request):

@@ -1,10 +1,13 @@
+"""``manage.py seed_demo [--stage S] [--quiet]``: build the demo world (``skillcert.demo.stages``) and print how to
+log in and what to try."""
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
-from skillcert.accounts.demo import DEMO_PASSWORD, seed_foundation
-
-STAGES = ["foundation", "registration", "scheduled", "itembank", "papers", "exam", "graded", "certified"]
+from skillcert.accounts.demo import DEMO_PASSWORD
+from skillcert.demo import stages
+from skillcert.demo.stages import STAGES
 
 
 class Command(BaseCommand):
@@ -18,42 +21,9 @@ class Command(BaseCommand):
     def handle(self, *args, stage: str, quiet: bool, **options):
         if settings.PRODUCTION:
             raise CommandError("seed_demo is refused in production mode (SKILLCERT_DEBUG=0).")
-        seeded = seed_foundation()
-        announcement = None
-        if STAGES.index(stage) >= STAGES.index("registration"):
-            from skillcert.registration.demo import seed_registration
-
-            announcement = seed_registration()
-        batch = None
-        if STAGES.index(stage) >= STAGES.index("scheduled"):
-            from skillcert.scheduling.demo import seed_scheduled
-
-            batch = seed_scheduled(announcement)
-        bank = None
-        if STAGES.index(stage) >= STAGES.index("itembank"):
-            from skillcert.itembank.demo import seed_itembank
-
-            bank = seed_itembank()
-        papers = []
-        if STAGES.index(stage) >= STAGES.index("papers"):
-            from skillcert.papers.demo import seed_papers
-
-            papers = seed_papers(batch, bank)
-        sittings = []
-        if STAGES.index(stage) >= STAGES.index("exam"):
-            from skillcert.delivery.demo import seed_exam_day
-
-            sittings = seed_exam_day(announcement, bank)
-        graded = None
-        if STAGES.index(stage) >= STAGES.index("graded"):
-            from skillcert.grading.demo import seed_graded
-
-            graded = seed_graded(announcement, bank)
-        certified = None
-        if STAGES.index(stage) >= STAGES.index("certified"):
-            from skillcert.certificates.demo import seed_certified
-
-            certified = seed_certified(graded)
+        world = stages.build(stage)
+        seeded, announcement, batch, bank = world.seeded, world.announcement, world.batch, world.bank
+        papers, sittings, graded, certified = world.papers, world.sittings, world.graded, world.certified
         if quiet:
             return
         w = self.stdout.write
