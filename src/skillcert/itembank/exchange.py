@@ -161,12 +161,12 @@ class _Checker:
             self._error(row, "type", _("题型“%(t)s”无法识别。") % {"t": type_word or "—"})
             return None
         try:
-            clean_meta = clean_meta(self.bank, meta, element_codes=self.codes)
+            cleaned = clean_meta(self.bank, meta, element_codes=self.codes)
         except ValidationError as exc:
             for key, messages in exc.message_dict.items():
                 for message in messages:
                     self._error(row, key, message)
-            clean_meta = None
+            cleaned = None
         try:
             clean = content_mod.normalise(meta["type"], raw)
         except ValidationError as exc:
@@ -174,13 +174,13 @@ class _Checker:
                 for message in messages:
                     self._error(row, key, message)
             return None
-        if clean_meta is None:
+        if cleaned is None:
             return None
-        if self.parts[clean_meta["element_code"]] != TYPE_PART[clean_meta["type"]]:
+        if self.parts[cleaned["element_code"]] != TYPE_PART[cleaned["type"]]:
             self._error(row, "element_code", _("认定点“%(c)s”与题型“%(t)s”不属于同一部分。") % {
-                "c": clean_meta["element_code"], "t": TYPE_WORD[clean_meta["type"]]})
+                "c": cleaned["element_code"], "t": TYPE_WORD[cleaned["type"]]})
             return None
-        return Parsed(clean_meta, clean)
+        return Parsed(cleaned, clean)
 
 
 def parse_xlsx(bank: Bank, data: bytes) -> tuple[list[Parsed], _Checker, int]:
