@@ -83,17 +83,25 @@ interpolate_lazy = lazy(_interpolate, str)
 
 
 def score_field(label, *, maximum=Decimal(100), required=True, step=None) -> forms.DecimalField:
-    """A score typed by a person: a finite decimal, two places at most, between 0 and ``maximum``."""
+    """A score typed by a person: a finite decimal, two places at most, between 0 and ``maximum`` (and a multiple
+    of ``step`` when given)."""
     bounds = interpolate_lazy(_("%(what)s须在 0 到 %(max)s 之间。"), what=label, max=maximum)
+    validators = []
+    if step is not None:
+        message = interpolate_lazy(_("%(what)s以 %(step)s 分为单位。"), what=label, step=step)
+
+        def in_steps(value):
+            if value is not None and 0 <= value <= maximum and value % step:
+                raise ValidationError(message, code="step_size")
+
+        validators.append(in_steps)
     return forms.DecimalField(label=label, required=required, min_value=Decimal(0), max_value=maximum,
-                              max_digits=7, decimal_places=2, step_size=step, error_messages={
+                              max_digits=7, decimal_places=2, validators=validators, error_messages={
                                   "required": interpolate_lazy(_("请填写%(what)s。"), what=label),
                                   "invalid": interpolate_lazy(_("%(what)s须为数字。"), what=label),
                                   "min_value": bounds, "max_value": bounds,
                                   "max_digits": bounds, "max_whole_digits": bounds,
-                                  "max_decimal_places": interpolate_lazy(_("%(what)s最多保留两位小数。"), what=label),
-                                  "step_size": interpolate_lazy(_("%(what)s以 %(step)s 分为单位。"), what=label,
-                                                                step=step)})
+                                  "max_decimal_places": interpolate_lazy(_("%(what)s最多保留两位小数。"), what=label)})
 
 
 def form_error_text(form: forms.BaseForm) -> str:
