@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from skillcert.accounts.enums import Role
-from skillcert.grading import practical, results, review, services
+from skillcert.grading import practical, review, services
 from skillcert.grading.models import (
     Mark,
     MarkingTask,
@@ -87,7 +87,13 @@ def test_result_corrections_and_recheck_answers_take_a_score_on_100_points(clien
     day, batch = published_batch()
     result = batch.results.order_by("pk").first()
     candidate = result.application.candidate
-    recheck = results.recheck_request(actor=candidate, result_id=result.pk, part="theory", reason="请核对")
+    client.force_login(candidate)  # the candidate's own request goes through a form too (portal)
+    asked = reverse("portal:result_recheck", args=[result.application_id])
+    assert "该科目没有可以复核的成绩" in _said(client, asked, {"part": "bogus", "reason": "请核对"})
+    assert "申请复核的理由" in _said(client, asked, {"part": "theory", "reason": ""})
+    assert not RecheckRequest.objects.exists()
+    assert "成绩复核申请已提交" in _said(client, asked, {"part": "theory", "reason": "请核对"})
+    recheck = RecheckRequest.objects.get()
     url = reverse("console:results_page", args=[batch.pk])
     client.force_login(day.officer)
     change = {"action": "change", "result": result.pk, "part": "theory", "new": "80", "reason": "漏评"}
