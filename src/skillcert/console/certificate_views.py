@@ -3,34 +3,20 @@ review, issuing with national numbers, and the certificates of an issue."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django import forms
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from skillcert.accounts.enums import IdType
 from skillcert.certificates import selectors, services
 from skillcert.certificates.models import CertificateRequest, ReissueReason, RevokeReason
-from skillcert.core.forms import posted_id
 
-from .common import flash_refusal as _flash
-from .common import perform as _attempt
-from .common import staff_required
-
-
-def _date(raw: str | None, bad: dt.date) -> dt.date | None:
-    """A form's date, None when empty; ``bad`` (refused by the service with the field named) when malformed."""
-    try:
-        return dt.date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return bad
+from . import certificate_forms as cf
+from .common import flash_refusal, perform, staff_required
+from .grading_forms import flash_form_errors, posted_action
 
 
 @staff_required(selectors.uses_certificates)
@@ -49,18 +35,26 @@ def certificate_issue_action(request: HttpRequest, batch_pk: int, action: str) -
         batch = Batch.objects.select_related("announcement").filter(pk=batch_pk).first()
         if batch is None or not grading_rules.scores_batch(user, batch):  # another body's batch: not found
             raise Http404
-        _attempt(request, services.issue_submit, _("已提交审核。"), actor=user, batch_id=batch_pk)
+        perform(request, services.issue_submit, _("已提交审核。"), actor=user, batch_id=batch_pk)
         return redirect("console:certificate_issues")
     row = next((r for r in selectors.issue_rows(user) if r["batch"].pk == batch_pk and r["issue"]), None)
     if row is None:
         raise Http404
     issue = row["issue"]
     if action in ("approve", "return"):
-        _attempt(request, services.issue_review, _("已审核。"), actor=user, issue_id=issue.pk,
-                 approve=action == "approve", note=request.POST.get("note", ""))
+        form = cf.IssueReviewForm(request.POST)
+        if form.is_valid():
+            perform(request, services.issue_review, _("已审核。"), actor=user, issue_id=issue.pk,
+                    approve=action == "approve", note=form.cleaned_data["note"])
+        else:
+            flash_form_errors(request, form)
     elif action == "issue":
-        made = _attempt(request, services.issue_certificates, _("证书已核发。"), actor=user, issue_id=issue.pk,
-                        issue_date=_date(request.POST.get("issue_date"), dt.date.max))
+        form = cf.IssueDateForm(request.POST)
+        if not form.is_valid():
+            flash_form_errors(request, form)
+            return redirect("console:certificate_issues")
+        made = perform(request, services.issue_certificates, _("证书已核发。"), actor=user, issue_id=issue.pk,
+                       issue_date=form.cleaned_data["issue_date"])
         if made:
             return redirect("console:certificate_list", issue.pk)
     else:
@@ -68,31 +62,23 @@ def certificate_issue_action(request: HttpRequest, batch_pk: int, action: str) -
     return redirect("console:certificate_issues")
 
 
-class ReissueForm(forms.Form):
-    """补发 asked at the office (§8.2.4.1); for 证书信息错误 with the corrected data and the evidence, which the
-    service checks (the validators of sign-up and import; the upload checks)."""
-
-    reason = forms.CharField(label=_lazy("补发原因"), max_length=10)
-    detail = forms.CharField(label=_lazy("情况说明"), max_length=1000, required=False)
-    id_checked = forms.BooleanField(required=False)
-    full_name = forms.CharField(label=_lazy("更正后的姓名"), max_length=200, required=False)
-    id_type = forms.CharField(label=_lazy("更正后的证件类型"), max_length=20, required=False)
-    id_number = forms.CharField(label=_lazy("更正后的证件号码"), max_length=60, required=False)
-    photo = forms.FileField(label=_lazy("更正后的证件照"), required=False)
-    evidence = forms.FileField(label=_lazy("证明材料"), required=False)
-
-
-def _reissue(request: HttpRequest, cert_id: int) -> None:
-    form = ReissueForm(request.POST, request.FILES)
+def _certificate_request(request: HttpRequest, issue, action: str) -> None:
+    """补发 or 撤销 of a certificate of this issue, asked by the office; a second person decides."""
+    form_class = cf.ReissueForm if action == "reissue" else cf.RevokeForm
+    form = form_class(request.POST, request.FILES, certificates=issue.certificates.all())
     if not form.is_valid():
-        messages.error(request, "；".join(f"{form.fields[f].label}：{e}" if f in form.fields else e
-                                         for f, errs in form.errors.items() for e in errs))
+        flash_form_errors(request, form)
         return
     d = form.cleaned_data
-    _attempt(request, services.request_reissue, _("补发申请已提交，待另一人审批。"), actor=request.user,
-             certificate_id=cert_id, reason=d["reason"], detail=d["detail"], id_checked=d["id_checked"],
-             full_name=d["full_name"], id_type=d["id_type"], id_number=d["id_number"], photo=d["photo"],
-             evidence=d["evidence"])
+    if action == "reissue":
+        perform(request, services.request_reissue, _("补发申请已提交，待另一人审批。"), actor=request.user,
+                certificate_id=d["certificate"].pk, reason=d["reason"], detail=d["detail"],
+                id_checked=d["id_checked"], full_name=d["full_name"], id_type=d["id_type"],
+                id_number=d["id_number"], photo=d["photo"], evidence=d["evidence"])
+    else:
+        perform(request, services.request_revoke, _("撤销申请已提交，待另一人审批。"), actor=request.user,
+                certificate_id=d["certificate"].pk, reason=d["reason"], detail=d["detail"],
+                bar_until=d["bar_until"])
 
 
 @staff_required(selectors.uses_certificates)
@@ -111,7 +97,7 @@ def certificate_request_file(request: HttpRequest, pk: int, request_pk: int, whi
     kind = req.evidence_type if which == "evidence" else (
         "image/png" if field.name.endswith(".png") else "image/jpeg")
     return private_file_response(field, kind, name=req.evidence_name if which == "evidence" else "",
-                                 inline=request.GET.get("inline") == "1")
+                                 inline=cf.FlagForm(request.GET).on("inline"))
 
 
 @staff_required(selectors.uses_certificates)
@@ -119,25 +105,16 @@ def certificate_list(request: HttpRequest, pk: int) -> HttpResponse:
     """The certificates of an issue, with 补发 and 撤销 (asked by the office, decided by another body admin)."""
     issue = selectors.issue_get_for_user(request.user, pk)
     if request.method == "POST":
-        action, user, post = request.POST.get("action"), request.user, request.POST
-        cert_id = posted_id(post, "certificate") or 0
-        if not issue.certificates.filter(pk=cert_id).exists() and action in ("reissue", "revoke"):
-            raise Http404
-        if action == "reissue":
-            _reissue(request, cert_id)
-        elif action == "revoke":
-            _attempt(request, services.request_revoke, _("撤销申请已提交，待另一人审批。"), actor=user,
-                     certificate_id=cert_id, reason=post.get("reason", ""), detail=post.get("detail", ""),
-                     bar_until=_date(post.get("bar_until"), dt.date.min))
-        elif action in ("approve", "reject"):
-            req = CertificateRequest.objects.filter(pk=posted_id(post, "request") or 0,
-                                                    certificate__issue=issue).first()
-            if req is None:
-                raise Http404
-            _attempt(request, services.request_decide, _("已审批。"), actor=user, request_id=req.pk,
-                     approve=action == "approve")
+        action = posted_action(request, "reissue", "revoke", "approve", "reject")
+        if action in ("reissue", "revoke"):
+            _certificate_request(request, issue, action)
         else:
-            raise Http404
+            form = cf.RequestDecideForm(request.POST, requests=CertificateRequest.objects.filter(
+                certificate__issue=issue))
+            if not form.is_valid():  # a request of another issue (or none) is not found here
+                raise Http404
+            perform(request, services.request_decide, _("已审批。"), actor=request.user,
+                    request_id=form.cleaned_data["request"].pk, approve=action == "approve")
         return redirect("console:certificate_list", issue.pk)
     from skillcert.certificates.models import LedgerEntry, LedgerEvent, SheetState, StockSheet
 
@@ -174,15 +151,16 @@ def certificate_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     # Valid certificates only: a revoked or replaced one is never handed out looking valid.
     certs = (issue.certificates.filter(status=CertificateStatus.VALID).select_related("holder__candidate_profile")
              .order_by("number"))
-    if request.GET.get("certificate"):
-        certs = certs.filter(pk=posted_id(request.GET, "certificate") or 0)
+    one = cf.ObjectQueryForm(request.GET, "certificate", certs)
+    if one.asked():
+        certs = certs.filter(pk=one.chosen().pk) if one.chosen() else certs.none()
     certs = list(certs)
     if not certs:
         raise Http404
     try:
         data = render_pdf(certs, electronic=kind == "electronic")
     except ValidationError as exc:  # §8.2.3.2–3: a photo or the seal is missing
-        _flash(request, exc)
+        flash_refusal(request, exc)
         return redirect("console:certificate_list", issue.pk)
     with transaction.atomic():
         audit.record(request.user, "certificates.printed", target=issue,
@@ -210,43 +188,37 @@ def certificate_roster(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 # --- 证书台账 (§8.2.4.2) -----------------------------------------------------------------------------------------
 
-def _int(raw: str | None, default: int = 0) -> int:
-    try:
-        return int(raw) if raw not in (None, "") else default
-    except ValueError:
-        return -10 ** 6  # out of every range: the service names the field
-
-
 @staff_required(selectors.uses_ledger)
 def certificate_ledger(request: HttpRequest) -> HttpResponse:
     """证书台账: blank stock received, sheets destroyed before witnesses, and the ledger report per batch or period."""
     from skillcert.certificates import ledger
     from skillcert.certificates.models import CertificateIssue, StockReceipt
 
-    body, bodies = selectors.office_body(request.user, request.GET.get("body") or request.POST.get("body"))
+    body, bodies = selectors.office_body(request.user, cf.chosen_body(request))
     if request.method == "POST":
-        post, action = request.POST, request.POST.get("action")
-        if action == "receive":
-            _attempt(request, ledger.stock_receive, _("空白证书已入库。"), actor=request.user, body_id=body.pk,
-                     prefix=post.get("prefix", ""), first=_int(post.get("first")), last=_int(post.get("last")),
-                     width=_int(post.get("width"), 7), source=post.get("source", ""),
-                     received_on=_date(post.get("received_on"), dt.date.max) or timezone.localdate())
-        elif action == "spoil":
-            _attempt(request, ledger.spoil, _("销毁已登记。"), actor=request.user, body_id=body.pk,
-                     serial=post.get("serial", ""), reason=post.get("reason", ""),
-                     witnesses=[post.get("witness1", ""), post.get("witness2", "")])
+        if posted_action(request, "receive", "spoil") == "receive":
+            form = cf.StockReceiveForm(request.POST)
+            if form.is_valid():
+                perform(request, ledger.stock_receive, _("空白证书已入库。"), actor=request.user, body_id=body.pk,
+                        **form.cleaned_data)
         else:
-            raise Http404
+            form = cf.SpoilForm(request.POST)
+            if form.is_valid():
+                d = form.cleaned_data
+                perform(request, ledger.spoil, _("销毁已登记。"), actor=request.user, body_id=body.pk,
+                        serial=d["serial"], reason=d["reason"], witnesses=form.witnesses())
+        if form.errors:
+            flash_form_errors(request, form)
         return redirect(f"{request.path}?body={body.pk}")
-    q = request.GET
+    q = cf.LedgerQueryForm(request.GET)
     issues = list(CertificateIssue.objects.filter(batch__announcement__body=body, status="issued")
                   .select_related("batch").order_by("-issue_date", "-pk"))
-    issue = next((i for i in issues if str(i.pk) == q.get("issue", "")), None)
-    start, end = _date(q.get("start"), None), _date(q.get("end"), None)
+    issue = next((i for i in issues if i.pk == q.value("issue")), None)
+    start, end = q.value("start"), q.value("end")
     if issue is None and start is None and end is None:
         start = timezone.localdate().replace(month=1, day=1)
     report = ledger.report(body.pk, issue=issue, start=start, end=end)
-    fmt = q.get("format")
+    fmt = q.value("format")
     if fmt in ("xlsx", "pdf"):
         return _ledger_download(request, body, issue, start, end, report, fmt)
     return render(request, "console/certificates/ledger.html", {
@@ -287,10 +259,13 @@ def certificate_print(request: HttpRequest, pk: int) -> HttpResponse:
     from skillcert.certificates.documents import certificate_pdf as render_pdf
 
     issue = selectors.issue_get_for_user(request.user, pk)
-    one = posted_id(request.POST, "certificate")
-    pairs = _attempt(request, ledger.print_paper, _("印制已登记。"), actor=request.user, issue_id=issue.pk,
-                     first_serial=request.POST.get("first_serial", ""),
-                     certificate_ids=[one] if one else None)
+    form = cf.PrintForm(request.POST, certificates=issue.certificates.all())
+    if not form.is_valid():
+        flash_form_errors(request, form)
+        return redirect("console:certificate_list", issue.pk)
+    one = form.cleaned_data["certificate"]
+    pairs = perform(request, ledger.print_paper, _("印制已登记。"), actor=request.user, issue_id=issue.pk,
+                    first_serial=form.cleaned_data["first_serial"], certificate_ids=[one.pk] if one else None)
     if not pairs:
         return redirect("console:certificate_list", issue.pk)
     data = render_pdf([c for c, _sheet in pairs], electronic=False)
@@ -307,13 +282,13 @@ def certificate_deliver(request: HttpRequest, pk: int) -> HttpResponse:
     from skillcert.certificates import ledger
 
     issue = selectors.issue_get_for_user(request.user, pk)
-    post = request.POST
-    cert = issue.certificates.filter(pk=_int(post.get("certificate"))).first()
-    if cert is None:
-        raise Http404
-    _attempt(request, ledger.deliver, _("发放已登记。"), actor=request.user, certificate_id=cert.pk,
-             how=post.get("how", ""), recipient=post.get("recipient", ""), signed=bool(post.get("signed")),
-             tracking=post.get("tracking", ""), note=post.get("note", ""))
+    form = cf.DeliverForm(request.POST, certificates=issue.certificates.all())
+    if form.is_valid():
+        d = form.cleaned_data
+        perform(request, ledger.deliver, _("发放已登记。"), actor=request.user, certificate_id=d.pop("certificate").pk,
+                **d)
+    else:
+        flash_form_errors(request, form)
     return redirect("console:certificate_list", issue.pk)
 
 
@@ -337,16 +312,16 @@ def certificate_handover_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 def certificate_layout(request: HttpRequest) -> HttpResponse:
     from skillcert.certificates.models import CertificateLayout
 
-    body, bodies = selectors.office_body(request.user, request.GET.get("body") or request.POST.get("body"))
+    body, bodies = selectors.office_body(request.user, cf.chosen_body(request))
     if request.method == "POST":
-        post, upload = request.POST, request.FILES.get("seal")
-        _attempt(request, services.layout_save, _("证书版式已保存。"), actor=request.user, body_id=body.pk,
-                 seal=upload.read(services.SEAL_MAX_BYTES + 1) if upload else None,
-                 remove_seal=bool(post.get("remove_seal")), seal_mm=_int(post.get("seal_mm"), 40),
-                 offset_x_mm=_int(post.get("offset_x_mm")), offset_y_mm=_int(post.get("offset_y_mm")),
-                 preprinted=bool(post.get("preprinted")))
+        form = cf.LayoutForm(request.POST, request.FILES)
+        if form.is_valid():
+            perform(request, services.layout_save, _("证书版式已保存。"), actor=request.user, body_id=body.pk,
+                    **form.cleaned_data)
+        else:
+            flash_form_errors(request, form)
         return redirect(f"{request.path}?body={body.pk}")
-    if request.GET.get("specimen"):
+    if cf.FlagForm(request.GET).on("specimen"):
         from skillcert.certificates.documents import specimen_pdf
 
         response = HttpResponse(specimen_pdf(body), content_type="application/pdf")
@@ -368,15 +343,15 @@ def certificate_platform(request: HttpRequest) -> HttpResponse:
     from skillcert.certificates import platform
     from skillcert.certificates.models import PlatformReport
 
-    body, bodies = selectors.office_body(request.user, request.GET.get("body") or request.POST.get("body"))
+    body, bodies = selectors.office_body(request.user, cf.chosen_body(request))
     if request.method == "POST":
-        report = _attempt(request, platform.report_build, _("上报文件已生成。"), actor=request.user,
-                          body_id=body.pk)
+        report = perform(request, platform.report_build, _("上报文件已生成。"), actor=request.user, body_id=body.pk)
         return redirect(f"{request.path}?body={body.pk}" + (f"#report-{report.pk}" if report else ""))
-    if request.GET.get("report", ""):
+    asked = cf.ObjectQueryForm(request.GET, "report", PlatformReport.objects.filter(body=body))
+    if asked.asked():
         from skillcert.core.files import audited_download
 
-        report = PlatformReport.objects.filter(pk=posted_id(request.GET, "report") or 0, body=body).first()
+        report = asked.chosen()
         if report is None:
             raise Http404
         with report.file.open("rb") as fh:

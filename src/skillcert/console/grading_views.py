@@ -15,7 +15,6 @@ from skillcert.accounts.enums import Role
 from skillcert.accounts.models import User
 from skillcert.core.errors import DomainError
 from skillcert.core.files import audited_download
-from skillcert.core.forms import posted_decimal, posted_id, posted_ids
 from skillcert.delivery.models import Attempt
 from skillcert.grading import documents as grading_documents
 from skillcert.grading import practical, results, review, rules, selectors, services, sheets
@@ -34,12 +33,12 @@ from skillcert.grading.models import (
 from skillcert.grading.scoring import MultipleRule
 from skillcert.itembank.enums import ItemType
 from skillcert.papers import services as paper_services
+from skillcert.registration.models import Application
 from skillcert.scheduling.enums import SessionKind, StaffRole
 from skillcert.scheduling.models import Batch, ExamSession, SeatAssignment
 
-from .common import flash_refusal as _flash
-from .common import perform as _attempt
-from .common import staff_required
+from . import grading_forms as gf
+from .common import flash_refusal, perform, staff_required
 
 
 @staff_required(rules.uses_grading)
@@ -57,9 +56,12 @@ def grading_score(request: HttpRequest, paper_pk: int) -> HttpResponse:
     paper = next((p for p in selectors.papers_to_grade(request.user) if p.pk == paper_pk), None)
     if paper is None:
         raise Http404
-    run = _attempt(request, services.score_session, _("客观题已评分。"), actor=request.user,
-                   session_id=paper.session_id, paper_id=paper.pk,
-                   multiple_rule=request.POST.get("multiple_rule", MultipleRule.ALL_OR_NOTHING))
+    form = gf.ScoreForm(request.POST)
+    if not form.is_valid():
+        gf.flash_form_errors(request, form)
+        return redirect("console:grading_list")
+    run = perform(request, services.score_session, _("客观题已评分。"), actor=request.user,
+                  session_id=paper.session_id, paper_id=paper.pk, multiple_rule=form.cleaned_data["multiple_rule"])
     return redirect("console:grading_run", run.pk) if run else redirect("console:grading_list")
 
 
@@ -72,36 +74,37 @@ def grading_sheets(request: HttpRequest, paper_pk: int) -> HttpResponse:
         raise Http404
     forms, marked = sheets.layout(paper), sheets.marked_items(paper)
     if request.method == "POST":
-        action = request.POST.get("action")
+        action, chosen = gf.posted_action(request, "import", "enter", "resolve"), 1
         if action == "import":
-            upload = request.FILES.get("file")
-            if upload is None:
-                messages.error(request, _("请选择文件。"))
+            upload = gf.SheetImportForm(request.POST, request.FILES)
+            if not upload.is_valid():
+                gf.flash_form_errors(request, upload)
             else:
-                summary = _attempt(request, sheets.sheets_import, _("答题卡已导入。"), actor=request.user,
-                                   paper_id=paper.pk, data=upload.read(), file_name=upload.name)
+                file = upload.cleaned_data["file"]
+                summary = perform(request, sheets.sheets_import, _("答题卡已导入。"), actor=request.user,
+                                  paper_id=paper.pk, data=file.read(), file_name=file.name)
                 if summary:
                     messages.info(request, _("共 %(n)s 张答题卡，其中缺考 %(a)s 人，重新导入 %(r)s 张。")
                                   % {"n": summary.sheets, "a": summary.absent, "r": summary.replaced})
-        elif action in ("enter", "resolve"):
-            form_number = posted_id(request.POST, "form_number") or 0
-            numbers = [*forms.get(form_number, {}), *marked.get(form_number, {})]
-            answers = {str(p): request.POST.get(f"q{p}", "") for p in numbers}
-            common = {"actor": request.user, "paper_id": paper.pk, "form_number": form_number,
-                      "absent": bool(request.POST.get("absent")), "answers": answers}
-            if action == "enter":
-                entry = _attempt(request, sheets.sheet_enter, _("已录入。"), ticket=request.POST.get("ticket", ""),
-                                 **common)
-                if entry and entry.agreed is False:
-                    messages.warning(request, _("两遍录入不一致，已列入待核对清单。"))
-            else:
-                _attempt(request, sheets.sheet_resolve, _("已按原卡核对确定。"),
-                         application_id=posted_id(request.POST, "application") or 0, **common)
         else:
-            raise Http404
-        return redirect(f"{request.path}?form={request.POST.get('form_number') or 1}")
-    chosen = posted_id(request.GET, "form") or 1
-    chosen = chosen if chosen in forms else min(forms or [1])
+            sheet = gf.SheetForm(request.POST, layout=forms, marked=marked, resolve=action == "resolve")
+            if not sheet.is_valid():
+                gf.flash_form_errors(request, sheet)
+            else:
+                d = sheet.cleaned_data
+                chosen = d["form_number"]
+                common = {"actor": request.user, "paper_id": paper.pk, "form_number": chosen,
+                          "absent": d["absent"], "answers": sheet.answers()}
+                if action == "enter":
+                    entry = perform(request, sheets.sheet_enter, _("已录入。"), ticket=d["ticket"], **common)
+                    if entry and entry.agreed is False:
+                        messages.warning(request, _("两遍录入不一致，已列入待核对清单。"))
+                else:
+                    perform(request, sheets.sheet_resolve, _("已按原卡核对确定。"),
+                            application_id=d["application"], **common)
+        return redirect(f"{request.path}?form={chosen}")
+    shown = gf.FormNumberForm(request.GET, numbers=forms)
+    chosen = shown.cleaned_data["form"] if shown.is_valid() else min(forms or [1])
     labels = dict(ItemType.choices)
     positions = sorted([(pos, labels[kind]) for pos, kind in forms.get(chosen, {}).items()]
                        + [(pos, _("%(type)s，满分 %(p)s，填阅卷得分") % {"type": _("主观题"), "p": points})
@@ -115,8 +118,12 @@ def grading_sheets(request: HttpRequest, paper_pk: int) -> HttpResponse:
         "paper": paper, "forms": sorted(forms), "chosen": chosen, "positions": positions, "progress": progress})
 
 
+def _examiners_qs(user, run: ScoringRun, *roles):
+    return selectors.staff_of_bodies(user, [run.session.batch.announcement.body_id], *roles)
+
+
 def _examiners(user, run: ScoringRun, *roles) -> list[User]:
-    return list(selectors.staff_of_bodies(user, [run.session.batch.announcement.body_id], *roles))
+    return list(_examiners_qs(user, run, *roles))
 
 
 @staff_required(rules.uses_grading)
@@ -148,25 +155,25 @@ def grading_run(request: HttpRequest, pk: int) -> HttpResponse:
 def grading_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     run = selectors.run_get_for_user(request.user, pk)
     if action == "analyse":
-        _attempt(request, services.analyse_run, _("试题分析已完成，结果已回写题库。"), actor=request.user,
-                 run_id=run.pk)
+        perform(request, services.analyse_run, _("试题分析已完成，结果已回写题库。"), actor=request.user,
+                run_id=run.pk)
     elif action == "screen":
-        try:
-            alpha = float(request.POST.get("alpha", "0.05"))
-        except ValueError:
-            alpha = -1.0
-        _attempt(request, services.screen_similarity, _("雷同筛查已完成。"), actor=request.user, run_id=run.pk,
-                 alpha=alpha)
-    elif action == "mark":
-        ids = posted_ids(request.POST, "markers")
-        leader = User.objects.filter(pk=posted_id(request.POST, "leader") or 0).first()
-        share = posted_decimal(request.POST, "tolerance", "20") / 100
-        if leader is None:
-            messages.error(request, _("请选择阅卷组长。"))
+        form = gf.ScreenForm(request.POST)
+        if form.is_valid():
+            perform(request, services.screen_similarity, _("雷同筛查已完成。"), actor=request.user, run_id=run.pk,
+                    alpha=form.cleaned_data["alpha"])
         else:
-            _attempt(request, services.marking_open, _("已开始阅卷：主观题按题分配给阅卷人双评。"), actor=request.user,
-                     run_id=run.pk, markers=list(User.objects.filter(pk__in=ids)), leader=leader,
-                     tolerance_share=share)
+            gf.flash_form_errors(request, form)
+    elif action == "mark":
+        form = gf.MarkingOpenForm(request.POST, markers=_examiners_qs(request.user, run, Role.EXAMINER,
+                                                                      Role.EXAMINER_LEADER),
+                                  leaders=_examiners_qs(request.user, run, Role.EXAMINER_LEADER))
+        if form.is_valid():
+            d = form.cleaned_data
+            perform(request, services.marking_open, _("已开始阅卷：主观题按题分配给阅卷人双评。"), actor=request.user,
+                    run_id=run.pk, markers=list(d["markers"]), leader=d["leader"], tolerance_share=d["tolerance"])
+        else:
+            gf.flash_form_errors(request, form)
     else:
         raise Http404
     return redirect("console:grading_run", run.pk)
@@ -184,13 +191,12 @@ def marking_task(request: HttpRequest, pk: int) -> HttpResponse:
     """The marking screen: the item, its standard answer and rubric, one coded script at a time."""
     task = selectors.task_get_for_marker(request.user, pk)
     if request.method == "POST":
-        try:
-            services.mark_record(actor=request.user, task_id=task.pk, code=request.POST.get("code", ""),
-                                 points=request.POST.get("points", ""), comment=request.POST.get("comment", ""))
-        except (ValidationError, DomainError, PermissionDenied) as exc:
-            _flash(request, exc)
+        form = gf.MarkForm(request.POST, task=task)
+        if form.is_valid():
+            perform(request, services.mark_record, _("已评分，下一份。"), actor=request.user, task_id=task.pk,
+                    **form.cleaned_data)
         else:
-            messages.success(request, _("已评分，下一份。"))
+            gf.flash_form_errors(request, form)
         return redirect("console:marking_task", task.pk)
     script = services.next_script(request.user, task)
     content = paper_services.marking_content(actor=request.user, paper=task.paper, form_number=task.form_number,
@@ -225,20 +231,25 @@ def _office_session(request: HttpRequest, session_pk: int) -> ExamSession:
     return session
 
 
+def _panel_people(request: HttpRequest, session: ExamSession) -> dict:
+    """Who may sit on a panel of ``session``: the body's examiners and leaders (the form refuses anyone else)."""
+    body = [session.batch.announcement.body_id]
+    return {"examiners": selectors.staff_of_bodies(request.user, body, Role.EXAMINER, Role.EXAMINER_LEADER),
+            "leaders": selectors.staff_of_bodies(request.user, body, Role.EXAMINER_LEADER)}
+
+
 @staff_required(rules.uses_grading)
 @require_POST
 def panel_create(request: HttpRequest, session_pk: int, room_pk: int) -> HttpResponse:
-    _office_session(request, session_pk)
-    ids = posted_ids(request.POST, "examiners")
-    leader = User.objects.filter(pk=posted_id(request.POST, "leader") or 0).first()
-    limit = posted_decimal(request.POST, "spread_limit", "10")
-    if leader is None:
-        messages.error(request, _("请选择考评组长。"))
+    session = _office_session(request, session_pk)
+    form = gf.PracticalPanelForm(request.POST, papers=session.papers.all(), **_panel_people(request, session))
+    if not form.is_valid():
+        gf.flash_form_errors(request, form)
         return redirect("console:practical_list")
-    panel = _attempt(request, practical.panel_form, _("考评小组已组建。"), actor=request.user, session_id=session_pk,
-                     room_id=room_pk, examiners=list(User.objects.filter(pk__in=ids)), leader=leader,
-                     rule=request.POST.get("rule", PracticalRule.MEAN), spread_limit=limit,
-                     paper_id=posted_id(request.POST, "paper"))
+    d = form.cleaned_data
+    panel = perform(request, practical.panel_form, _("考评小组已组建。"), actor=request.user, session_id=session.pk,
+                    room_id=room_pk, examiners=list(d["examiners"]), leader=d["leader"], rule=d["rule"],
+                    spread_limit=d["spread_limit"], paper_id=d["paper"].pk if d["paper"] else None)
     return redirect("console:panel_detail", panel.pk) if panel else redirect("console:practical_list")
 
 
@@ -248,38 +259,11 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     panel = selectors.panel_get_for_user(request.user, pk)
     office = rules.scores(request.user, panel.session)
     if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "collect":
-            ticket = request.POST.get("ticket", "").strip()
-            seat = (SeatAssignment.objects.filter(session=panel.session, seat__room=panel.room,
-                                                  application__tickets__number=ticket).first() if ticket else None)
-            if seat is None:
-                messages.error(request, _("本考场没有该准考证号的考生。"))
-            else:
-                piece = _attempt(request, practical.piece_collect, _("已编号。"), actor=request.user,
-                                 panel_id=panel.pk, application_id=seat.application_id)
-                if piece:
-                    messages.info(request, _("请在工件上写明编号 %(code)s。") % {"code": piece.code})
-        elif action == "unseal":
-            witnesses = list(User.objects.filter(pk__in=posted_ids(request.POST, "witnesses")))
-            _attempt(request, practical.unseal_request, _("已申请开封对号，等待两名见证人确认。"), actor=request.user,
-                     panel_id=panel.pk, witnesses=witnesses)
-        elif action == "confirm":
-            _attempt(request, practical.unseal_confirm, _("已确认。"), actor=request.user, panel_id=panel.pk)
-        elif action == "record":
-            _attempt(request, practical.event_record, _("已记入考场记录。"), actor=request.user, panel_id=panel.pk,
-                     kind=request.POST.get("kind", ""), seat_id=posted_id(request.POST, "seat"),
-                     minutes=request.POST.get("minutes") or None, note=request.POST.get("note", ""))
-        else:
-            raise Http404
+        _panel_post(request, panel, gf.posted_action(request, "collect", "unseal", "confirm", "record"))
         return redirect("console:panel_detail", panel.pk)
     pieces = list(panel.pieces.select_related("application").prefetch_related("sheets"))
     witnesses = list(panel.unseal_witnesses.select_related("user"))
-    staff = []
-    if office:  # witnesses: the body's staff (its own or its venues'), not the candidates
-        roles = [r for r in Role.values if r != Role.CANDIDATE]
-        staff = list(selectors.staff_of_bodies(request.user, [panel.session.batch.announcement.body_id], *roles)
-                     .exclude(pk=request.user.pk))
+    staff = list(_witness_candidates(request, panel)) if office else []
     examiners = list(panel.examiners.all())
     # §10.7: the pieces' scores (and, once the map is open, whose they are) are the scoring panel's and the
     # office's. A witness of the opening confirms it and sees no score; proctors, the chief, inspectors and
@@ -294,6 +278,42 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "events": list(panel.events.select_related("seat", "recorded_by")),
         "seats": list(panel.room.seats.filter(is_active=True).order_by("number")),
         "event_kinds": PracticalEventKind.choices, "can_record": practical.records(request.user, panel)})
+
+
+def _witness_candidates(request: HttpRequest, panel):
+    """Witnesses of the opening: the body's staff (its own or its venues'), not the candidates, not the user."""
+    roles = [r for r in Role.values if r != Role.CANDIDATE]
+    return (selectors.staff_of_bodies(request.user, [panel.session.batch.announcement.body_id], *roles)
+            .exclude(pk=request.user.pk))
+
+
+def _panel_post(request: HttpRequest, panel, action: str) -> None:
+    """One action on the panel page, each through its form and one service."""
+    if action == "confirm":
+        perform(request, practical.unseal_confirm, _("已确认。"), actor=request.user, panel_id=panel.pk)
+        return
+    if action == "collect":
+        form = gf.CollectForm(request.POST, seats=SeatAssignment.objects.filter(session=panel.session,
+                                                                                seat__room=panel.room))
+    elif action == "unseal":
+        form = gf.WitnessForm(request.POST, staff=_witness_candidates(request, panel))
+    else:
+        form = gf.EventForm(request.POST, seats=panel.room.seats.filter(is_active=True))
+    if not form.is_valid():
+        gf.flash_form_errors(request, form)
+        return
+    d = form.cleaned_data
+    if action == "collect":
+        piece = perform(request, practical.piece_collect, _("已编号。"), actor=request.user, panel_id=panel.pk,
+                        application_id=d["ticket"].application_id)
+        if piece:
+            messages.info(request, _("请在工件上写明编号 %(code)s。") % {"code": piece.code})
+    elif action == "unseal":
+        perform(request, practical.unseal_request, _("已申请开封对号，等待两名见证人确认。"), actor=request.user,
+                panel_id=panel.pk, witnesses=list(d["witnesses"]))
+    else:
+        perform(request, practical.event_record, _("已记入考场记录。"), actor=request.user, panel_id=panel.pk,
+                kind=d["kind"], seat_id=d["seat"].pk if d["seat"] else None, minutes=d["minutes"], note=d["note"])
 
 
 @staff_required(rules.works_practical)
@@ -312,20 +332,22 @@ def practical_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         criteria = practical.sheet_criteria(request.user, panel)
     except (ValidationError, DomainError) as exc:
-        _flash(request, exc)
+        flash_refusal(request, exc)
         criteria = []
     if request.method == "POST":
-        code = request.POST.get("code", "")
-        if request.POST.get("action") == "void":
-            _attempt(request, practical.piece_void, _("该工件成绩已作废。"), actor=request.user, panel_id=panel.pk,
-                     code=code, reason=request.POST.get("reason", ""))
+        if gf.posted_action(request, "void", default="submit") == "void":
+            form = gf.VoidForm(request.POST)
+            if form.is_valid():
+                perform(request, practical.piece_void, _("该工件成绩已作废。"), actor=request.user,
+                        panel_id=panel.pk, **form.cleaned_data)
         else:
-            deductions = [{"reason": r, "points": p} for r, p in zip(request.POST.getlist("deduction_reason"),
-                                                                     request.POST.getlist("deduction_points"),
-                                                                     strict=False) if r.strip() or p.strip()]
-            _attempt(request, practical.sheet_submit, _("评分记录表已提交。"), actor=request.user, panel_id=panel.pk,
-                     code=code, given=[request.POST.get(f"given-{i}", "") for i in range(len(criteria))],
-                     deductions=deductions)
+            form = gf.PracticalSheetForm(request.POST, criteria=criteria)
+            if form.is_valid():
+                perform(request, practical.sheet_submit, _("评分记录表已提交。"), actor=request.user,
+                        panel_id=panel.pk, code=form.cleaned_data["code"], given=form.given(),
+                        deductions=form.cleaned_data["deductions"])
+        if form.errors:
+            gf.flash_form_errors(request, form)
         return redirect("console:practical_sheet", panel.pk)
     pieces = list(panel.pieces.prefetch_related("sheets"))
     mine = {s.piece_id for p in pieces for s in p.sheets.all() if s.examiner_id == request.user.pk}
@@ -351,15 +373,14 @@ def review_list(request: HttpRequest) -> HttpResponse:
 @staff_required(rules.uses_grading)
 @require_POST
 def review_panel_create(request: HttpRequest, session_pk: int, room_pk: int) -> HttpResponse:
-    _office_session(request, session_pk)
-    ids = posted_ids(request.POST, "examiners")
-    leader = User.objects.filter(pk=posted_id(request.POST, "leader") or 0).first()
-    if leader is None:
-        messages.error(request, _("请选择评审组长。"))
+    session = _office_session(request, session_pk)
+    form = gf.PanelForm(request.POST, leader_missing=_("请选择评审组长。"), **_panel_people(request, session))
+    if not form.is_valid():
+        gf.flash_form_errors(request, form)
         return redirect("console:review_list")
-    panel = _attempt(request, review.review_panel_form, _("综合评审小组已组建。"), actor=request.user,
-                     session_id=session_pk, room_id=room_pk, examiners=list(User.objects.filter(pk__in=ids)),
-                     leader=leader)
+    panel = perform(request, review.review_panel_form, _("综合评审小组已组建。"), actor=request.user,
+                    session_id=session.pk, room_id=room_pk, examiners=list(form.cleaned_data["examiners"]),
+                    leader=form.cleaned_data["leader"])
     return redirect("console:review_panel", panel.pk) if panel else redirect("console:review_list")
 
 
@@ -373,9 +394,15 @@ def review_panel(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not member:
             raise PermissionDenied
-        _attempt(request, review.review_submit, _("评分已提交。"), actor=request.user, panel_id=panel.pk,
-                 application_id=posted_id(request.POST, "application") or 0, defence=request.POST.get("defence", ""),
-                 performance=request.POST.get("performance", ""), note=request.POST.get("note", ""))
+        form = gf.ReviewScoreForm(request.POST, applications=Application.objects.filter(
+            seat_assignments__session=panel.session, seat_assignments__seat__room=panel.room))
+        if form.is_valid():
+            d = form.cleaned_data
+            perform(request, review.review_submit, _("评分已提交。"), actor=request.user, panel_id=panel.pk,
+                    application_id=d["application"].pk, defence=d["defence"], performance=d["performance"],
+                    note=d["note"])
+        else:
+            gf.flash_form_errors(request, form)
         return redirect("console:review_panel", panel.pk)
     seats = (SeatAssignment.objects.filter(session=panel.session, seat__room=panel.room)
              .select_related("application__offer__trade", "application__offer__level", "seat").order_by("seat__number"))
@@ -393,6 +420,53 @@ def review_panel(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Results (§6.5, §10.7) -----------------------------------------------------------------------------------
 
+RESULT_ACTIONS = ("compile", "decide", "confirm", "change", "approve", "reject", "publish", "recheck")
+#: The actions of the body's office; the chief confirms and the body admin publishes (§6.5.2, §10.7).
+OFFICE_ACTIONS = ("compile", "decide", "change", "approve", "reject", "recheck")
+
+
+def _results_post(request: HttpRequest, batch: Batch, action: str) -> None:
+    """One action of the results page: its form (ids of this batch's objects only, scores 0–100), one service."""
+    user = request.user
+    if action == "compile":
+        perform(request, results.results_compile, _("已统分复核。"), actor=user, batch_id=batch.pk)
+        return
+    if action == "confirm":
+        perform(request, results.results_confirm, _("成绩已复核确认并锁定。"), actor=user, batch_id=batch.pk)
+        return
+    if action == "decide":
+        form = gf.DecisionForm(request.POST, applications=Application.objects.filter(
+            seat_assignments__session__batch=batch).distinct())
+    elif action == "change":
+        form = gf.ChangeForm(request.POST, results=batch.results.all())
+    elif action in ("approve", "reject"):
+        form = gf.ChangeDecideForm(request.POST, changes=ResultChange.objects.filter(result__batch=batch))
+    elif action == "publish":
+        form = gf.PublishForm(request.POST)
+    else:
+        form = gf.RecheckAnswerForm(request.POST, rechecks=RecheckRequest.objects.filter(result__batch=batch))
+    if not form.is_valid():
+        gf.flash_form_errors(request, form)
+        return
+    d = form.cleaned_data
+    if action == "decide":
+        perform(request, results.score_decide, _("已记录。"), actor=user, batch_id=batch.pk,
+                application_id=d["application"].pk, part=d["part"], kind=d["kind"], reason=d["reason"])
+    elif action == "change":
+        perform(request, results.change_request, _("更正申请已提交，待另一人审批。"), actor=user,
+                result_id=d["result"].pk, part=d["part"], new=d["new"], reason=d["reason"])
+    elif action in ("approve", "reject"):
+        perform(request, results.change_decide, _("已审批。"), actor=user, change_id=d["change"].pk,
+                approve=action == "approve")
+    elif action == "publish":
+        perform(request, results.results_publish, _("认定成绩已发布，考生已收到通知。"), actor=user,
+                batch_id=batch.pk, recheck_days=d["recheck_days"])
+    else:
+        perform(request, results.recheck_handle, _("复核申请已答复，考生已收到通知。"), actor=user,
+                recheck_id=d["recheck"].pk, outcome=d["outcome"], response=d["response"],
+                change_part=d["change_part"], new=d["new"])
+
+
 @staff_required(rules.uses_results)
 def results_page(request: HttpRequest, batch_pk: int) -> HttpResponse:
     """统分、复核、确认与发布 of one batch; visible only to its grading roles until published (§10.7)."""
@@ -401,32 +475,10 @@ def results_page(request: HttpRequest, batch_pk: int) -> HttpResponse:
         raise Http404
     office = rules.scores_batch(request.user, batch)
     if request.method == "POST":
-        action, user = request.POST.get("action"), request.user
-        if action == "compile" and office:
-            _attempt(request, results.results_compile, _("已统分复核。"), actor=user, batch_id=batch.pk)
-        elif action == "decide" and office:
-            _attempt(request, results.score_decide, _("已记录。"), actor=user, batch_id=batch.pk,
-                     application_id=posted_id(request.POST, "application") or 0, part=request.POST.get("part", ""),
-                     kind=request.POST.get("kind", ""), reason=request.POST.get("reason", ""))
-        elif action == "confirm":
-            _attempt(request, results.results_confirm, _("成绩已复核确认并锁定。"), actor=user, batch_id=batch.pk)
-        elif action == "change" and office:
-            _attempt(request, results.change_request, _("更正申请已提交，待另一人审批。"), actor=user,
-                     result_id=posted_id(request.POST, "result") or 0, part=request.POST.get("part", ""),
-                     new=request.POST.get("new", ""), reason=request.POST.get("reason", ""))
-        elif action in ("approve", "reject") and office:
-            _attempt(request, results.change_decide, _("已审批。"), actor=user,
-                     change_id=posted_id(request.POST, "change") or 0, approve=action == "approve")
-        elif action == "publish":
-            _attempt(request, results.results_publish, _("认定成绩已发布，考生已收到通知。"), actor=user,
-                     batch_id=batch.pk, recheck_days=posted_id(request.POST, "recheck_days") or results.RECHECK_DAYS)
-        elif action == "recheck" and office:
-            _attempt(request, results.recheck_handle, _("复核申请已答复，考生已收到通知。"), actor=user,
-                     recheck_id=posted_id(request.POST, "recheck") or 0, outcome=request.POST.get("outcome", ""),
-                     response=request.POST.get("response", ""), change_part=request.POST.get("change_part", ""),
-                     new=request.POST.get("new") or None)
-        else:
+        action = gf.posted_action(request, *RESULT_ACTIONS)
+        if action in OFFICE_ACTIONS and not office:
             raise PermissionDenied
+        _results_post(request, batch, action)
         return redirect("console:results_page", batch.pk)
     rows = list(batch.results.select_related("application").order_by("application__full_name"))
     results.state_labels(batch, rows)

@@ -96,3 +96,25 @@ class ApplicationForm(forms.Form):
             signature=d.get("signature", ""),
             uploads={kind: d.get(f"doc_{kind}") for kind in DocumentKind.values if d.get(f"doc_{kind}")},
             verified_online=[kind for kind in DocumentKind.values if d.get(f"online_{kind}")])
+
+
+class OfferChoiceForm(forms.Form):
+    """The offer a link to the application page preselects (``?offer=``); anything else preselects none."""
+
+    offer = forms.IntegerField(required=False, min_value=1)
+
+
+class RecheckRequestForm(forms.Form):
+    """成绩复核申请 (§6.5.2): the part of the candidate's own published result and the reason; whether the part may
+    still be asked about is the service's rule (the window, once per part)."""
+
+    part = forms.ChoiceField(label=_("复核科目"), choices=(), error_messages={
+        "required": _("该科目没有可以复核的成绩。"), "invalid_choice": _("该科目没有可以复核的成绩。")})
+    reason = forms.CharField(label=_("申请理由"), max_length=500,
+                             error_messages={"required": _("请写明申请复核的理由。")})
+
+    def __init__(self, *args, **kwargs):
+        from skillcert.grading.models import Part
+
+        super().__init__(*args, **kwargs)
+        self.fields["part"].choices = Part.choices

@@ -21,8 +21,8 @@ from skillcert.accounts.forms import CandidatePasswordResetRequestForm
 from skillcert.accounts.selectors import site_body
 from skillcert.accounts.views import login_flow, password_reset_flow
 from skillcert.catalog.selectors import occupation_list
+from skillcert.console.common import flash_refusal, perform
 from skillcert.core.context import get_client_ip
-from skillcert.core.errors import DomainError
 from skillcert.core.files import private_file_response
 from skillcert.core.forms import run_service
 from skillcert.core.models import Notification
@@ -81,13 +81,10 @@ def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
             .filter(pk=pk, holder=request.user, status=CertificateStatus.VALID).first())
     if cert is None:
         raise Http404
-    from django.contrib import messages
-    from django.core.exceptions import ValidationError
-
     try:
         data = render_pdf([cert], electronic=True)
     except ValidationError as exc:  # §8.2.3.2–3: the photo or the body's seal is missing
-        messages.error(request, "；".join(exc.messages))
+        flash_refusal(request, exc)
         return redirect("portal:home")
     with transaction.atomic():
         audit.record(request.user, "certificates.downloaded", target=cert, data={"number": cert.number})
@@ -207,9 +204,13 @@ def certificate_add(request: HttpRequest) -> HttpResponse:
 def certificate_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if not PriorCertificate.objects.filter(pk=pk, profile__user=request.user).exists():
         raise Http404
-    candidates.certificate_delete(actor=request.user, certificate_id=pk)
-    messages.success(request, _("证书已删除。"))
+    perform(request, candidates.certificate_delete, _("证书已删除。"), actor=request.user, certificate_id=pk)
     return redirect("portal:profile")
+
+
+def _preselected(request: HttpRequest) -> int | None:
+    choice = forms.OfferChoiceForm(request.GET)
+    return choice.cleaned_data["offer"] if choice.is_valid() else None
 
 
 @candidate_required
@@ -217,7 +218,7 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
     ann = selectors.public_announcement_get(pk)
     offers = list(AnnouncementOffer.objects.filter(announcement=ann).select_related("occupation", "trade", "level"))
     form = forms.ApplicationForm(request.POST or None, request.FILES or None, offers=offers,
-                                 initial={"offer": request.GET.get("offer")})
+                                 initial={"offer": _preselected(request)})
     if request.method == "POST" and form.is_valid():
         app = run_service(form, applications.application_submit, actor=request.user, announcement_id=ann.pk,
                           offer_id=int(form.cleaned_data["offer"]), submission=form.submission())
@@ -259,11 +260,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     app = selectors.candidate_application_get(request.user, pk)
-    try:
-        applications.application_withdraw(actor=request.user, application_id=app.pk)
-        messages.success(request, _("报名已撤回。"))
-    except (DomainError, ValidationError) as exc:  # an illegal move: shown, nothing changed
-        messages.error(request, "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+    # an illegal move is shown as a message, nothing changed
+    perform(request, applications.application_withdraw, _("报名已撤回。"), actor=request.user, application_id=app.pk)
     return redirect("portal:application_detail", pk=app.pk)
 
 
@@ -275,14 +273,12 @@ def result_recheck(request: HttpRequest, pk: int) -> HttpResponse:
     result = grading_results.published_result(app)
     if result is None:
         raise Http404
-    try:
-        grading_results.recheck_request(actor=request.user, result_id=result.pk, part=request.POST.get("part", ""),
-                                        reason=request.POST.get("reason", ""))
-        messages.success(request, _("成绩复核申请已提交，评价机构答复后会通知您。"))
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    except DomainError as exc:
-        messages.error(request, str(exc))
+    form = forms.RecheckRequestForm(request.POST)
+    if form.is_valid():
+        perform(request, grading_results.recheck_request, _("成绩复核申请已提交，评价机构答复后会通知您。"),
+                actor=request.user, result_id=result.pk, **form.cleaned_data)
+    else:
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
     return redirect("portal:application_detail", pk=app.pk)
 
 

@@ -10,6 +10,8 @@ from skillcert.catalog.selectors import occupation_list
 from skillcert.registration import selectors as registration_selectors
 from skillcert.registration.pdf import announcement_pdf
 
+from .forms import PageForm, VerifyFileForm, VerifyForm
+
 
 def home(request: HttpRequest) -> HttpResponse:
     """Public home: the certification body and what it certifies (its filed scope, §6.8.1 b)."""
@@ -23,7 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def announcement_list(request: HttpRequest) -> HttpResponse:
     """Published announcements (§6.1.2), newest first."""
-    page = Paginator(registration_selectors.public_announcements(), 20).get_page(request.GET.get("page"))
+    page = Paginator(registration_selectors.public_announcements(), 20).get_page(PageForm(request.GET).number())
     return render(request, "public/announcement_list.html", {"page": page, "now": timezone.now()})
 
 
@@ -61,9 +63,10 @@ def verify(request: HttpRequest) -> HttpResponse:
     from skillcert.certificates import verification
     from skillcert.core.context import client_ip_from_request
 
-    q = request.GET
-    upload = request.FILES.get("file") if request.method == "POST" else None
-    asked = upload is not None or any(q.get(k) for k in ("number", "id_number", "t"))
+    q = VerifyForm(request.GET).values()
+    files = VerifyFileForm(request.POST, request.FILES) if request.method == "POST" else None
+    upload = files.cleaned_data["file"] if files is not None and files.is_valid() else None
+    asked = upload is not None or any(q[k] for k in ("number", "id_number", "t"))
     answer, status = None, 200
     if asked:
         ip = client_ip_from_request(request)
@@ -72,13 +75,13 @@ def verify(request: HttpRequest) -> HttpResponse:
                 data = upload.read(verification.FILE_MAX_BYTES + 1)
                 answer = verification.lookup_file(ip=ip, data=data)
             else:
-                answer = verification.lookup(ip=ip, number=q.get("number", ""), name=q.get("name", ""),
-                                             id_number=q.get("id_number", ""), token=q.get("t", ""))
+                answer = verification.lookup(ip=ip, number=q["number"], name=q["name"], id_number=q["id_number"],
+                                             token=q["t"])
         except verification.TooMany as exc:
             answer, status = verification.Answer(error=str(exc)), 429
     return render(request, "public/verify.html", {
         "answer": answer, "asked": asked, "q": q, "via": "file" if upload is not None else "token",
-        "mode": "id" if q.get("id_number") else "number"}, status=status)
+        "mode": "id" if q["id_number"] else "number"}, status=status)
 
 
 def certificate_key(request: HttpRequest) -> JsonResponse:
