@@ -6,23 +6,20 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable
-from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.http import HttpRequest, HttpResponse
 
 from skillcert.accounts import rules
-from skillcert.core.errors import DomainError
 from skillcert.core.excel import error_report_bytes
+from skillcert.core.forms import REFUSALS, flash_refusal, perform, refusal_text
 from skillcert.registration.storage import private_storage
 
-#: What a service raises to refuse an action; ``perform`` turns each into an error message.
-REFUSALS = (ValidationError, DomainError, PermissionDenied)
 REPORT_DIR = "import-reports"
+__all__ = ["REFUSALS", "REPORT_DIR", "download", "flash_refusal", "perform", "refusal_text", "staff_required",
+           "store_import_report"]
 
 
 def staff_required(predicate=rules.is_staff_member):
@@ -40,32 +37,6 @@ def staff_required(predicate=rules.is_staff_member):
         return wrapper
 
     return decorator
-
-
-def refusal_text(exc: Exception) -> str:
-    """The words of a refusal: every message of a ValidationError, the text of anything else."""
-    if isinstance(exc, ValidationError):
-        return "；".join(exc.messages)
-    return str(exc)
-
-
-def flash_refusal(request: HttpRequest, exc: Exception) -> None:
-    """A refusal (ValidationError, DomainError such as an illegal transition, PermissionDenied) as a message."""
-    messages.error(request, refusal_text(exc))
-
-
-def perform(request: HttpRequest, service: Callable[..., Any], success: str, /, **kwargs) -> Any | None:
-    """Run one service for a POST: its result and ``success`` as a message, or ``None`` and the refusal as an
-    error message. The single place a console action turns ``ValidationError``, ``DomainError`` and
-    ``PermissionDenied`` into what the user reads; the caller redirects either way."""
-    try:
-        result = service(**kwargs)
-    except REFUSALS as exc:
-        flash_refusal(request, exc)
-        return None
-    if success:
-        messages.success(request, success)
-    return result
 
 
 def download(data: bytes, name: str, mime: str) -> HttpResponse:

@@ -7,7 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
 
 from .errors import DomainError
 
@@ -27,6 +29,36 @@ def run_service(form: forms.Form, service: Callable[..., Any], /, **kwargs) -> A
     except DomainError as exc:
         form.add_error(None, str(exc))
     return None
+
+
+#: What a service raises to refuse an action; ``perform`` turns each into an error message.
+REFUSALS = (ValidationError, DomainError, PermissionDenied)
+
+
+def refusal_text(exc: Exception) -> str:
+    """The words of a refusal: every message of a ValidationError, the text of anything else."""
+    if isinstance(exc, ValidationError):
+        return "；".join(exc.messages)
+    return str(exc)
+
+
+def flash_refusal(request: HttpRequest, exc: Exception) -> None:
+    """A refusal (ValidationError, DomainError such as an illegal transition, PermissionDenied) as a message."""
+    messages.error(request, refusal_text(exc))
+
+
+def perform(request: HttpRequest, service: Callable[..., Any], success: str, /, **kwargs) -> Any | None:
+    """Run one service for a POST: its result and ``success`` as a message, or ``None`` and the refusal as an
+    error message. The single place a console action turns ``ValidationError``, ``DomainError`` and
+    ``PermissionDenied`` into what the user reads; the caller redirects either way."""
+    try:
+        result = service(**kwargs)
+    except REFUSALS as exc:
+        flash_refusal(request, exc)
+        return None
+    if success:
+        messages.success(request, success)
+    return result
 
 
 MAX_ID = 2**31 - 1  # the largest primary key a column holds on every supported database

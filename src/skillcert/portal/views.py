@@ -21,10 +21,9 @@ from skillcert.accounts.forms import CandidatePasswordResetRequestForm
 from skillcert.accounts.selectors import site_body
 from skillcert.accounts.views import login_flow, password_reset_flow
 from skillcert.catalog.selectors import occupation_list
-from skillcert.console.common import flash_refusal, perform
 from skillcert.core.context import get_client_ip
 from skillcert.core.files import private_file_response
-from skillcert.core.forms import run_service
+from skillcert.core.forms import flash_refusal, perform, run_service
 from skillcert.core.models import Notification
 from skillcert.core.notify import mark_all_read
 from skillcert.grading import results as grading_results
