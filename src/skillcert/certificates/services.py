@@ -101,7 +101,7 @@ def issue_submit(*, actor, batch_id: int) -> CertificateIssue:
     from skillcert.grading import rules as grading_rules
     from skillcert.scheduling.models import Batch
 
-    batch = Batch.objects.select_for_update().select_related("announcement").get(pk=batch_id)
+    batch = Batch.objects.select_for_update(of=("self",)).select_related("announcement").get(pk=batch_id)
     if not grading_rules.scores_batch(actor, batch):
         raise PermissionDenied(_("只有本机构的考务人员或机构管理员可以提交证书核发。"))
     if not _passed(batch).exists():
@@ -135,7 +135,8 @@ def reviews(user, batch) -> bool:
 
 @transaction.atomic
 def issue_review(*, actor, issue_id: int, approve: bool, note: str = "") -> CertificateIssue:
-    issue = CertificateIssue.objects.select_for_update().select_related("batch__announcement").get(pk=issue_id)
+    issue = (CertificateIssue.objects.select_for_update(of=("self",)).select_related("batch__announcement")
+             .get(pk=issue_id))
     if not reviews(actor, issue.batch):
         raise PermissionDenied(_("认定结果由监管方的质量督导人员审核。"))
     duties.require_different(duties.CERTIFICATE_REVIEW, actor, issue.submitted_by_id)
@@ -172,7 +173,8 @@ def issue_certificates(*, actor, issue_id: int, issue_date: dt.date | None = Non
     from skillcert.accounts.enums import Role
     from skillcert.core.notify import notify
 
-    issue = CertificateIssue.objects.select_for_update().select_related("batch__announcement__body").get(pk=issue_id)
+    issue = (CertificateIssue.objects.select_for_update(of=("self",)).select_related("batch__announcement__body")
+             .get(pk=issue_id))
     body = issue.batch.announcement.body
     if not accounts_rules.has_role(actor, Role.BODY_ADMIN, org=body.pk):
         raise PermissionDenied(_("只有机构管理员可以核发证书。"))
@@ -224,7 +226,7 @@ def request_reissue(*, actor, certificate_id: int, reason: str, detail: str, id_
     from skillcert.registration import candidates
     from skillcert.registration.uploads import check_document, check_photo
 
-    cert = Certificate.objects.select_for_update().select_related("application").get(pk=certificate_id)
+    cert = Certificate.objects.select_for_update(of=("self",)).select_related("application").get(pk=certificate_id)
     _office_of(actor, cert)
     if reason not in ReissueReason.values:
         raise ValidationError({"reason": _("请选择补发原因。")})
@@ -333,7 +335,9 @@ def request_decide(*, actor, request_id: int, approve: bool) -> CertificateReque
     from skillcert.core.notify import notify
     from skillcert.integrity.services import bar_record
 
-    req = CertificateRequest.objects.select_for_update().select_related(
+    # The certificate is locked with the request (of="certificate"): approving replaces or revokes it, and a new
+    # request for it is checked under that same lock (request_reissue / request_revoke).
+    req = CertificateRequest.objects.select_for_update(of=("self", "certificate")).select_related(
         "certificate__issue__batch__announcement__body", "certificate__result__application").get(pk=request_id)
     cert = req.certificate
     if not accounts_rules.has_role(actor, Role.BODY_ADMIN, org=cert.body_id):
