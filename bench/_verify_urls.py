@@ -1,7 +1,9 @@
 """URLs of the bench/certificates.py server: the product's, plus ``/floor/`` — a minimal Django view that selects
 one certificate row by the same unique index and returns it as JSON, so the ratio prices only what the API does
-beyond the select (parse and validate, throttle, mask, status, log the lookup, the OpenAPI layer)."""
+beyond the select (parse and validate, throttle, mask, status, log the lookup, the OpenAPI layer) — and ``/raw/``,
+the earlier raw SQL lookup (bench/_verify_raw.py), to compare with the API's ORM + cache throttle."""
 
+from _verify_raw import raw
 from django.db import connection
 from django.http import JsonResponse
 from django.urls import include, path
@@ -16,4 +18,4 @@ def floor(request):
                                                                 for r in rows]})
 
 
-urlpatterns = [path("floor/", floor), path("", include("skillcert.urls"))]
+urlpatterns = [path("floor/", floor), path("raw/", raw), path("", include("skillcert.urls"))]
