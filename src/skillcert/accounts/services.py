@@ -318,7 +318,7 @@ def user_password_reset(*, actor: User, user_id: int, reason: str) -> PasswordRe
     emailed = bool(user.email)
     link = ""
     if emailed:
-        transaction.on_commit(lambda: authentication.queue_reset_mail(user.pk, authentication.RESET_ADMIN))
+        transaction.on_commit(lambda: authentication.queue_reset_mail(user.pk, authentication.RESET_ADMIN), robust=True)
     else:
         link = authentication.password_reset_link(user)  # after the new (unusable) hash: valid once committed
     audit.record(actor, "accounts.user.password_reset", target=user, data={

@@ -171,7 +171,7 @@ def issue_certificates(*, actor, issue_id: int, issue_date: dt.date | None = Non
     transaction (§8.1.1), the content as it will be printed (§8.2.2); the holders are told."""
     from skillcert.accounts import rules as accounts_rules
     from skillcert.accounts.enums import Role
-    from skillcert.core.notify import notify
+    from skillcert.core.notify import notify_many
 
     issue = (CertificateIssue.objects.select_for_update(of=("self",)).select_related("batch__announcement__body")
              .get(pk=issue_id))
@@ -194,9 +194,9 @@ def issue_certificates(*, actor, issue_id: int, issue_date: dt.date | None = Non
     Certificate.objects.bulk_create(made)
     issue.status, issue.issued_by, issue.issued_at, issue.issue_date = IssueStatus.ISSUED, actor, timezone.now(), day
     issue.save(update_fields=["status", "issued_by", "issued_at", "issue_date"])
-    for cert in made:
-        notify(cert.holder, _("职业技能等级证书已核发"),
-               _("您的%(level)s证书（编号 %(number)s）已核发。") % {"level": cert.level, "number": cert.number})
+    notify_many((cert.holder, _("职业技能等级证书已核发"),  # one INSERT; the mail queued after the commit
+                 _("您的%(level)s证书（编号 %(number)s）已核发。") % {"level": cert.level, "number": cert.number}, "")
+                for cert in made)
     audit.record(actor, "certificates.issued", target=issue,
                  data={"count": len(made), "issue_date": day.isoformat(),
                        "numbers": [made[0].number, made[-1].number] if made else []})
