@@ -7,10 +7,11 @@ verify     the verification API (``/api/verify/v1/certificates?number=…&name=�
            name: a miss), each from one of 5,000 client addresses. Floor: the same load against a minimal view
            that selects the row by the same unique index (bench/_verify_floor.py: same server, settings,
            middleware and database). Targets: throughput ≥ 0.7 × the floor's, p95 ≤ 50 ms. Also measured, for
-           issue #21 item 8: the earlier lookup, one raw SQL statement (bench/_verify_raw.py, ``/raw/``), so
-           the plain ORM + cache throttle of today is priced against it. The three loads run interleaved
-           BENCH_ROUNDS (2) times. The server's cache is Redis (BENCH_REDIS_URL, database 15 of the local
-           server by default; empty: none), as deployed, so the throttle is shared by every worker.
+           issue #21 item 8: the same lookup written with the ORM and the cache throttle (bench/_verify_orm.py,
+           ``/orm/``), so the product's one raw SQL statement is priced against the plain way. The three
+           loads run interleaved BENCH_ROUNDS (2) times. The server's cache is Redis (BENCH_REDIS_URL,
+           database 15 of the local server by default; empty: none), as deployed, so the throttle is shared by
+           every worker.
 issue      ``services.issue_certificates`` for one batch of BENCH_ISSUE (10,000) published passing results
            (numbers allocated per level, rows written, holders notified, audited) and the print-ready PDF of
            all of them (``documents.certificate_pdf``, paper, as printed on the stock). Floor: a minimal ReportLab
@@ -146,22 +147,22 @@ def verify_figures(pick) -> bool:
     number, _name = pick(1)
     with Gunicorn("_verify_floor", warm=f"/floor/?number={number}") as server:
         asyncio.run(load(server.port, "/floor/", pick, Stats()))  # warm every path's caches alike, then measure
-        asyncio.run(load(server.port, "/raw/", pick, Stats()))
-        rounds = {"floor": [], "raw": [], "api": []}
+        asyncio.run(load(server.port, "/orm/", pick, Stats()))
+        rounds = {"floor": [], "orm": [], "api": []}
         for _round in range(ROUNDS):  # interleaved, so a busy moment of the machine weighs on all three alike
-            for path, key in (("/floor/", "floor"), ("/api/verify/v1/certificates", "api"), ("/raw/", "raw")):
+            for path, key in (("/floor/", "floor"), ("/api/verify/v1/certificates", "api"), ("/orm/", "orm")):
                 rounds[key].append(Stats())
                 asyncio.run(load(server.port, path, pick, rounds[key][-1]))
-    floor, api, raw = (merged(rounds[key]) for key in ("floor", "api", "raw"))
+    floor, api, orm = (merged(rounds[key]) for key in ("floor", "api", "orm"))
     print(floor.line("floor (select)"), flush=True)
-    print(raw.line("raw SQL (before #21)"), flush=True)
-    print(api.line("verify API (ORM + cache)"), flush=True)
+    print(api.line("verify API (raw SQL)"), flush=True)
+    print(orm.line("ORM + cache (_verify_orm)"), flush=True)
     ratio = api.throughput() / floor.throughput() if floor.throughput() else 0.0
-    raw_ratio = raw.throughput() / floor.throughput() if floor.throughput() else 0.0
+    orm_ratio = orm.throughput() / floor.throughput() if floor.throughput() else 0.0
     ok = ratio >= 0.7 and api.pct(95) <= 50 and not api.n_errors
     print(f"verify     ratio {ratio:.2f} of the floor's throughput (target ≥ 0.7), p95 {api.pct(95):.1f} ms "
-          f"(target ≤ 50) {'OK' if ok else 'OVER'}; the raw SQL lookup: ratio {raw_ratio:.2f}, p95 "
-          f"{raw.pct(95):.1f} ms; ORM + cache / raw SQL = {ratio / raw_ratio if raw_ratio else 0:.2f}"
+          f"(target ≤ 50) {'OK' if ok else 'OVER'}; written with the ORM + cache: ratio {orm_ratio:.2f}, p95 "
+          f"{orm.pct(95):.1f} ms; ORM + cache / raw SQL = {orm_ratio / ratio if ratio else 0:.2f}"
           f"{'' if REDIS_URL else ' (no Redis: the throttle counted per worker)'}", flush=True)
     return ok
 

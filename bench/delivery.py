@@ -82,7 +82,7 @@ class Gunicorn:
     def __enter__(self) -> Gunicorn:
         self.proc = subprocess.Popen(  # noqa: S603 — our own gunicorn, fixed arguments
             [str(ROOT / ".venv" / "bin" / "gunicorn"), "skillcert.wsgi:application", "--pythonpath", "src,bench",
-             "--bind", f"127.0.0.1:{self.port}", "--workers", str(WORKERS), "--timeout", "60",
+             "--bind", f"127.0.0.1:{self.port}", "--workers", str(WORKERS), "--timeout", "180",
              "--log-level", "warning"],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + 60
