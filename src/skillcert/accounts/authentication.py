@@ -336,7 +336,7 @@ def password_reset_request(*, login: str, ip: str | None) -> bool:
     if not reason:
         throttle.hit(throttle.RESET_ACCOUNT, str(user.pk))
         user_id = user.pk
-        transaction.on_commit(lambda: queue_reset_mail(user_id, RESET_SELF))
+        transaction.on_commit(lambda: queue_reset_mail(user_id, RESET_SELF), robust=True)  # a broker down: logged
     audit.record(None, "accounts.password_reset.requested", target=user, actor_label=login,
                  outcome=AuditOutcome.DENIED if reason else AuditOutcome.SUCCESS,
                  ip=ip, data={"result": reason or "mailed"})

@@ -272,7 +272,7 @@ def role_assign(*, actor: User, user_id: int, role: str, organisation: Organisat
 
 @transaction.atomic
 def role_revoke(*, actor: User, assignment_id: int, reason: str) -> RoleAssignment:
-    assignment = RoleAssignment.objects.select_for_update().select_related("user").get(pk=assignment_id)
+    assignment = RoleAssignment.objects.select_for_update(of=("self",)).select_related("user").get(pk=assignment_id)
     if not rules.can_grant_role(actor, assignment.role, assignment.organisation) or not rules.can_manage_user(
             actor, assignment.user):
         raise PermissionDenied(_("您无权撤销该角色。"))
@@ -320,7 +320,7 @@ def user_password_reset(*, actor: User, user_id: int, reason: str) -> PasswordRe
     emailed = bool(user.email)
     link = ""
     if emailed:
-        transaction.on_commit(lambda: authentication.queue_reset_mail(user.pk, authentication.RESET_ADMIN))
+        transaction.on_commit(lambda: authentication.queue_reset_mail(user.pk, authentication.RESET_ADMIN), robust=True)
     else:
         link = authentication.password_reset_link(user)  # after the new (unusable) hash: valid once committed
     audit.record(actor, "accounts.user.password_reset", target=user, data={

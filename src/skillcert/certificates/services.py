@@ -101,7 +101,7 @@ def issue_submit(*, actor, batch_id: int) -> CertificateIssue:
     from skillcert.grading import rules as grading_rules
     from skillcert.scheduling.models import Batch
 
-    batch = Batch.objects.select_for_update().select_related("announcement").get(pk=batch_id)
+    batch = Batch.objects.select_for_update(of=("self",)).select_related("announcement").get(pk=batch_id)
     if not grading_rules.scores_batch(actor, batch):
         raise PermissionDenied(_("只有本机构的考务人员或机构管理员可以提交证书核发。"))
     if not _passed(batch).exists():
@@ -135,7 +135,8 @@ def reviews(user, batch) -> bool:
 
 @transaction.atomic
 def issue_review(*, actor, issue_id: int, approve: bool, note: str = "") -> CertificateIssue:
-    issue = CertificateIssue.objects.select_for_update().select_related("batch__announcement").get(pk=issue_id)
+    issue = (CertificateIssue.objects.select_for_update(of=("self",)).select_related("batch__announcement")
+             .get(pk=issue_id))
     if not reviews(actor, issue.batch):
         raise PermissionDenied(_("认定结果由监管方的质量督导人员审核。"))
     duties.require_different(duties.CERTIFICATE_REVIEW, actor, issue.submitted_by_id)
@@ -170,9 +171,10 @@ def issue_certificates(*, actor, issue_id: int, issue_date: dt.date | None = Non
     transaction (§8.1.1), the content as it will be printed (§8.2.2); the holders are told."""
     from skillcert.accounts import rules as accounts_rules
     from skillcert.accounts.enums import Role
-    from skillcert.core.notify import notify
+    from skillcert.core.notify import notify_many
 
-    issue = CertificateIssue.objects.select_for_update().select_related("batch__announcement__body").get(pk=issue_id)
+    issue = (CertificateIssue.objects.select_for_update(of=("self",)).select_related("batch__announcement__body")
+             .get(pk=issue_id))
     body = issue.batch.announcement.body
     if not accounts_rules.has_role(actor, Role.BODY_ADMIN, org=body.pk):
         raise PermissionDenied(_("只有机构管理员可以核发证书。"))
@@ -192,9 +194,9 @@ def issue_certificates(*, actor, issue_id: int, issue_date: dt.date | None = Non
     Certificate.objects.bulk_create(made)
     issue.status, issue.issued_by, issue.issued_at, issue.issue_date = IssueStatus.ISSUED, actor, timezone.now(), day
     issue.save(update_fields=["status", "issued_by", "issued_at", "issue_date"])
-    for cert in made:
-        notify(cert.holder, _("职业技能等级证书已核发"),
-               _("您的%(level)s证书（编号 %(number)s）已核发。") % {"level": cert.level, "number": cert.number})
+    notify_many((cert.holder, _("职业技能等级证书已核发"),  # one INSERT; the mail queued after the commit
+                 _("您的%(level)s证书（编号 %(number)s）已核发。") % {"level": cert.level, "number": cert.number}, "")
+                for cert in made)
     audit.record(actor, "certificates.issued", target=issue,
                  data={"count": len(made), "issue_date": day.isoformat(),
                        "numbers": [made[0].number, made[-1].number] if made else []})
@@ -224,7 +226,7 @@ def request_reissue(*, actor, certificate_id: int, reason: str, detail: str, id_
     from skillcert.registration import candidates
     from skillcert.registration.uploads import check_document, check_photo
 
-    cert = Certificate.objects.select_for_update().select_related("application").get(pk=certificate_id)
+    cert = Certificate.objects.select_for_update(of=("self",)).select_related("application").get(pk=certificate_id)
     _office_of(actor, cert)
     if reason not in ReissueReason.values:
         raise ValidationError({"reason": _("请选择补发原因。")})
@@ -333,7 +335,9 @@ def request_decide(*, actor, request_id: int, approve: bool) -> CertificateReque
     from skillcert.core.notify import notify
     from skillcert.integrity.services import bar_record
 
-    req = CertificateRequest.objects.select_for_update().select_related(
+    # The certificate is locked with the request (of="certificate"): approving replaces or revokes it, and a new
+    # request for it is checked under that same lock (request_reissue / request_revoke).
+    req = CertificateRequest.objects.select_for_update(of=("self", "certificate")).select_related(
         "certificate__issue__batch__announcement__body", "certificate__result__application").get(pk=request_id)
     cert = req.certificate
     if not accounts_rules.has_role(actor, Role.BODY_ADMIN, org=cert.body_id):

@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from skillcert.accounts.enums import Role
@@ -113,10 +114,10 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 ACTIONS = {
-    "review": (services.paper_review, _("试卷已审核。")),
-    "lock": (services.paper_lock, _("试卷已锁定：题目版本与内容摘要已固定。")),
-    "seal": (services.paper_seal, _("试卷已密封。")),
-    "release": (services.paper_release, _("试卷已启封下发。")),
+    "review": (services.paper_review, gettext_lazy("试卷已审核。")),
+    "lock": (services.paper_lock, gettext_lazy("试卷已锁定：题目版本与内容摘要已固定。")),
+    "seal": (services.paper_seal, gettext_lazy("试卷已密封。")),
+    "release": (services.paper_release, gettext_lazy("试卷已启封下发。")),
 }
 
 
@@ -153,8 +154,8 @@ def paper_swap(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 
 
 PRINTS = {
-    "paper": _("试卷"), "answer_sheet": _("答题卡"), "key": _("参考答案及评分标准"),
-    "task": _("实操任务书"), "scoring": _("评分记录表"),
+    "paper": gettext_lazy("试卷"), "answer_sheet": gettext_lazy("答题卡"), "key": gettext_lazy("参考答案及评分标准"),
+    "task": gettext_lazy("实操任务书"), "scoring": gettext_lazy("评分记录表"),
 }
 
 

@@ -27,3 +27,12 @@ def audit_checkpoint_task() -> dict:
         logging.getLogger(__name__).error("audit checkpoint refused: %s", exc)
         return {"ok": False, "broken_seq": exc.report.broken_seq, "reason": exc.report.reason}
     return {"ok": True, "seq": written.seq if written else None}
+
+
+@shared_task(name="core.notification_mail")
+def notification_mail(note_ids: list[int]) -> int:
+    """Mail the notifications ``note_ids`` (queued by ``core.notify`` after the commit; issue #21 item 7): the
+    request that wrote them never waits for the mail server. Returns how many went out."""
+    from .notify import mail_notifications
+
+    return mail_notifications(note_ids)

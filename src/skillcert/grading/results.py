@@ -360,7 +360,7 @@ def _value(raw, field: str = "new") -> Decimal:
 @transaction.atomic
 def change_request(*, actor, result_id: int, part: str, new, reason: str) -> ResultChange:
     """更正 a confirmed result: the new score and the reason; applied only when another person approves."""
-    result = Result.objects.select_for_update().select_related("batch__announcement").get(pk=result_id)
+    result = Result.objects.select_for_update(of=("self",)).select_related("batch__announcement").get(pk=result_id)
     if not rules.scores_batch(actor, result.batch):
         raise PermissionDenied(_("只有本机构的考务人员或机构管理员可以申请更正成绩。"))
     if result.status == ResultStatus.DRAFT:
@@ -382,9 +382,10 @@ def change_request(*, actor, result_id: int, part: str, new, reason: str) -> Res
 @transaction.atomic
 def change_decide(*, actor, change_id: int, approve: bool) -> ResultChange:
     """The second person approves (the change is applied and the verdict recomputed) or rejects it."""
-    change = ResultChange.objects.select_for_update().select_related("result__batch__announcement",
-                                                                     "result__application__offer__level").get(
-        pk=change_id)
+    # The result is locked with the change (of="result"): an approval rewrites it and recomputes the verdict from
+    # its other parts, which must not move between this read and that write.
+    change = (ResultChange.objects.select_for_update(of=("self", "result"))
+              .select_related("result__batch__announcement", "result__application__offer__level").get(pk=change_id))
     result = change.result
     if not rules.scores_batch(actor, result.batch):
         raise PermissionDenied(_("只有本机构的考务人员或机构管理员可以审批更正。"))
@@ -431,7 +432,7 @@ def results_publish(*, actor, batch_id: int, recheck_days: int = RECHECK_DAYS) -
     from skillcert.accounts import rules as accounts_rules
     from skillcert.accounts.enums import Role
 
-    batch = Batch.objects.select_for_update().select_related("announcement").get(pk=batch_id)
+    batch = Batch.objects.select_for_update(of=("self",)).select_related("announcement").get(pk=batch_id)
     if not accounts_rules.has_role(actor, Role.BODY_ADMIN, org=batch.announcement.body_id):
         raise PermissionDenied(_("只有机构管理员可以发布认定成绩。"))
     if not isinstance(recheck_days, int) or not 1 <= recheck_days <= 60:
@@ -446,13 +447,23 @@ def results_publish(*, actor, batch_id: int, recheck_days: int = RECHECK_DAYS) -
     release, _created = ResultRelease.objects.update_or_create(
         batch=batch, defaults={"published_by": actor, "recheck_until": now + dt.timedelta(days=recheck_days)})
     until = timezone.localtime(release.recheck_until)
-    for r in confirmed:
-        _tell(r, _("%(batch)s 认定成绩已发布") % {"batch": batch.name},
+    _tell_all(confirmed, _("%(batch)s 认定成绩已发布") % {"batch": batch.name},
               _("请登录查看您的认定成绩。如对成绩有异议，可在 %(until)s 前申请成绩复核。")
               % {"until": f"{until:%Y-%m-%d %H:%M}"})
     audit.record(actor, "grading.results.published", target=batch,
                  data={"results": len(confirmed), "recheck_until": release.recheck_until.isoformat()})
     return len(confirmed)
+
+
+def _tell_all(results: list[Result], subject: str, body: str) -> None:
+    """Every candidate of ``results`` told at once: one INSERT of notifications, their mail queued after the
+    commit as one task (issue #21 item 7: the publishing request sends no mail)."""
+    from django.urls import reverse
+
+    from skillcert.core.notify import notify_many
+
+    notify_many((r.application.candidate, subject, body, reverse("portal:application_detail", args=[r.application_id]))
+                for r in results)
 
 
 def _tell(result: Result, subject: str, body: str) -> None:

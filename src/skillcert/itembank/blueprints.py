@@ -161,7 +161,7 @@ def blueprint_import(*, actor, bank_id: int, data: bytes, note: str = "") -> Blu
 @transaction.atomic
 def blueprint_approve(*, actor, blueprint_id: int) -> Blueprint:
     """§7.2.2.3 审定: the version becomes the one new items are written against. It is frozen from now on."""
-    blueprint = Blueprint.objects.select_for_update().select_related("bank").get(pk=blueprint_id)
+    blueprint = Blueprint.objects.select_for_update(of=("self",)).select_related("bank").get(pk=blueprint_id)
     if not rules.manages(actor, blueprint.bank):
         raise PermissionDenied(_("只有本题库的题库管理员可以审定细目表。"))
     if blueprint.approved_at:

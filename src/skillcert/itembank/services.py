@@ -142,7 +142,7 @@ def _next_code(bank: Bank, item_type: str) -> str:
 @transaction.atomic
 def item_create(*, actor, bank_id: int, meta: dict[str, Any], content: dict[str, Any], note: str = "") -> Item:
     """A new draft item written by ``actor`` (§7.2.2.4), with its first version."""
-    bank = Bank.objects.select_for_update().select_related("level").get(pk=bank_id)
+    bank = Bank.objects.select_for_update(of=("self",)).select_related("level").get(pk=bank_id)
     if not rules.writes(actor, bank):
         raise PermissionDenied(_("只有本题库的命题员可以编写试题。"))
     meta = clean_meta(bank, meta, element_codes=element_codes(bank))

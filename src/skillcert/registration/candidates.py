@@ -263,7 +263,7 @@ def identity_correct(*, actor: User, user_id: int, application_id: int, reason: 
     from .models import Application
 
     user = User.objects.select_for_update().get(pk=user_id)
-    app = Application.objects.select_for_update().select_related("announcement").get(pk=application_id)
+    app = Application.objects.select_for_update(of=("self",)).select_related("announcement").get(pk=application_id)
     if app.candidate_id != user.pk:
         raise ValidationError({"application_id": _("该报名不属于此考生。")})
     if not accounts_rules.has_role(actor, Role.BODY_ADMIN, Role.EXAM_AFFAIRS, org=app.announcement.body_id):

@@ -120,7 +120,7 @@ def announcement_update(*, actor, announcement_id: int, offers: list[Offer], ven
                         **fields) -> Announcement:
     """Edit a draft. Once published, the text candidates relied on is frozen (a new announcement
     is issued instead), except that the window may be extended while registration is open."""
-    ann = Announcement.objects.select_for_update().select_related("body").get(pk=announcement_id)
+    ann = Announcement.objects.select_for_update(of=("self",)).select_related("body").get(pk=announcement_id)
     if not rules.has_role(actor, *EDITORS, org=ann.body_id):
         raise PermissionDenied(_("您无权修改该公告。"))
     if ann.status != AnnouncementStatus.DRAFT:
@@ -191,7 +191,7 @@ def plan_create(*, actor, body: Organisation, year: int, notes: str = "") -> Ann
 def plan_row_add(*, actor, plan_id: int, occupation: Occupation, trade: Trade | None, level: Level, month: int,
                  planned_candidates: int, notes: str = "") -> AnnualPlanRow:
     """A planned batch must lie inside the filed scope, like an announcement's offers (§6.8.1 b)."""
-    plan = AnnualPlan.objects.select_for_update().select_related("body").get(pk=plan_id)
+    plan = AnnualPlan.objects.select_for_update(of=("self",)).select_related("body").get(pk=plan_id)
     if not rules.has_role(actor, *EDITORS, org=plan.body_id):
         raise PermissionDenied(_("您无权修改该年度工作计划。"))
     if trade is not None and trade.occupation_id != occupation.pk:

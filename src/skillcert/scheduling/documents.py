@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
@@ -331,15 +332,15 @@ def seat_chart_pdf(session: ExamSession, room: Room) -> bytes:
 
 
 ROOM_DOCUMENTS = {
-    "signin": (sign_in_sheet_pdf, _("签到册")),
-    "door": (door_list_pdf, _("门贴名单")),
-    "seats": (seat_chart_pdf, _("座位表")),
+    "signin": (sign_in_sheet_pdf, gettext_lazy("签到册")),
+    "door": (door_list_pdf, gettext_lazy("门贴名单")),
+    "seats": (seat_chart_pdf, gettext_lazy("座位表")),
 }
 
 
 # --- Venue postings (§6.2.2.6) --------------------------------------------------------------------
 
-EXAM_RULES = _(
+EXAM_RULES = gettext_lazy(
     "1. 考生凭准考证和有效身份证件入场，对号入座，将准考证和身份证件放在桌面左上角。\n"
     "2. 除规定的文具外，不得携带任何书籍、资料、通讯工具和电子设备进入考场。\n"
     "3. 开考信号发出后方可答题；开考30分钟后不得入场，考试结束前30分钟内不得离场。\n"

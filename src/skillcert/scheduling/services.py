@@ -130,7 +130,7 @@ def batch_create(*, actor, announcement: Announcement, name: str, notes: str = "
 @transaction.atomic
 def batch_update(*, actor, batch_id: int, name: str, notes: str, workstations_per_examiner: int) -> Batch:
     """Name, candidate notes (printed on tickets) and the examiner ratio; closed once the exam starts."""
-    batch = Batch.objects.select_for_update().select_related("announcement").get(pk=batch_id)
+    batch = Batch.objects.select_for_update(of=("self",)).select_related("announcement").get(pk=batch_id)
     require_scheduler(actor, batch.announcement.body_id, _("您无权修改该批次。"))
     if batch.status not in (BatchStatus.PLANNED, BatchStatus.SCHEDULED, BatchStatus.TICKETS_ISSUED):
         raise ValidationError(_("批次已开考，不能再修改。"))
@@ -153,7 +153,7 @@ def session_add(*, actor, batch_id: int, kind: str, starts_at: dt.datetime, ends
                 duration_minutes: int, offers: list[AnnouncementOffer], rooms: list[Room]) -> ExamSession:
     """A session for some offers of the batch's announcement. Two sessions that share an offer may not
     overlap in time: one candidate cannot sit both."""
-    batch = Batch.objects.select_for_update().select_related("announcement").get(pk=batch_id)
+    batch = Batch.objects.select_for_update(of=("self",)).select_related("announcement").get(pk=batch_id)
     require_scheduler(actor, batch.announcement.body_id, _("您无权修改该批次。"))
     if batch.status not in (BatchStatus.PLANNED, BatchStatus.SCHEDULED):
         raise ValidationError(_("批次已发准考证，不能再增加场次。"))
@@ -192,7 +192,7 @@ def session_add(*, actor, batch_id: int, kind: str, starts_at: dt.datetime, ends
 
 @transaction.atomic
 def batch_transition(*, actor, batch_id: int, target: str) -> Batch:
-    batch = Batch.objects.select_for_update().select_related("announcement").get(pk=batch_id)
+    batch = Batch.objects.select_for_update(of=("self",)).select_related("announcement").get(pk=batch_id)
     require_scheduler(actor, batch.announcement.body_id, _("您无权变更该批次的状态。"))
     require_transition(BATCH_TRANSITIONS, batch.status, target, labels=dict(BatchStatus.choices))
     if target == BatchStatus.SCHEDULED and not batch.sessions.exists():
@@ -333,7 +333,7 @@ def seat_move(*, actor, assignment_id: int, session_id: int, seat_id: int, reaso
     old_batch = old.session.batch
     require_scheduler(actor, old_batch.announcement.body_id, _("您无权调整该批次的座位。"))
     _lock_applications([old.application_id])
-    target = (ExamSession.objects.select_for_update().select_related("batch__announcement")
+    target = (ExamSession.objects.select_for_update(of=("self",)).select_related("batch__announcement")
               .filter(pk=session_id, batch__announcement_id=old_batch.announcement_id).first())
     if target is None or PART_OF_SESSION[target.kind] != old.part:
         raise ValidationError({"session": _("目标场次应是本公告同一考核部分（%(part)s）的场次。") % {
@@ -394,7 +394,7 @@ def _busy_elsewhere(session: ExamSession, application_ids: list[int], ignore=())
 
 
 def _void_tickets(actor, batch: Batch, application_ids: set[int], reason: str) -> int:
-    tickets = list(AdmissionTicket.objects.select_for_update().filter(
+    tickets = list(AdmissionTicket.objects.select_for_update(of=("self",)).filter(
         batch=batch, application_id__in=application_ids, status=TicketStatus.VALID).select_related(
         "application__candidate"))
     now = timezone.now()
@@ -468,7 +468,7 @@ def _new_tickets(batch: Batch, application_ids: set[int]) -> list[AdmissionTicke
 def issue_tickets(*, actor, batch_id: int) -> int:
     """Give every seated candidate of a scheduled batch a valid ticket (numbers are never reused; a
     voided ticket's holder gets a new number). Refuses while any candidate still lacks a seat."""
-    batch = Batch.objects.select_for_update().select_related("announcement__body").get(pk=batch_id)
+    batch = Batch.objects.select_for_update(of=("self",)).select_related("announcement__body").get(pk=batch_id)
     require_scheduler(actor, batch.announcement.body_id, _("您无权为该批次发放准考证。"))
     if batch.status not in (BatchStatus.SCHEDULED, BatchStatus.TICKETS_ISSUED):
         raise ValidationError(_("批次编排完成（已编排）后才能发放准考证。"))

@@ -174,7 +174,8 @@ def _where(a: StaffAssignment) -> str:
 @transaction.atomic
 def staff_assign(*, actor, session_id: int, user, role: str, venue: Organisation,
                  room: Room | None = None) -> StaffAssignment:
-    session = ExamSession.objects.select_for_update().select_related("batch__announcement").get(pk=session_id)
+    session = (ExamSession.objects.select_for_update(of=("self",)).select_related("batch__announcement")
+               .get(pk=session_id))
     batch = session.batch
     require_scheduler(actor, batch.announcement.body_id, _("您无权为该批次安排考务人员。"))
     if batch.status not in ("planned", "scheduled", "tickets_issued"):
