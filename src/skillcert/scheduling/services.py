@@ -15,8 +15,7 @@ from django.db.models import ProtectedError, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from skillcert.accounts import rules
-from skillcert.accounts.enums import OrgKind, Role
+from skillcert.accounts.enums import OrgKind
 from skillcert.accounts.models import Organisation
 from skillcert.core import audit
 from skillcert.core.notify import notify
@@ -24,6 +23,7 @@ from skillcert.core.statemachine import require_transition
 from skillcert.registration.enums import ApplicationStatus
 from skillcert.registration.models import Announcement, AnnouncementOffer, Application
 
+from . import rules as scheduling_rules
 from .enums import (
     BATCH_TRANSITIONS,
     FACILITIES,
@@ -38,11 +38,9 @@ from .enums import (
 )
 from .models import AdmissionTicket, Batch, ExamSession, Room, Seat, SeatAssignment, TicketStatus, VenueProfile
 
-SCHEDULERS = (Role.BODY_ADMIN, Role.EXAM_AFFAIRS)
-
 
 def _require(actor, org_id: int, message: str) -> None:
-    if not rules.has_role(actor, *SCHEDULERS, org=org_id):
+    if not scheduling_rules.schedules(actor, org_id):
         raise PermissionDenied(message)
 
 
