@@ -225,3 +225,18 @@ def test_the_papers_an_office_scores_are_filtered_in_the_query():
     assert [p.pk for p in selectors.papers_to_grade(_fresh(day.officer))] == [day.paper.pk]
     assert list(selectors.papers_to_grade(_fresh(outsider))) == []
     assert list(selectors.papers_to_grade(_fresh(day.chief))) == []
+
+
+def test_the_collection_is_complete_whatever_is_imported_first():
+    """Importing a service whose rules import another app's rules must not freeze a partial collection (the import
+    machinery probes the module for ``__path__`` while the rules modules are half-imported)."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("import django; django.setup(); import skillcert.papers.services; "
+              "from skillcert.accounts import duties; "
+              "print(len(duties.DUTIES), duties.PAPER_REVIEW, duties.ITEM_REVIEW)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         env={**os.environ, "DJANGO_SETTINGS_MODULE": "skillcert.settings"})
+    assert out.stdout.split() == [str(len(duties.DUTIES)), "paper_review", "item_review"]

@@ -122,7 +122,11 @@ def _collected() -> tuple[tuple[Duty, ...], dict[str, str]]:
 
 def __getattr__(name: str):
     """``DIFFERENT_PERSON`` (every declaration), ``DUTIES`` (by key) and each declared key's constant
-    (``duties.ITEM_REVIEW`` …), collected from the apps' rules modules."""
+    (``duties.ITEM_REVIEW`` …), collected from the apps' rules modules. Only upper-case names are looked up: the
+    import machinery asks a module for ``__path__`` and the like while the rules modules are still being imported,
+    and collecting then would cache a partial set."""
+    if not name.isupper():
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     declared, names = _collected()
     if name == "DIFFERENT_PERSON":
         return declared
