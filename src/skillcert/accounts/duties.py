@@ -1,12 +1,17 @@
-"""Separation of duties (职责分离; §6.3.2.3, §6.4.2.2, §6.6.1, §7.2.4, §10.9, §11), declared as data in one place.
+"""Separation of duties (职责分离; §6.3.2.3, §6.4.2.2, §6.6.1, §7.2.4, §10.9, §11), declared as data beside the
+permission rules (issue #21 item 3).
 
 Two kinds of declaration:
 
-- ``INCOMPATIBLE_ROLES``: role pairs one person never holds together (the supervised and their supervisor).
-  ``accounts.services.role_assign`` refuses to grant the second role of a pair to a holder of the first.
+- ``INCOMPATIBLE_ROLES``: role pairs one person never holds together (the supervised and their supervisor), here:
+  roles are the accounts app's. ``accounts.services.role_assign`` refuses to grant the second role of a pair to a
+  holder of the first.
 - ``DIFFERENT_PERSON``: steps of one piece of work that a second person must take (whoever writes an item never
-  reviews it; whoever requests a change never decides it). Each service named in ``where`` calls
-  :func:`require_different` with the declaration's key before it writes anything.
+  reviews it; whoever requests a change never decides it). Each app declares its own steps in its ``rules.py``
+  (``DIFFERENT_PERSON`` and one constant per key, e.g. ``itembank.rules.ITEM_REVIEW``); this module collects them
+  (``duties.DIFFERENT_PERSON``, ``duties.DUTIES``, ``duties.ITEM_REVIEW`` …) without importing the apps above
+  accounts. Each service named in ``where`` calls :func:`require_different` with the declaration's key before it
+  writes anything.
 
 The console page 职责分离 (``console:duties``) lists both for an auditor, and
 ``tests/accounts/test_duties.py`` runs every declaration as a matrix: the same person is refused, another
@@ -17,8 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from importlib import import_module
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -76,54 +83,62 @@ INCOMPATIBLE_ROLES: tuple[RolePair, ...] = (
 )
 
 ROLE_GRANT = "role_grant"
-ITEM_REVIEW = "item_review"
-ITEM_ACCEPTANCE = "item_acceptance"
-BANK_EXPORT = "bank_export"
-PAPER_REVIEW = "paper_review"
-SHEET_SECOND_ENTRY = "sheet_second_entry"
-SECOND_MARKING = "second_marking"
-RESULT_CORRECTION = "result_correction"
-CERTIFICATE_REVIEW = "certificate_review"
-CERTIFICATE_REQUEST = "certificate_request"
-DESTRUCTION_WITNESS = "destruction_witness"
 
-DIFFERENT_PERSON: tuple[Duty, ...] = (
+# The accounts app's own step; every other app declares its steps in its rules.py (``DIFFERENT_PERSON``).
+OWN: tuple[Duty, ...] = (
     Duty(ROLE_GRANT, "§10.9、§7.3.2", _("被授予角色的人"), _("授予该角色"),
          ("accounts.services.role_assign",),
          _("不能给自己授予角色，须由另一位管理员授予。")),
-    Duty(ITEM_REVIEW, "§7.2.4", _("试题的命题人（任一版本的编写人）"), _("领取并审核该试题"),
-         ("itembank.services.item_transition", "itembank.services.item_review"),
-         _("命题人不能审核自己编写的试题。")),
-    Duty(ITEM_ACCEPTANCE, "§7.2.6.2", _("待验收试题的命题人"), _("担任这些试题的验收小组成员"),
-         ("itembank.services.meeting_add_member",),
-         _("命题人不能参加自己所编试题的验收。")),
-    Duty(BANK_EXPORT, "§10.5", _("申请导出题库的人"), _("批准该导出"),
-         ("itembank.services.export_decide",),
-         _("不能批准自己的导出申请，须由另一位题库管理员批准。")),
-    Duty(PAPER_REVIEW, "§6.3.2.3", _("组卷的题库管理员"), _("审核该试卷（之后方可锁定、密封）"),
-         ("papers.services.paper_review",),
-         _("组卷人不能审核自己组的试卷，须由另一位题库管理员审核。")),
-    Duty(SHEET_SECOND_ENTRY, "§6.3.3", _("答题卡第一遍录入人"), _("第二遍录入"),
-         ("grading.sheets.sheet_enter",),
-         _("第二遍须由另一名工作人员录入。")),
-    Duty(SECOND_MARKING, "§6.3.3", _("答卷的一评阅卷人"), _("二评同一答卷"),
-         ("grading.services.mark_record",),
-         _("您已评过这份答卷；双评须由另一位阅卷人完成。")),
-    Duty(RESULT_CORRECTION, "§6.5.2", _("申请更正成绩的人"), _("审批该更正"),
-         ("grading.results.change_decide",),
-         _("更正须由申请人以外的另一人审批。")),
-    Duty(CERTIFICATE_REVIEW, "§6.6.1", _("提交认定结果的人"), _("审核该批次的认定结果"),
-         ("certificates.services.issue_review",),
-         _("认定结果须由提交人以外的主管部门质量督导员审核。")),
-    Duty(CERTIFICATE_REQUEST, "§8.2.4.1、§6.8.2", _("申请补发或撤销证书的人"), _("审批该申请"),
-         ("certificates.services.request_decide",),
-         _("须由申请人以外的另一人审批。")),
-    Duty(DESTRUCTION_WITNESS, "§10.10", _("销毁证书的经办人"), _("担任监销人"),
-         ("certificates.ledger.spoil",),
-         _("销毁须有两名监销人（不含经办人本人），请填写两人姓名。")),
 )
 
-DUTIES: dict[str, Duty] = {d.key: d for d in DIFFERENT_PERSON}
+
+@cache
+def _collected() -> tuple[tuple[Duty, ...], dict[str, str]]:
+    """Every app's declarations, in the order of INSTALLED_APPS (the order of the cycle), and the name of each key's
+    constant. Read from each domain app's rules module by name, so accounts imports nothing above it."""
+    from django.apps import apps
+
+    declared, names = list(OWN), {"ROLE_GRANT": ROLE_GRANT}
+    for config in apps.get_app_configs():
+        if not config.name.startswith("skillcert.") or config.name == "skillcert.accounts":
+            continue
+        try:
+            module = import_module(f"{config.name}.rules")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.rules":
+                raise
+            continue
+        own = getattr(module, "DIFFERENT_PERSON", ())
+        declared.extend(own)
+        keys = {duty.key for duty in own}
+        names.update({name: value for name, value in vars(module).items() if name.isupper() and value in keys})
+    seen: set[str] = set()
+    for duty in declared:
+        if duty.key in seen:
+            raise ImproperlyConfigured(f"separation-of-duties key {duty.key!r} is declared twice")
+        seen.add(duty.key)
+    return tuple(declared), names
+
+
+def __getattr__(name: str):
+    """``DIFFERENT_PERSON`` (every declaration), ``DUTIES`` (by key) and each declared key's constant
+    (``duties.ITEM_REVIEW`` …), collected from the apps' rules modules. Only upper-case names are looked up: the
+    import machinery asks a module for ``__path__`` and the like while the rules modules are still being imported,
+    and collecting then would cache a partial set."""
+    if not name.isupper():
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    declared, names = _collected()
+    if name == "DIFFERENT_PERSON":
+        return declared
+    if name == "DUTIES":
+        return {duty.key: duty for duty in declared}
+    if name in names:
+        return names[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "DIFFERENT_PERSON", "DUTIES", *_collected()[1]})
 
 
 def _same(actor, other) -> bool:
@@ -137,7 +152,7 @@ def _same(actor, other) -> bool:
 def require_different(key: str, actor, *others) -> None:
     """Raise :class:`DutyConflict` when ``actor`` is one of ``others`` (users, user ids or names; None skipped)
     — the declared second step of ``key`` must be taken by somebody else."""
-    duty = DUTIES[key]
+    duty = __getattr__("DUTIES")[key]
     if any(_same(actor, other) for other in others):
         raise DutyConflict(duty.message, key)
 

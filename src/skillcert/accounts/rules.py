@@ -19,6 +19,9 @@ ADMIN_ROLES = (Role.PLATFORM_ADMIN, Role.BODY_ADMIN)
 # supervisors over the bodies below it (§11.2) and a body's internal supervisors over that body (§6.4.2.2).
 AUDIT_VIEWER_ROLES = (Role.PLATFORM_ADMIN, Role.BODY_ADMIN, Role.QUALITY_SUPERVISOR, Role.INTERNAL_SUPERVISOR)
 SUPERVISOR_ROLES = (Role.QUALITY_SUPERVISOR, Role.INTERNAL_SUPERVISOR)
+# A certification body's office (考务): its admins and exam affairs staff. Every app that asks "does this user work in
+# the office of body X" asks :func:`is_office` (issue #21 item 3: one is_office, not one per app).
+OFFICE_ROLES = (Role.BODY_ADMIN, Role.EXAM_AFFAIRS)
 
 
 def _memo(user, name, compute):
@@ -97,6 +100,21 @@ def is_candidate(user) -> bool:
     return has_role(user, Role.CANDIDATE)
 
 
+def is_office(user, body: Organisation | int | None = None) -> bool:
+    """Works in the office (body admin or exam affairs) of ``body`` — of any body when ``body`` is None."""
+    return has_role(user, *OFFICE_ROLES, org=body)
+
+
+def is_body_admin(user, body: Organisation | int | None = None) -> bool:
+    """Holds the body admin role over ``body`` (the steps a body signs for: publishing, issuing, reporting)."""
+    return has_role(user, Role.BODY_ADMIN, org=body)
+
+
+def office_scope_ids(user) -> set[int]:
+    """The organisations whose office the user works in (for filtering a query, see :func:`is_office`)."""
+    return scope_org_ids(user, *OFFICE_ROLES)
+
+
 def can_administer(user) -> bool:
     """Sees the organisation and user management pages at all."""
     return has_role(user, *ADMIN_ROLES)
@@ -104,6 +122,16 @@ def can_administer(user) -> bool:
 
 def can_manage_organisation(user, org: Organisation) -> bool:
     return has_role(user, Role.PLATFORM_ADMIN) or has_role(user, Role.BODY_ADMIN, org=org)
+
+
+def can_place_organisation(user, kind: str, parent: Organisation | None) -> bool:
+    """Creates or moves an organisation of ``kind`` under ``parent``: the platform admin anything, a body admin
+    only venues under a body in his scope."""
+    from .enums import OrgKind
+
+    if is_platform_admin(user):
+        return True
+    return kind == OrgKind.VENUE and parent is not None and is_body_admin(user, parent)
 
 
 def can_manage_user(user, target) -> bool:
@@ -138,6 +166,13 @@ def can_manage_account(user, target) -> bool:
         return False
     return all(org_id is not None and role != Role.PLATFORM_ADMIN and has_role(user, Role.BODY_ADMIN, org=org_id)
                for role, org_id in live)
+
+
+def can_create_user_in(user, organisation: Organisation | None) -> bool:
+    """Creates a user account placed in ``organisation`` (or, the platform admin only, in none)."""
+    if is_platform_admin(user):
+        return True
+    return organisation is not None and is_body_admin(user, organisation)
 
 
 def can_grant_role(user, role: str, org: Organisation | None) -> bool:

@@ -59,10 +59,8 @@ def _validate_org_structure(org: Organisation) -> None:
 
 
 def _check_may_place(actor: User, kind: str, parent: Organisation | None) -> None:
-    if rules.is_platform_admin(actor):
-        return
     # A body admin may add and edit venues under a body in their scope, nothing else.
-    if kind != OrgKind.VENUE or parent is None or not rules.has_role(actor, Role.BODY_ADMIN, org=parent):
+    if not rules.can_place_organisation(actor, kind, parent):
         raise PermissionDenied(_("您无权在此位置创建或修改该类机构。"))
 
 
@@ -141,11 +139,10 @@ def _check_password(password: str, user: User) -> None:
 @transaction.atomic
 def user_create(*, actor: User, username: str, full_name: str, password: str,
                 organisation: Organisation | None = None, email: str = "", phone: str = "") -> User:
-    if not rules.is_platform_admin(actor):
-        if organisation is None:
-            raise ValidationError({"organisation": _("请选择用户所属的机构。")})
-        if not rules.has_role(actor, Role.BODY_ADMIN, org=organisation):
-            raise PermissionDenied(_("您无权在该机构下创建用户。"))
+    if not rules.is_platform_admin(actor) and organisation is None:
+        raise ValidationError({"organisation": _("请选择用户所属的机构。")})
+    if not rules.can_create_user_in(actor, organisation):
+        raise PermissionDenied(_("您无权在该机构下创建用户。"))
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("用户名“%(u)s”已被使用。") % {"u": username}})
     _check_not_a_login_number(username)
@@ -188,9 +185,7 @@ def user_update(*, actor: User, user_id: int, **fields) -> User:
             setattr(user, key, value)
     if user.pk == actor.pk and not user.is_active:
         raise ValidationError({"is_active": _("不能停用自己的账户。")})
-    if not rules.is_platform_admin(actor) and (
-        user.organisation_id is None or not rules.has_role(actor, Role.BODY_ADMIN, org=user.organisation_id)
-    ):
+    if not rules.can_manage_user(actor, user):  # where the user is being placed
         raise ValidationError({"organisation": _("只能把用户放在您管理的机构下。")})
     user.full_clean()
     user.save()

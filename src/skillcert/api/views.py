@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 
 from skillcert.accounts import rules
 from skillcert.core import audit
+from skillcert.registration import rules as registration_rules
 from skillcert.registration import selectors
 from skillcert.scheduling.models import Batch
 
@@ -26,7 +27,7 @@ def approved_registrations(request: HttpRequest, pk: int) -> JsonResponse:
     user = _caller(request)
     if user is None:
         return JsonResponse({"error": "authentication required"}, status=401)
-    if not rules.has_role(user, *selectors.READ_ROLES) and not rules.is_platform_admin(user):
+    if not registration_rules.can_read_registrations(user) and not rules.is_platform_admin(user):
         return JsonResponse({"error": "forbidden"}, status=403)
     try:
         ann = selectors.announcement_get_for_user(user, pk, roles=selectors.READ_ROLES)
@@ -42,14 +43,15 @@ def batch_results(request: HttpRequest, pk: int) -> JsonResponse:
     """GET /api/v1/batches/<pk>/results — the confirmed results of one batch (§6.5.2), for the body's office
     and the supervising authority's quality supervisors; nothing before the chief's confirmation."""
     from skillcert.grading import results
+    from skillcert.grading import rules as grading_rules
 
     user = _caller(request)
     if user is None:
         return JsonResponse({"error": "authentication required"}, status=401)
-    if not rules.has_role(user, *results.EXPORT_ROLES):
+    if not grading_rules.exports_any(user):
         return JsonResponse({"error": "forbidden"}, status=403)
     batch = Batch.objects.select_related("announcement__body").filter(pk=pk).first()
-    if batch is None or not results.may_export(user, batch):
+    if batch is None or not grading_rules.may_export(user, batch):
         return JsonResponse({"error": "not found"}, status=404)
     if not batch.results.exists() or batch.results.filter(status="draft").exists():
         return JsonResponse({"error": "results not confirmed"}, status=409)

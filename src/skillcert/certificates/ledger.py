@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from skillcert.accounts import duties
+from skillcert.accounts import rules as accounts_rules
 from skillcert.core import audit
 from skillcert.core.errors import ValidationError
 
@@ -37,15 +38,8 @@ MAX_RECEIPT = 20_000
 _PREFIX = re.compile(r"^[A-Z0-9]{0,10}$")
 
 
-def is_office(user, body_id: int) -> bool:
-    from skillcert.accounts import rules as accounts_rules
-    from skillcert.accounts.enums import Role
-
-    return accounts_rules.has_role(user, Role.BODY_ADMIN, Role.EXAM_AFFAIRS, org=body_id)
-
-
 def _office(actor, body_id: int) -> None:
-    if not is_office(actor, body_id):
+    if not accounts_rules.is_office(actor, body_id):
         raise PermissionDenied(_("证书台账由发证机构的考务人员或机构管理员登记。"))
 
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from skillcert.core import audit
 from skillcert.core.errors import ValidationError
 
+from . import rules
 from .models import Certificate, CertificateStatus, PlatformReport
 
 # The exchange format, version 1 — fixed wording, see docs/national-platform.md.
@@ -56,12 +57,10 @@ def row(cert: Certificate, prefix: str) -> list[str]:
 
 @transaction.atomic
 def report_build(*, actor, body_id: int) -> PlatformReport:
-    from skillcert.accounts import rules as accounts_rules
-    from skillcert.accounts.enums import Role
     from skillcert.accounts.models import Organisation
     from skillcert.core.excel import workbook_bytes
 
-    if not accounts_rules.has_role(actor, Role.BODY_ADMIN, org=body_id):
+    if not rules.issues(actor, body_id):
         raise PermissionDenied(_("证书数据由机构管理员上报。"))
     body = Organisation.objects.select_for_update().get(pk=body_id)
     certs = list(pending(body_id).select_for_update(of=("self",)).select_related("replaced_by", "replaces")

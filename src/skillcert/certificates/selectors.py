@@ -8,14 +8,8 @@ from django.http import Http404
 from skillcert.accounts import rules as accounts_rules
 from skillcert.accounts.enums import Role
 
-from . import services
+from . import rules
 from .models import CertificateIssue
-
-OFFICE = (Role.BODY_ADMIN, Role.EXAM_AFFAIRS)
-
-
-def uses_certificates(user) -> bool:
-    return accounts_rules.has_role(user, *OFFICE, Role.QUALITY_SUPERVISOR) or accounts_rules.is_platform_admin(user)
 
 
 def issue_rows(user) -> list[dict]:
@@ -24,7 +18,9 @@ def issue_rows(user) -> list[dict]:
     from skillcert.grading.models import ResultStatus
     from skillcert.scheduling.models import Batch
 
-    offices = accounts_rules.scope_org_ids(user, *OFFICE)
+    from . import services
+
+    offices = accounts_rules.office_scope_ids(user)
     supervised = accounts_rules.scope_org_ids(user, Role.QUALITY_SUPERVISOR)
     everything = accounts_rules.is_platform_admin(user)
     published = Batch.objects.filter(results__status=ResultStatus.PUBLISHED).distinct()
@@ -44,21 +40,16 @@ def issue_rows(user) -> list[dict]:
                      "warning": "" if issue and issue.status != "returned" else services.deadline_state(
                          batch, deadline=deadline),
                      "passed": batch.passed, "office": batch.announcement.body_id in offices,
-                     "reviewer": services.reviews(user, batch),
-                     "issuer": accounts_rules.has_role(user, Role.BODY_ADMIN, org=batch.announcement.body_id)})
+                     "reviewer": rules.reviews_issue(user, batch),
+                     "issuer": rules.issues(user, batch.announcement.body_id)})
     return rows
 
 
 def issue_get_for_user(user, pk: int) -> CertificateIssue:
     issue = CertificateIssue.objects.select_related("batch__announcement__body").filter(pk=pk).first()
-    if issue is None or not (accounts_rules.has_role(user, *OFFICE, org=issue.batch.announcement.body_id)
-                             or services.reviews(user, issue.batch)):
+    if issue is None or not rules.sees_issue(user, issue):
         raise Http404
     return issue
-
-
-def is_office(user, issue: CertificateIssue) -> bool:
-    return accounts_rules.has_role(user, *OFFICE, org=issue.batch.announcement.body_id)
 
 
 def office_bodies(user):
@@ -66,7 +57,7 @@ def office_bodies(user):
     from skillcert.accounts.enums import OrgKind
     from skillcert.accounts.models import Organisation
 
-    return Organisation.objects.filter(kind=OrgKind.BODY, pk__in=accounts_rules.scope_org_ids(user, *OFFICE))
+    return Organisation.objects.filter(kind=OrgKind.BODY, pk__in=accounts_rules.office_scope_ids(user))
 
 
 def office_body(user, chosen: str | None):
@@ -75,7 +66,3 @@ def office_body(user, chosen: str | None):
     if not bodies:
         raise Http404
     return next((b for b in bodies if str(b.pk) == (chosen or "")), bodies[0]), bodies
-
-
-def uses_ledger(user) -> bool:
-    return accounts_rules.has_role(user, *OFFICE)

@@ -16,7 +16,7 @@ from skillcert.catalog.selectors import trade_label
 from skillcert.core import audit
 from skillcert.core.errors import ValidationError
 
-from . import ledger, numbering
+from . import ledger, numbering, rules
 from .models import (
     Certificate,
     CertificateIssue,
@@ -119,25 +119,11 @@ def issue_submit(*, actor, batch_id: int) -> CertificateIssue:
     return issue
 
 
-def reviews(user, batch) -> bool:
-    """§6.6.1 审核 on the supervising side: the quality supervisors of the body's supervising authority (the role
-    is held at an authority only; a body's internal supervisors do not review) or the platform admin — never
-    anyone of the body's own office (accounts.duties.INCOMPATIBLE_ROLES)."""
-    from skillcert.accounts import rules as accounts_rules
-    from skillcert.accounts.enums import Role
-
-    body_id = batch.announcement.body_id
-    if accounts_rules.has_role(user, Role.BODY_ADMIN, Role.EXAM_AFFAIRS, org=body_id):
-        return False
-    return (accounts_rules.has_role(user, Role.QUALITY_SUPERVISOR, org=body_id)
-            or accounts_rules.is_platform_admin(user))
-
-
 @transaction.atomic
 def issue_review(*, actor, issue_id: int, approve: bool, note: str = "") -> CertificateIssue:
     issue = (CertificateIssue.objects.select_for_update(of=("self",)).select_related("batch__announcement")
              .get(pk=issue_id))
-    if not reviews(actor, issue.batch):
+    if not rules.reviews_issue(actor, issue.batch):
         raise PermissionDenied(_("认定结果由监管方的质量督导人员审核。"))
     duties.require_different(duties.CERTIFICATE_REVIEW, actor, issue.submitted_by_id)
     if issue.status != IssueStatus.SUBMITTED:
@@ -169,14 +155,12 @@ def _certificate(number: str, issue: CertificateIssue, result, day: dt.date, **e
 def issue_certificates(*, actor, issue_id: int, issue_date: dt.date | None = None) -> list[Certificate]:
     """核发: one certificate per published passing result of an approved batch, numbered per level in one
     transaction (§8.1.1), the content as it will be printed (§8.2.2); the holders are told."""
-    from skillcert.accounts import rules as accounts_rules
-    from skillcert.accounts.enums import Role
     from skillcert.core.notify import notify_many
 
     issue = (CertificateIssue.objects.select_for_update(of=("self",)).select_related("batch__announcement__body")
              .get(pk=issue_id))
     body = issue.batch.announcement.body
-    if not accounts_rules.has_role(actor, Role.BODY_ADMIN, org=body.pk):
+    if not rules.issues(actor, body.pk):
         raise PermissionDenied(_("只有机构管理员可以核发证书。"))
     if issue.status != IssueStatus.APPROVED:
         raise ValidationError(_("认定结果审核通过后才能核发证书。"))
@@ -208,9 +192,8 @@ def issue_certificates(*, actor, issue_id: int, issue_date: dt.date | None = Non
 
 def _office_of(actor, cert: Certificate) -> None:
     from skillcert.accounts import rules as accounts_rules
-    from skillcert.accounts.enums import Role
 
-    if not accounts_rules.has_role(actor, Role.BODY_ADMIN, Role.EXAM_AFFAIRS, org=cert.body_id):
+    if not accounts_rules.is_office(actor, cert.body_id):
         raise PermissionDenied(_("只有发证机构的考务人员或机构管理员可以办理。"))
 
 
@@ -330,8 +313,6 @@ _BAR_REASON = {RevokeReason.CHEATING: "cheating", RevokeReason.FORGERY: "forged_
 def request_decide(*, actor, request_id: int, approve: bool) -> CertificateRequest:
     """The second person approves — the replacement is issued (the old one replaced, and recalled when damaged or
     wrong), or the certificate is revoked at once and the holder's integrity record written — or rejects."""
-    from skillcert.accounts import rules as accounts_rules
-    from skillcert.accounts.enums import Role
     from skillcert.core.notify import notify
     from skillcert.integrity.services import bar_record
 
@@ -340,7 +321,7 @@ def request_decide(*, actor, request_id: int, approve: bool) -> CertificateReque
     req = CertificateRequest.objects.select_for_update(of=("self", "certificate")).select_related(
         "certificate__issue__batch__announcement__body", "certificate__result__application").get(pk=request_id)
     cert = req.certificate
-    if not accounts_rules.has_role(actor, Role.BODY_ADMIN, org=cert.body_id):
+    if not rules.issues(actor, cert.body_id):
         raise PermissionDenied(_("补发和撤销由发证机构的机构管理员审批。"))
     duties.require_different(duties.CERTIFICATE_REQUEST, actor, req.requested_by_id)
     if req.status != RequestStatus.PENDING:
@@ -420,13 +401,11 @@ def layout_save(*, actor, body_id: int, seal: bytes | None = None, remove_seal: 
 
     from django.core.files.base import ContentFile
 
-    from skillcert.accounts import rules as accounts_rules
-    from skillcert.accounts.enums import Role
     from skillcert.accounts.models import Organisation
 
     from .models import CertificateLayout
 
-    if not accounts_rules.has_role(actor, Role.BODY_ADMIN, org=body_id):
+    if not rules.issues(actor, body_id):
         raise PermissionDenied(_("证书版式和印章由机构管理员维护。"))
     Organisation.objects.select_for_update().get(pk=body_id)
     if not 20 <= seal_mm <= 50:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from skillcert.accounts.enums import IdType
-from skillcert.certificates import selectors, services
+from skillcert.certificates import rules, selectors, services
 from skillcert.certificates.models import CertificateRequest, ReissueReason, RevokeReason
 
 from . import certificate_forms as cf
@@ -19,12 +19,12 @@ from .common import flash_refusal, perform, staff_required
 from .grading_forms import flash_form_errors, posted_action
 
 
-@staff_required(selectors.uses_certificates)
+@staff_required(rules.uses_certificates)
 def certificate_issues(request: HttpRequest) -> HttpResponse:
     return render(request, "console/certificates/issues.html", {"rows": selectors.issue_rows(request.user)})
 
 
-@staff_required(selectors.uses_certificates)
+@staff_required(rules.uses_certificates)
 @require_POST
 def certificate_issue_action(request: HttpRequest, batch_pk: int, action: str) -> HttpResponse:
     user = request.user
@@ -81,7 +81,7 @@ def _certificate_request(request: HttpRequest, issue, action: str) -> None:
                 bar_until=d["bar_until"])
 
 
-@staff_required(selectors.uses_certificates)
+@staff_required(rules.uses_certificates)
 def certificate_request_file(request: HttpRequest, pk: int, request_pk: int, which: str) -> HttpResponse:
     """The evidence or the corrected photo of a reissue request, for the issuing body's office (the decider sees
     them beside the old data)."""
@@ -89,7 +89,7 @@ def certificate_request_file(request: HttpRequest, pk: int, request_pk: int, whi
 
     issue = selectors.issue_get_for_user(request.user, pk)
     req = CertificateRequest.objects.filter(pk=request_pk, certificate__issue=issue).first()
-    if req is None or not selectors.is_office(request.user, issue) or which not in ("evidence", "photo"):
+    if req is None or not rules.handles_issue(request.user, issue) or which not in ("evidence", "photo"):
         raise Http404
     field = req.evidence if which == "evidence" else req.new_photo
     if not field:
@@ -100,7 +100,7 @@ def certificate_request_file(request: HttpRequest, pk: int, request_pk: int, whi
                                  inline=cf.FlagForm(request.GET).on("inline"))
 
 
-@staff_required(selectors.uses_certificates)
+@staff_required(rules.uses_certificates)
 def certificate_list(request: HttpRequest, pk: int) -> HttpResponse:
     """The certificates of an issue, with 补发 and 撤销 (asked by the office, decided by another body admin)."""
     issue = selectors.issue_get_for_user(request.user, pk)
@@ -130,11 +130,11 @@ def certificate_list(request: HttpRequest, pk: int) -> HttpResponse:
         "unprinted": sum(1 for c in certificates if c.status == "valid" and not c.sheet_serial),
         "requests": list(CertificateRequest.objects.filter(certificate__issue=issue).select_related(
             "certificate", "requested_by", "decided_by", "new_certificate")),
-        "office": selectors.is_office(request.user, issue), "reissue_reasons": ReissueReason.choices,
+        "office": rules.handles_issue(request.user, issue), "reissue_reasons": ReissueReason.choices,
         "revoke_reasons": RevokeReason.choices, "id_types": IdType.choices})
 
 
-@staff_required(selectors.uses_certificates)
+@staff_required(rules.uses_certificates)
 def certificate_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """The electronic certificates of an issue in one signed file (paper ones are printed through the ledger,
     ``certificate_print``); every download is audited."""
@@ -144,7 +144,7 @@ def certificate_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     from skillcert.core import audit
 
     issue = selectors.issue_get_for_user(request.user, pk)
-    if kind != "electronic" or not selectors.is_office(request.user, issue):
+    if kind != "electronic" or not rules.handles_issue(request.user, issue):
         raise Http404
     from skillcert.certificates.models import CertificateStatus
 
@@ -171,14 +171,14 @@ def certificate_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     return response
 
 
-@staff_required(selectors.uses_certificates)
+@staff_required(rules.uses_certificates)
 def certificate_roster(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """证书花名册 of an issue as Excel or PDF (§9.1 f), for the body's office; every download audited."""
     from skillcert.certificates import documents
     from skillcert.core.files import audited_download
 
     issue = selectors.issue_get_for_user(request.user, pk)
-    if fmt not in ("xlsx", "pdf") or not selectors.is_office(request.user, issue):
+    if fmt not in ("xlsx", "pdf") or not rules.handles_issue(request.user, issue):
         raise Http404
     who = request.user.full_name or request.user.username
     data = documents.roster_xlsx(issue) if fmt == "xlsx" else documents.roster_pdf(issue, who)
@@ -188,7 +188,7 @@ def certificate_roster(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 # --- 证书台账 (§8.2.4.2) -----------------------------------------------------------------------------------------
 
-@staff_required(selectors.uses_ledger)
+@staff_required(rules.uses_ledger)
 def certificate_ledger(request: HttpRequest) -> HttpResponse:
     """证书台账: blank stock received, sheets destroyed before witnesses, and the ledger report per batch or period."""
     from skillcert.certificates import ledger
@@ -250,7 +250,7 @@ def _ledger_download(request, body, issue, start, end, report, fmt: str) -> Http
                             action="certificates.ledger.downloaded", target=issue or body)
 
 
-@staff_required(selectors.uses_certificates)
+@staff_required(rules.uses_certificates)
 @require_POST
 def certificate_print(request: HttpRequest, pk: int) -> HttpResponse:
     """印制: the valid certificates of an issue not yet printed (or one), on blank sheets from the serial given; the
@@ -275,7 +275,7 @@ def certificate_print(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@staff_required(selectors.uses_certificates)
+@staff_required(rules.uses_certificates)
 @require_POST
 def certificate_deliver(request: HttpRequest, pk: int) -> HttpResponse:
     """发放: handed over against the recipient's signature, or mailed with the tracking number."""
@@ -292,14 +292,14 @@ def certificate_deliver(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("console:certificate_list", issue.pk)
 
 
-@staff_required(selectors.uses_certificates)
+@staff_required(rules.uses_certificates)
 def certificate_handover_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     """证书发放签收表: the printed certificates of an issue with a column for the recipient's signature."""
     from skillcert.certificates import ledger
     from skillcert.core.files import audited_download
 
     issue = selectors.issue_get_for_user(request.user, pk)
-    if not selectors.is_office(request.user, issue):
+    if not rules.handles_issue(request.user, issue):
         raise Http404
     data = ledger.handover_sheet_pdf(issue, request.user.full_name or request.user.username)
     return audited_download(request.user, data, fmt="pdf", name=f"certificate-handover-{issue.pk}",
@@ -308,7 +308,7 @@ def certificate_handover_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- 证书版式与印章 (§8.2.3), 数据上报与人才统计 (§6.6.2, §8.1.2.3) ------------------------------------------------
 
-@staff_required(selectors.uses_ledger)
+@staff_required(rules.uses_ledger)
 def certificate_layout(request: HttpRequest) -> HttpResponse:
     from skillcert.certificates.models import CertificateLayout
 
@@ -327,19 +327,14 @@ def certificate_layout(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(specimen_pdf(body), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="certificate-specimen-{body.pk}.pdf"'
         return response
-    from skillcert.accounts import rules as accounts_rules
-    from skillcert.accounts.enums import Role
-
     return render(request, "console/certificates/layout.html", {
         "body": body, "bodies": bodies, "layout": CertificateLayout.objects.filter(body=body).first(),
-        "admin": accounts_rules.has_role(request.user, Role.BODY_ADMIN, org=body.pk)})
+        "admin": rules.issues(request.user, body.pk)})
 
 
-@staff_required(selectors.uses_ledger)
+@staff_required(rules.uses_ledger)
 def certificate_platform(request: HttpRequest) -> HttpResponse:
     """证书数据上报 and the talent statistics of the bodies the user works for."""
-    from skillcert.accounts import rules as accounts_rules
-    from skillcert.accounts.enums import Role
     from skillcert.certificates import platform
     from skillcert.certificates.models import PlatformReport
 
@@ -362,4 +357,4 @@ def certificate_platform(request: HttpRequest) -> HttpResponse:
         "body": body, "bodies": bodies, "pending": platform.pending(body.pk).count(),
         "reports": PlatformReport.objects.filter(body=body).select_related("by")[:50],
         "talent": platform.talent_counts([body.pk]),
-        "admin": accounts_rules.has_role(request.user, Role.BODY_ADMIN, org=body.pk)})
+        "admin": rules.issues(request.user, body.pk)})

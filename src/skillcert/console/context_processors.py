@@ -5,11 +5,14 @@ see what; accounts, the second layer, may not import them (issue #21 item 4)."""
 from django.conf import settings
 
 from skillcert.accounts import rules
-from skillcert.accounts.enums import Role
 from skillcert.accounts.selectors import site_body
-from skillcert.certificates import selectors as certificate_selectors
+from skillcert.certificates import rules as certificate_rules
 from skillcert.delivery import rules as delivery_rules
 from skillcert.grading import rules as grading_rules
+from skillcert.itembank import rules as itembank_rules
+from skillcert.papers import rules as papers_rules
+from skillcert.registration import rules as registration_rules
+from skillcert.scheduling import rules as scheduling_rules
 
 
 def site(request):
@@ -24,19 +27,18 @@ def site(request):
             "duties": rules.can_view_duties(user),
             "catalog": rules.can_view_catalog(user),
             "staff": rules.is_staff_member(user),
-            "registration": rules.has_role(user, Role.BODY_ADMIN, Role.EXAM_AFFAIRS),
-            "scheduling": rules.has_role(user, Role.BODY_ADMIN, Role.EXAM_AFFAIRS, *rules.SUPERVISOR_ROLES),
-            "sittings": rules.has_role(user, Role.CHIEF_EXAMINER, Role.DEPUTY_CHIEF),
+            "registration": registration_rules.can_register(user),
+            "scheduling": scheduling_rules.can_read_schedules(user),
+            "sittings": scheduling_rules.leads_sittings(user),
             "candidate": rules.is_candidate(user),
-            "bank": rules.has_role(user, Role.BANK_MANAGER, Role.ITEM_WRITER, Role.ITEM_REVIEWER),
+            "bank": itembank_rules.uses_banks(user),
             "delivery": rules.is_staff_member(user) and delivery_rules.uses_delivery(user),
             "grading": rules.is_staff_member(user) and grading_rules.uses_grading(user),
             "marking": grading_rules.marks_any(user),
             "practical_record": grading_rules.staffs_practical(user),
-            "certificates": rules.is_staff_member(user) and certificate_selectors.uses_certificates(user),
-            "certificate_office": rules.is_staff_member(user) and certificate_selectors.uses_ledger(user),
+            "certificates": rules.is_staff_member(user) and certificate_rules.uses_certificates(user),
+            "certificate_office": rules.is_staff_member(user) and certificate_rules.uses_ledger(user),
             "results": rules.is_staff_member(user) and grading_rules.uses_results(user),
-            "papers": rules.has_role(user, Role.BANK_MANAGER, Role.BODY_ADMIN, Role.EXAM_AFFAIRS)
-            or rules.is_platform_admin(user),
+            "papers": papers_rules.uses_papers(user),
         } if user is not None and user.is_authenticated else {},
     }

@@ -27,8 +27,8 @@ def delivery_list(request: HttpRequest) -> HttpResponse:
     for session in selectors.sessions_for_user(request.user):
         sittings = selectors.sittings_visible(request.user, services.sittings_ensure(actor=request.user,
                                                                                       session=session))
-        venues = sorted({s.room.venue for s in sittings if rules.oversees_venue(request.user, session,
-                                                                                 s.room.venue_id)},
+        overseen = rules.venues_overseen(request.user, session)
+        venues = sorted({s.room.venue for s in sittings if overseen is None or s.room.venue_id in overseen},
                         key=lambda v: v.pk)
         if sittings:
             groups.append({"session": session, "sittings": sittings, "venues": venues})

@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from skillcert.accounts import rules as accounts_rules
 from skillcert.accounts.enums import Role
 from skillcert.accounts.models import User
 from skillcert.core.errors import DomainError
@@ -53,7 +52,7 @@ def grading_list(request: HttpRequest) -> HttpResponse:
 @staff_required(rules.uses_grading)
 @require_POST
 def grading_score(request: HttpRequest, paper_pk: int) -> HttpResponse:
-    paper = next((p for p in selectors.papers_to_grade(request.user) if p.pk == paper_pk), None)
+    paper = selectors.papers_to_grade(request.user).filter(pk=paper_pk).first()
     if paper is None:
         raise Http404
     form = gf.ScoreForm(request.POST)
@@ -69,7 +68,7 @@ def grading_score(request: HttpRequest, paper_pk: int) -> HttpResponse:
 def grading_sheets(request: HttpRequest, paper_pk: int) -> HttpResponse:
     """答题卡录入 of a paper-based session: import the optical-mark reader's file, or two clerks type each sheet
     and the mismatches are resolved from the paper sheet."""
-    paper = next((p for p in selectors.papers_to_grade(request.user) if p.pk == paper_pk), None)
+    paper = selectors.papers_to_grade(request.user).filter(pk=paper_pk).first()
     if paper is None or paper.session.kind != SessionKind.THEORY_PAPER:
         raise Http404
     forms, marked = sheets.layout(paper), sheets.marked_items(paper)
@@ -268,7 +267,7 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # §10.7: the pieces' scores (and, once the map is open, whose they are) are the scoring panel's and the
     # office's. A witness of the opening confirms it and sees no score; proctors, the chief, inspectors and
     # supervisors keep the room record only.
-    grader = practical.sees_scores(request.user, panel)
+    grader = rules.sees_scores(request.user, panel)
     my_witness = next((w for w in witnesses if w.user_id == request.user.pk), None)
     return render(request, "console/grading/panel_detail.html", {
         "panel": panel, "pieces": pieces if grader else [], "office": office, "grader": grader,
@@ -277,7 +276,7 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "staff": staff, "my_witness": my_witness,
         "events": list(panel.events.select_related("seat", "recorded_by")),
         "seats": list(panel.room.seats.filter(is_active=True).order_by("number")),
-        "event_kinds": PracticalEventKind.choices, "can_record": practical.records(request.user, panel)})
+        "event_kinds": PracticalEventKind.choices, "can_record": rules.records(request.user, panel)})
 
 
 def _witness_candidates(request: HttpRequest, panel):
@@ -488,7 +487,7 @@ def results_page(request: HttpRequest, batch_pk: int) -> HttpResponse:
         "result__application", "handled_by", "change"))
     return render(request, "console/grading/results.html", {
         "chief": batch.sessions.filter(staff__user=request.user, staff__role=StaffRole.CHIEF).exists(),
-        "publisher": accounts_rules.has_role(request.user, Role.BODY_ADMIN, org=batch.announcement.body_id),
+        "publisher": rules.publishes(request.user, batch),
         "batch": batch, "rows": rows, "office": office, "changes": changes, "parts": Part.choices,
         "change_parts": ChangePart.choices, "rechecks": rechecks, "recheck_days": results.RECHECK_DAYS,
         "release": getattr(batch, "result_release", None),

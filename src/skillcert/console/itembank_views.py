@@ -17,8 +17,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from skillcert.accounts import rules as account_rules
-from skillcert.accounts.enums import Role
 from skillcert.accounts.models import User
 from skillcert.core.errors import DomainError
 from skillcert.core.excel import XLSX_MIME
@@ -59,7 +57,7 @@ def bank_list(request: HttpRequest) -> HttpResponse:
             return redirect("console:bank_detail", pk=bank.pk)
     return render(request, "console/itembank/bank_list.html", {
         "rows": rows, "form": form, "to_sign": selectors.meetings_to_sign(request.user).select_related("bank"),
-        "can_create": account_rules.has_role(request.user, Role.BANK_MANAGER)})
+        "can_create": rules.creates_banks(request.user)})
 
 
 @staff_required(uses_banks)

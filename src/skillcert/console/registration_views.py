@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from skillcert.accounts import rules
 from skillcert.accounts.enums import OrgKind
 from skillcert.accounts.models import Organisation
 from skillcert.catalog.models import Occupation
@@ -25,6 +24,7 @@ from skillcert.core.excel import XLSX_MIME, workbook_bytes
 from skillcert.core.files import private_file_response
 from skillcert.core.forms import posted_id, posted_ids, run_service
 from skillcert.registration import applications, imports, selectors, services
+from skillcert.registration import rules as registration_rules
 from skillcert.registration.eligibility import describe_rule_set
 from skillcert.registration.enums import ANNOUNCEMENT_TRANSITIONS, PENDING_REVIEW, AnnouncementStatus
 from skillcert.registration.models import AnnualPlanRow
@@ -34,13 +34,8 @@ from skillcert.registration.storage import private_storage
 from . import registration_forms as forms
 from .common import REPORT_DIR, staff_required, store_import_report
 
-
-def can_register(user) -> bool:
-    return rules.has_role(user, *selectors.STAFF_ROLES)
-
-
-def can_read_registrations(user) -> bool:
-    return rules.has_role(user, *selectors.READ_ROLES)
+can_register = registration_rules.can_register
+can_read_registrations = registration_rules.can_read_registrations
 
 
 def _bodies(user):
@@ -243,7 +238,7 @@ def application_list(request: HttpRequest, pk: int) -> HttpResponse:
     query.pop("page", None)
     return render(request, "console/registration/application_list.html", {
         "ann": ann, "form": form, "page": page, "query": query.urlencode(), "pending": PENDING_REVIEW,
-        "can_review": rules.has_role(request.user, *applications.REVIEWERS, org=ann.body_id)})
+        "can_review": registration_rules.reviews_applications(request.user, ann.body_id)})
 
 
 @staff_required(can_register)
@@ -269,7 +264,7 @@ def application_bulk_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required(can_read_registrations)
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     app = selectors.application_get_for_user(request.user, pk)
-    can_review = rules.has_role(request.user, *applications.REVIEWERS, org=app.announcement.body_id)
+    can_review = registration_rules.reviews_applications(request.user, app.announcement.body_id)
     review_form = forms.ReviewForm(request.POST or None, prefix="r")
     if request.method == "POST" and can_review and review_form.is_valid():
         if run_service(review_form, applications.application_review, actor=request.user, application_id=app.pk,

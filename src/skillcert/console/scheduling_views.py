@@ -17,19 +17,16 @@ from skillcert.core.forms import run_service
 from skillcert.core.models import JobStatus
 from skillcert.registration.models import Application
 from skillcert.scheduling import checks, documents, selectors, services, staffing
+from skillcert.scheduling import rules as scheduling_rules
 from skillcert.scheduling.enums import BATCH_TRANSITIONS, ROOM_SIGNOFF_ITEMS, BatchStatus
 from skillcert.scheduling.models import ConflictDeclaration, RoomSignOff, SeatAssignment, StaffAssignment, StaffProfile
 
 from . import scheduling_forms as forms
 from .common import staff_required
 
-can_schedule = selectors.can_schedule
-can_read = selectors.can_read_schedules
-
-
-def _may_write(user, body_id: int) -> bool:
-    ids = selectors.body_ids(user, selectors.SCHEDULERS)
-    return can_schedule(user) and (ids is None or body_id in ids)
+can_schedule = scheduling_rules.can_schedule
+can_read = scheduling_rules.can_read_schedules
+_may_write = scheduling_rules.schedules_body
 
 
 def _pdf(content: bytes, name: str, *, inline: bool = True) -> HttpResponse:

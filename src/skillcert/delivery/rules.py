@@ -9,13 +9,14 @@
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef, Q
+
 from skillcert.accounts import rules
-from skillcert.accounts.enums import Role
 from skillcert.scheduling.enums import StaffRole
 
 RUNNERS_AT_VENUE = (StaffRole.CHIEF, StaffRole.DEPUTY)
 WATCHERS_AT_VENUE = (StaffRole.CHIEF, StaffRole.DEPUTY, StaffRole.INSPECTOR, StaffRole.SUPERVISOR)
-OFFICE = (Role.BODY_ADMIN, Role.EXAM_AFFAIRS)
+OFFICE = rules.OFFICE_ROLES
 
 
 def _posts(user, sitting):
@@ -46,19 +47,39 @@ def sees(user, sitting) -> bool:
     for role, venue_id, _room in _posts(user, sitting):
         if role in WATCHERS_AT_VENUE and venue_id == sitting.room.venue_id:
             return True
-    return rules.is_platform_admin(user) or rules.has_role(user, *OFFICE,
-                                                           org=sitting.session.batch.announcement.body_id)
+    return rules.is_platform_admin(user) or rules.is_office(user, sitting.session.batch.announcement.body_id)
+
+
+def sees_q(user) -> Q:
+    """The query twin of :func:`sees` over RoomSitting: one filter, no predicate per row (issue #21 item 3)."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    if rules.is_platform_admin(user):
+        return Q()
+    from skillcert.scheduling.models import StaffAssignment
+
+    posted = StaffAssignment.objects.filter(session_id=OuterRef("session_id"), user=user).filter(
+        Q(role=StaffRole.PROCTOR, room_id=OuterRef("room_id"))
+        | Q(role__in=WATCHERS_AT_VENUE, venue_id=OuterRef("room__venue_id")))
+    return Exists(posted) | Q(session__batch__announcement__body_id__in=rules.office_scope_ids(user))
 
 
 def oversees_venue(user, session, venue_id: int) -> bool:
     """The venue overview (all rooms at once): its chiefs, inspectors and supervisors, and the office."""
     if session.staff.filter(user=user, venue_id=venue_id, role__in=WATCHERS_AT_VENUE).exists():
         return True
-    return rules.is_platform_admin(user) or rules.has_role(user, *OFFICE, org=session.batch.announcement.body_id)
+    return rules.is_platform_admin(user) or rules.is_office(user, session.batch.announcement.body_id)
+
+
+def venues_overseen(user, session) -> set[int] | None:
+    """The venues of ``session`` whose overview :func:`oversees_venue` opens, in one query; None means all."""
+    if rules.is_platform_admin(user) or rules.is_office(user, session.batch.announcement.body_id):
+        return None
+    return set(session.staff.filter(user=user, role__in=WATCHERS_AT_VENUE).values_list("venue_id", flat=True))
 
 
 def uses_delivery(user) -> bool:
     """Whether the console shows 考场监考台 at all."""
-    if rules.is_platform_admin(user) or rules.has_role(user, *OFFICE):
+    if rules.is_platform_admin(user) or rules.is_office(user):
         return True
     return user.staff_assignments.exists()

@@ -27,13 +27,17 @@ def sessions_for_user(user, *, days: int = 30) -> QuerySet[ExamSession]:
     if account_rules.is_platform_admin(user):
         pass
     else:
-        bodies = account_rules.scope_org_ids(user, *rules.OFFICE)
+        bodies = account_rules.office_scope_ids(user)
         qs = qs.filter(Q(staff__user=user) | Q(batch__announcement__body_id__in=bodies))
     return qs.select_related("batch").distinct().order_by("starts_at")
 
 
 def sittings_visible(user, sittings) -> list[RoomSitting]:
-    return [s for s in sittings if rules.sees(user, s)]
+    """Those of ``sittings`` the user may see (rules.sees), kept in their order — filtered in one query."""
+    order = {s.pk: i for i, s in enumerate(sittings)}
+    visible = (RoomSitting.objects.filter(pk__in=order).filter(rules.sees_q(user))
+               .select_related("session__batch__announcement", "room__venue"))
+    return sorted(visible, key=lambda s: order[s.pk])
 
 
 def sitting_get_for_user(user, pk: int) -> RoomSitting:

@@ -27,7 +27,7 @@ from skillcert.core.crypto import keyring
 from skillcert.core.errors import ValidationError
 from skillcert.papers import services as paper_services
 from skillcert.papers.enums import PaperStatus
-from skillcert.scheduling.enums import SessionKind, StaffRole
+from skillcert.scheduling.enums import SessionKind
 from skillcert.scheduling.models import ExamSession, SeatAssignment
 
 from . import rules
@@ -303,24 +303,7 @@ def unseal_confirm(*, actor, panel_id: int) -> PracticalPanel:
 
 # --- The practical room record (A.3.4, A.3.6) ----------------------------------------------------------------
 
-RECORDERS = (StaffRole.CHIEF, StaffRole.DEPUTY, StaffRole.INSPECTOR, StaffRole.SUPERVISOR, StaffRole.PROCTOR,
-             StaffRole.EXAMINER_LEADER, StaffRole.EXAMINER)
-
-
-def sees_scores(user, panel: PracticalPanel) -> bool:
-    """§10.7 认定成绩发布前，任何人不应外泄: the pieces' scores and, once the map is open, whose piece each is —
-    the scoring panel (its examiners and leader) and the body's office only. Not the witnesses of the opening,
-    nor the session's chief, inspectors, supervisors or proctors, nor examiners of another panel."""
-    return (rules.scores(user, panel.session) or user.pk == panel.leader_id
-            or panel.examiners.filter(pk=user.pk).exists())
-
-
-def records(user, panel: PracticalPanel) -> bool:
-    """Who keeps the room record: the panel, the office, and the session's staff (proctors, the chief, inspectors,
-    the quality supervisor who checks the examiners, A.3.6)."""
-    return (rules.scores(user, panel.session) or user.pk == panel.leader_id
-            or panel.examiners.filter(pk=user.pk).exists()
-            or panel.session.staff.filter(user=user, role__in=RECORDERS).exists())
+RECORDERS = rules.recorders()
 
 
 @transaction.atomic
@@ -329,7 +312,7 @@ def event_record(*, actor, panel_id: int, kind: str, seat_id: int | None = None,
     """One line of the practical room record: a delay (and the minutes given back, A.3.4), a workstation's
     completion time, safety and conduct, a violation, or a supervisor's check (A.3.6)."""
     panel = _lock_panel(panel_id)
-    if not records(actor, panel):
+    if not rules.records(actor, panel):
         raise PermissionDenied(_("只有本考场的考评、监考、督导人员或考务人员可以填写考场记录。"))
     if kind not in PracticalEventKind.values:
         raise ValidationError({"kind": _("请选择记录类别。")})

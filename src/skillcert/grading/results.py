@@ -429,11 +429,8 @@ def results_publish(*, actor, batch_id: int, recheck_days: int = RECHECK_DAYS) -
     """发布 (§10.7): until now no candidate-facing page or API shows a score or a verdict. Only a body admin
     publishes, only confirmed results, and every candidate is told; publication opens the window for
     成绩复核申请 (``recheck_days``, 1–60)."""
-    from skillcert.accounts import rules as accounts_rules
-    from skillcert.accounts.enums import Role
-
     batch = Batch.objects.select_for_update(of=("self",)).select_related("announcement").get(pk=batch_id)
-    if not accounts_rules.has_role(actor, Role.BODY_ADMIN, org=batch.announcement.body_id):
+    if not rules.publishes(actor, batch):
         raise PermissionDenied(_("只有机构管理员可以发布认定成绩。"))
     if not isinstance(recheck_days, int) or not 1 <= recheck_days <= 60:
         raise ValidationError({"recheck_days": _("成绩复核申请期限须为 1 到 60 天。")})
@@ -549,26 +546,6 @@ def published_result(application) -> Result | None:
     """What a candidate may see (§10.7): their result once published — nothing before."""
     return (Result.objects.filter(application=application, status=ResultStatus.PUBLISHED)
             .order_by("-published_at").first())
-
-
-EXPORT_ROLES = ("body_admin", "exam_affairs", "quality_supervisor")
-
-
-def may_export(user, batch: Batch) -> bool:
-    """Who receives a batch's confirmed results before publication (§6.5.2 认定结果导入监管平台, §10.7): the body's
-    office, and the quality supervisors of the supervising authority above the body — not a supervisor posted in
-    the body itself (internal supervision does not see scores before publication)."""
-    from skillcert.accounts import rules as accounts_rules
-    from skillcert.accounts.enums import OrgKind, Role
-    from skillcert.accounts.models import Organisation
-
-    body_id = batch.announcement.body_id
-    if rules.scores_batch(user, batch):
-        return True
-    above = [o for o in accounts_rules.ancestors_and_self(user, body_id) if o != body_id]
-    authorities = set(Organisation.objects.filter(pk__in=above, kind=OrgKind.AUTHORITY).values_list("pk", flat=True))
-    return any(a.role == Role.QUALITY_SUPERVISOR and a.organisation_id in authorities
-               for a in accounts_rules.active_assignments(user))
 
 
 def export_document(batch: Batch) -> dict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Avg, Count, Max, Min, Q
+from django.db.models import Avg, Count, Max, Min, Q, QuerySet
 from django.http import Http404
 
 from skillcert.papers.enums import PaperStatus
@@ -13,12 +13,13 @@ from . import rules
 from .models import MarkingTask, ScoringRun, ScriptStatus
 
 
-def papers_to_grade(user) -> list[Paper]:
-    """Released or used theory papers (computer-based or on paper) the user may score, newest session first."""
-    papers = (Paper.objects.filter(status__in=[PaperStatus.RELEASED, PaperStatus.USED],
-                                   session__kind__in=[SessionKind.THEORY_COMPUTER, SessionKind.THEORY_PAPER])
-              .select_related("session__batch__announcement", "bank").order_by("-session__starts_at", "code"))
-    return [p for p in papers if rules.scores(user, p.session)]
+def papers_to_grade(user) -> QuerySet[Paper]:
+    """Released or used theory papers (computer-based or on paper) the user may score (rules.scores), newest
+    session first — scoped in the query."""
+    return (Paper.objects.filter(status__in=[PaperStatus.RELEASED, PaperStatus.USED],
+                                 session__kind__in=[SessionKind.THEORY_COMPUTER, SessionKind.THEORY_PAPER])
+            .filter(rules.scored_by_q(user, prefix="session__"))
+            .select_related("session__batch__announcement", "bank").order_by("-session__starts_at", "code"))
 
 
 def run_get_for_user(user, pk: int) -> ScoringRun:
@@ -64,11 +65,10 @@ def practical_rooms_to_grade(user) -> list[dict]:
 
     sessions = (ExamSession.objects.filter(kind=SessionKind.PRACTICAL,
                                            papers__status__in=[PaperStatus.RELEASED, PaperStatus.USED])
-                .select_related("batch__announcement").distinct().order_by("-starts_at"))
+                .filter(rules.scored_by_q(user)).select_related("batch__announcement").distinct()
+                .order_by("-starts_at"))
     rows = []
     for session in sessions:
-        if not rules.scores(user, session):
-            continue
         papers = list(session.papers.filter(status__in=[PaperStatus.RELEASED, PaperStatus.USED])
                       .select_related("bank__trade", "bank__level"))
         panels: dict[int, list] = {}
@@ -91,9 +91,7 @@ def panel_get_for_user(user, pk: int):
              .filter(pk=pk).first())
     if panel is None:
         raise Http404
-    from .practical import records
-
-    if not (records(user, panel) or panel.unseal_witnesses.filter(user=user).exists()):
+    if not (rules.records(user, panel) or panel.unseal_witnesses.filter(user=user).exists()):
         raise Http404
     return panel
 
@@ -101,10 +99,8 @@ def panel_get_for_user(user, pk: int):
 def panels_for_examiner(user):
     """The panels the user scores in, and those of the practical sessions they staff (for the room record)."""
     from .models import PracticalPanel
-    from .practical import RECORDERS
-
     return (PracticalPanel.objects.filter(Q(examiners=user) | Q(session__staff__user=user,
-                                                                session__staff__role__in=RECORDERS))
+                                                                session__staff__role__in=rules.recorders()))
             .distinct().select_related("session__batch", "room").order_by("-created_at"))
 
 
@@ -115,11 +111,10 @@ def review_rooms_to_grade(user) -> list[dict]:
     from .models import ReviewPanel
 
     rows = []
-    for session in (ExamSession.objects.filter(kind=SessionKind.REVIEW).select_related("batch__announcement")
-                    .prefetch_related("rooms").order_by("-starts_at")):
-        if rules.scores(user, session):
-            panels = {p.room_id: p for p in ReviewPanel.objects.filter(session=session)}
-            rows.append({"session": session, "rooms": [(room, panels.get(room.pk)) for room in session.rooms.all()]})
+    for session in (ExamSession.objects.filter(kind=SessionKind.REVIEW).filter(rules.scored_by_q(user))
+                    .select_related("batch__announcement").prefetch_related("rooms").order_by("-starts_at")):
+        panels = {p.room_id: p for p in ReviewPanel.objects.filter(session=session)}
+        rows.append({"session": session, "rooms": [(room, panels.get(room.pk)) for room in session.rooms.all()]})
     return rows
 
 
@@ -161,7 +156,7 @@ def batches_with_results_for(user):
     from skillcert.scheduling.enums import StaffRole
     from skillcert.scheduling.models import Batch
 
-    bodies = accounts_rules.scope_org_ids(user, *rules.OFFICE)
+    bodies = accounts_rules.office_scope_ids(user)
     return (Batch.objects.filter(Q(announcement__body_id__in=bodies)
                                  | Q(sessions__staff__user=user, sessions__staff__role=StaffRole.CHIEF))
             .select_related("announcement").distinct().order_by("-pk"))

@@ -9,10 +9,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from skillcert.accounts import rules
-from skillcert.accounts.enums import Role
 from skillcert.core import audit
 
+from . import rules
 from .models import BarReason, IntegrityBar
 
 
@@ -35,7 +34,7 @@ def refuse_if_barred(*, id_type: str, id_number: str, on: dt.date) -> None:
 @transaction.atomic
 def bar_record(*, actor, body, id_type: str, id_number: str, full_name: str, reason: str, details: str,
                starts_on: dt.date, ends_on: dt.date | None = None) -> IntegrityBar:
-    if not rules.has_role(actor, Role.BODY_ADMIN, Role.EXAM_AFFAIRS, org=body):
+    if not rules.records_bars(actor, body):
         raise PermissionDenied(_("您无权记录该机构的诚信档案。"))
     if reason not in BarReason.values:
         raise ValidationError({"reason": _("请选择原因。")})

@@ -9,8 +9,10 @@ its holder has a confirmed second factor (accounts.rules.content_cleared, §7.3.
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from skillcert.accounts import rules
+from skillcert.accounts.duties import Duty
 from skillcert.accounts.enums import Role
 
 BANK_ROLES = (Role.BANK_MANAGER, Role.ITEM_WRITER, Role.ITEM_REVIEWER)
@@ -19,6 +21,11 @@ AUTHOR_ROLES = (Role.ITEM_WRITER, Role.BANK_MANAGER)
 
 def uses_banks(user) -> bool:
     return rules.has_role(user, *BANK_ROLES)
+
+
+def creates_banks(user, body=None) -> bool:
+    """Opens a bank for ``body`` (any body when None): its bank managers (§7.3.2)."""
+    return rules.has_role(user, Role.BANK_MANAGER, org=body)
 
 
 def bank_scope_q(user, roles=BANK_ROLES, prefix: str = "") -> Q:
@@ -62,3 +69,23 @@ def may_read_content(user, item) -> bool:
     if held & {Role.BANK_MANAGER, Role.ITEM_REVIEWER}:
         return True
     return Role.ITEM_WRITER in held and item.author_id == user.pk
+
+
+# --- Separation of duties (职责分离): steps a second person must take; accounts.duties collects them for the
+# 职责分离 page and enforces them (require_different). Issue #21 item 3: declared beside the predicates. -----------
+
+ITEM_REVIEW = "item_review"
+ITEM_ACCEPTANCE = "item_acceptance"
+BANK_EXPORT = "bank_export"
+
+DIFFERENT_PERSON: tuple[Duty, ...] = (
+    Duty(ITEM_REVIEW, "§7.2.4", _("试题的命题人（任一版本的编写人）"), _("领取并审核该试题"),
+         ("itembank.services.item_transition", "itembank.services.item_review"),
+         _("命题人不能审核自己编写的试题。")),
+    Duty(ITEM_ACCEPTANCE, "§7.2.6.2", _("待验收试题的命题人"), _("担任这些试题的验收小组成员"),
+         ("itembank.services.meeting_add_member",),
+         _("命题人不能参加自己所编试题的验收。")),
+    Duty(BANK_EXPORT, "§10.5", _("申请导出题库的人"), _("批准该导出"),
+         ("itembank.services.export_decide",),
+         _("不能批准自己的导出申请，须由另一位题库管理员批准。")),
+)

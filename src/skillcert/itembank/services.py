@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from skillcert.accounts import duties
-from skillcert.accounts import rules as account_rules
 from skillcert.accounts.enums import Role
 from skillcert.core import audit
 from skillcert.core.crypto import keyring
@@ -72,7 +71,7 @@ def _transition(item: Item, target: str) -> None:
 
 @transaction.atomic
 def bank_create(*, actor, body, occupation, trade, level) -> Bank:
-    if not account_rules.has_role(actor, Role.BANK_MANAGER, org=body):
+    if not rules.creates_banks(actor, body):
         raise PermissionDenied(_("只有本机构的题库管理员可以建立题库。"))
     if trade is not None and trade.occupation_id != occupation.pk:
         raise ValidationError({"trade": _("工种不属于所选职业。")})

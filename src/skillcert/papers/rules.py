@@ -8,7 +8,10 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from skillcert.accounts import rules
+from skillcert.accounts.duties import Duty
 from skillcert.accounts.enums import Role
 from skillcert.itembank import rules as bank_rules
 from skillcert.scheduling.enums import StaffRole
@@ -32,3 +35,15 @@ def may_release(user, paper) -> bool:
 
 def uses_papers(user) -> bool:
     return rules.has_role(user, Role.BANK_MANAGER, *CUSTODIANS) or rules.is_platform_admin(user)
+
+
+# --- Separation of duties (职责分离): steps a second person must take; accounts.duties collects them for the
+# 职责分离 page and enforces them (require_different). Issue #21 item 3: declared beside the predicates. -----------
+
+PAPER_REVIEW = "paper_review"
+
+DIFFERENT_PERSON: tuple[Duty, ...] = (
+    Duty(PAPER_REVIEW, "§6.3.2.3", _("组卷的题库管理员"), _("审核该试卷（之后方可锁定、密封）"),
+         ("papers.services.paper_review",),
+         _("组卷人不能审核自己组的试卷，须由另一位题库管理员审核。")),
+)

@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from skillcert.accounts import rules
-from skillcert.accounts.enums import Role
 from skillcert.accounts.models import User
 from skillcert.core import audit
 from skillcert.core.notify import notify
@@ -26,6 +25,7 @@ from skillcert.core.statemachine import require_transition
 from skillcert.integrity.services import refuse_if_barred
 
 from . import eligibility
+from . import rules as registration_rules
 from .candidates import profile_of
 from .enums import (
     APPLICATION_TRANSITIONS,
@@ -42,7 +42,6 @@ from .models import Announcement, AnnouncementOffer, Application, ApplicationDoc
 from .services import effective_rule_set
 from .uploads import check_document
 
-REVIEWERS = (Role.BODY_ADMIN, Role.EXAM_AFFAIRS)
 STATUS_LABELS = dict(ApplicationStatus.choices)
 
 
@@ -263,7 +262,7 @@ def application_review(*, actor: User, application_id: int, decision: str, note:
     app = (Application.objects.select_for_update(of=("self",))
            .select_related("announcement", "offer__occupation", "offer__level", "offer__trade", "candidate")
            .get(pk=application_id))
-    if not rules.has_role(actor, *REVIEWERS, org=app.announcement.body_id):
+    if not registration_rules.reviews_applications(actor, app.announcement.body_id):
         raise PermissionDenied(_("您无权审核该报名。"))
     if decision not in DECISIONS:
         raise ValidationError({"decision": _("请选择审核结论。")})
@@ -282,7 +281,7 @@ def application_bulk_approve(*, actor: User, announcement_id: int, application_i
     """Approve the chosen applications that await review and that the rules judged eligible; the
     rest are skipped with the reason (they need a reviewer's individual look)."""
     ann = Announcement.objects.get(pk=announcement_id)
-    if not rules.has_role(actor, *REVIEWERS, org=ann.body_id):
+    if not registration_rules.reviews_applications(actor, ann.body_id):
         raise PermissionDenied(_("您无权审核该公告的报名。"))
     approved, skipped = [], []
     apps = (Application.objects.select_for_update(of=("self",)).filter(announcement=ann, pk__in=list(application_ids))
@@ -321,7 +320,7 @@ def fee_record(*, actor: User | None, application_id: int, kind: str, amount_fen
     """The one place a fee event is recorded. Staff record offline payments, waivers and refunds;
     a payment gateway would call this with ``channel="gateway"`` and its transaction number."""
     app = Application.objects.select_for_update().get(pk=application_id)
-    if channel == "offline" and not rules.has_role(actor, *REVIEWERS, org=app.announcement.body_id):
+    if channel == "offline" and not registration_rules.reviews_applications(actor, app.announcement.body_id):
         raise PermissionDenied(_("您无权登记该报名的费用。"))
     if kind not in FEE_STATUS_AFTER:
         raise ValidationError({"kind": _("请选择缴费、减免或退费。")})

@@ -22,6 +22,7 @@ from skillcert.accounts.models import RoleAssignment, User
 from skillcert.catalog.models import Level, Occupation
 from skillcert.core import audit
 
+from . import rules as registration_rules
 from .idnumbers import check_char, normalise, parse_resident_id
 from .models import CandidateProfile, PriorCertificate
 from .uploads import check_photo
@@ -258,7 +259,6 @@ def identity_correct(*, actor: User, user_id: int, application_id: int, reason: 
     snapshots the certificates are printed from) and, given ``photo``, the profile photo. Called when a second
     person approves a certificate reissue for wrong information; audited with before and after. Nobody corrects
     their own record. Nothing is written unless every value passes."""
-    from skillcert.accounts import rules as accounts_rules
 
     from .models import Application
 
@@ -266,7 +266,7 @@ def identity_correct(*, actor: User, user_id: int, application_id: int, reason: 
     app = Application.objects.select_for_update(of=("self",)).select_related("announcement").get(pk=application_id)
     if app.candidate_id != user.pk:
         raise ValidationError({"application_id": _("该报名不属于此考生。")})
-    if not accounts_rules.has_role(actor, Role.BODY_ADMIN, Role.EXAM_AFFAIRS, org=app.announcement.body_id):
+    if not registration_rules.reviews_applications(actor, app.announcement.body_id):
         raise PermissionDenied(_("只有考生报名机构的考务人员或机构管理员可以更正考生身份信息。"))
     if actor.pk == user.pk:
         raise PermissionDenied(_("不能更正本人的身份信息。"))

@@ -27,7 +27,6 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from skillcert.accounts import rules
 from skillcert.accounts.enums import IdType, Role
 from skillcert.accounts.models import RoleAssignment, User
 from skillcert.catalog.models import Level
@@ -37,7 +36,7 @@ from skillcert.core.excel import RowError, cell_text, read_rows
 from skillcert.integrity.models import IntegrityBar
 
 from . import eligibility
-from .applications import REVIEWERS
+from . import rules as registration_rules
 from .candidates import candidate_username, clean_email, clean_employer, clean_full_name, clean_id, clean_phone
 from .enums import LIVE_STATUSES, AnnouncementStatus, ApplicationSource, Education
 from .idnumbers import normalise as normalise_id
@@ -310,7 +309,7 @@ def _judge(validator: _Validator, r: _Row, today: dt.date) -> tuple[bool, str]:
 def import_applications(*, actor: User, announcement_id: int, data: bytes, file_name: str) -> ImportResult:
     """Validate every row; if all are good, create the accounts and applications in one transaction."""
     ann = Announcement.objects.select_related("body").get(pk=announcement_id)
-    if not rules.has_role(actor, *REVIEWERS, org=ann.body_id):
+    if not registration_rules.reviews_applications(actor, ann.body_id):
         raise PermissionDenied(_("您无权为该公告导入报名。"))
     if ann.status != AnnouncementStatus.PUBLISHED:
         raise ValidationError({"file": _("只有已发布、正在报名的公告可以导入报名名单。")})

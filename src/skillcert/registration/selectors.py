@@ -10,14 +10,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from skillcert.accounts import rules
-from skillcert.accounts.enums import Role
 from skillcert.accounts.selectors import one_or_404
 
+from . import rules as registration_rules
 from .enums import AnnouncementStatus, ApplicationStatus, DocumentKind
 from .models import Announcement, AnnualPlan, Application, ApplicationDocument
-
-STAFF_ROLES = (Role.BODY_ADMIN, Role.EXAM_AFFAIRS)
-READ_ROLES = (*STAFF_ROLES, Role.QUALITY_SUPERVISOR, Role.INTERNAL_SUPERVISOR)  # both kinds of supervision read
+from .rules import READ_ROLES, STAFF_ROLES
 
 
 def body_ids(user, roles=STAFF_ROLES) -> set[int] | None:
@@ -100,10 +98,7 @@ def document_get_for_user(user, pk: int) -> ApplicationDocument:
     doc = ApplicationDocument.objects.select_related("application__announcement").filter(pk=pk).first()
     if doc is None or not doc.file:
         raise Http404
-    app = doc.application
-    if app.candidate_id == user.pk:
-        return doc
-    if rules.is_platform_admin(user) or rules.has_role(user, *READ_ROLES, org=app.announcement.body_id):
+    if registration_rules.reads_application(user, doc.application):
         return doc
     raise Http404
 

@@ -12,18 +12,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from skillcert.accounts import rules
-from skillcert.accounts.enums import OrgKind, Role
+from skillcert.accounts.enums import OrgKind
 from skillcert.accounts.models import FiledScope, Organisation
 from skillcert.catalog.models import Level, Occupation, Trade
 from skillcert.core import audit
 from skillcert.core.statemachine import require_transition
 
+from . import rules as registration_rules
 from .eligibility import CARBON_EMISSION_MANAGER_DEFAULTS, validate_rule_set
 from .enums import ANNOUNCEMENT_TRANSITIONS, AnnouncementStatus
 from .models import Announcement, AnnouncementOffer, AnnualPlan, AnnualPlanRow, EligibilityRuleSet
-
-EDITORS = (Role.BODY_ADMIN, Role.EXAM_AFFAIRS)
 
 
 @dataclass(frozen=True)
@@ -86,7 +84,7 @@ def _offer_rows(offers: list[Offer]) -> list[list]:
 def announcement_create(*, actor, body: Organisation, title: str, eligibility: str, assessment_method: str,
                         registration_opens: dt.datetime, registration_closes: dt.datetime, offers: list[Offer],
                         venues: list[Organisation], text: str = "", exam_areas: str = "") -> Announcement:
-    if body.kind != OrgKind.BODY or not rules.has_role(actor, *EDITORS, org=body):
+    if body.kind != OrgKind.BODY or not registration_rules.edits_registration(actor, body):
         raise PermissionDenied(_("您无权为该机构编制认定公告。"))
     _check_window(registration_opens, registration_closes)
     check_offers(body, offers)
@@ -121,7 +119,7 @@ def announcement_update(*, actor, announcement_id: int, offers: list[Offer], ven
     """Edit a draft. Once published, the text candidates relied on is frozen (a new announcement
     is issued instead), except that the window may be extended while registration is open."""
     ann = Announcement.objects.select_for_update(of=("self",)).select_related("body").get(pk=announcement_id)
-    if not rules.has_role(actor, *EDITORS, org=ann.body_id):
+    if not registration_rules.edits_registration(actor, ann.body_id):
         raise PermissionDenied(_("您无权修改该公告。"))
     if ann.status != AnnouncementStatus.DRAFT:
         raise ValidationError(_("只有草稿状态的公告可以修改；已发布的公告请另行发布更正公告。"))
@@ -155,7 +153,7 @@ def announcement_update(*, actor, announcement_id: int, offers: list[Offer], ven
 def announcement_transition(*, actor, announcement_id: int, target: str) -> Announcement:
     """Move along draft → published → closed → archived; publishing re-checks scope and region."""
     ann = Announcement.objects.select_for_update().get(pk=announcement_id)
-    if not rules.has_role(actor, *EDITORS, org=ann.body_id):
+    if not registration_rules.edits_registration(actor, ann.body_id):
         raise PermissionDenied(_("您无权变更该公告的状态。"))
     labels = dict(AnnouncementStatus.choices)
     require_transition(ANNOUNCEMENT_TRANSITIONS, ann.status, target, labels=labels)
@@ -176,7 +174,7 @@ def announcement_transition(*, actor, announcement_id: int, target: str) -> Anno
 
 @transaction.atomic
 def plan_create(*, actor, body: Organisation, year: int, notes: str = "") -> AnnualPlan:
-    if body.kind != OrgKind.BODY or not rules.has_role(actor, *EDITORS, org=body):
+    if body.kind != OrgKind.BODY or not registration_rules.edits_registration(actor, body):
         raise PermissionDenied(_("您无权为该机构编制年度工作计划。"))
     if AnnualPlan.objects.filter(body=body, year=year).exists():
         raise ValidationError({"year": _("%(y)d年度的工作计划已存在，请直接编辑。") % {"y": year}})
@@ -192,7 +190,7 @@ def plan_row_add(*, actor, plan_id: int, occupation: Occupation, trade: Trade | 
                  planned_candidates: int, notes: str = "") -> AnnualPlanRow:
     """A planned batch must lie inside the filed scope, like an announcement's offers (§6.8.1 b)."""
     plan = AnnualPlan.objects.select_for_update(of=("self",)).select_related("body").get(pk=plan_id)
-    if not rules.has_role(actor, *EDITORS, org=plan.body_id):
+    if not registration_rules.edits_registration(actor, plan.body_id):
         raise PermissionDenied(_("您无权修改该年度工作计划。"))
     if trade is not None and trade.occupation_id != occupation.pk:
         raise ValidationError({"trade": _("工种“%(t)s”不属于该职业。") % {"t": trade.name}})
@@ -213,7 +211,7 @@ def plan_row_add(*, actor, plan_id: int, occupation: Occupation, trade: Trade | 
 def plan_row_delete(*, actor, row_id: int) -> None:
     row = AnnualPlanRow.objects.select_related("plan", "occupation", "trade", "level").get(pk=row_id)
     plan = AnnualPlan.objects.select_for_update().get(pk=row.plan_id)
-    if not rules.has_role(actor, *EDITORS, org=plan.body_id):
+    if not registration_rules.edits_registration(actor, plan.body_id):
         raise PermissionDenied(_("您无权修改该年度工作计划。"))
     audit.record(actor, "registration.plan.row_deleted", target=plan, data={
         "row": row.pk, "occupation": row.occupation.code, "trade": row.trade.name if row.trade else None,
@@ -247,7 +245,7 @@ def effective_rule_set(body_id: int, occupation: Occupation, level: Level, annou
 @transaction.atomic
 def rule_set_save(*, actor, body: Organisation, occupation: Occupation, level: Level, rules_data,
                   announcement: Announcement | None = None, note: str = "") -> EligibilityRuleSet:
-    if not rules.has_role(actor, *EDITORS, org=body):
+    if not registration_rules.edits_registration(actor, body):
         raise PermissionDenied(_("您无权修改该机构的申报条件。"))
     if announcement is not None and announcement.body_id != body.pk:
         raise ValidationError({"announcement": _("该公告不属于本机构。")})

@@ -10,11 +10,11 @@ from collections import defaultdict
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
-from skillcert.accounts import rules
 from skillcert.accounts.models import Organisation
 from skillcert.registration.enums import ApplicationStatus
 from skillcert.registration.models import Application
 
+from . import rules as scheduling_rules
 from .enums import (
     FACILITIES,
     MIN_SPACING_CM,
@@ -25,12 +25,11 @@ from .enums import (
     RoomKind,
 )
 from .models import Batch, ExamSession, Room, SeatAssignment, VenueProfile
-from .selectors import SCHEDULERS
 
 
 def require_scheduler(actor, org_id: int, message: str) -> None:
     """Body admin or exam affairs of the body (or above it); otherwise PermissionDenied with the message."""
-    if not rules.has_role(actor, *SCHEDULERS, org=org_id):
+    if not scheduling_rules.schedules(actor, org_id):
         raise PermissionDenied(message)
 
 

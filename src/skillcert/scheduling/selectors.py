@@ -8,16 +8,14 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from skillcert.accounts import rules
-from skillcert.accounts.enums import OrgKind, Role
+from skillcert.accounts.enums import OrgKind
 from skillcert.accounts.models import Organisation
 from skillcert.accounts.selectors import one_or_404
 from skillcert.core.models import Job
 
 from .enums import StaffRole
 from .models import AdmissionTicket, Batch, ExamSession, Room, StaffAssignment, TicketStatus
-
-SCHEDULERS = (Role.BODY_ADMIN, Role.EXAM_AFFAIRS)
-READERS = (*SCHEDULERS, Role.QUALITY_SUPERVISOR, Role.INTERNAL_SUPERVISOR)  # both kinds of supervision read
+from .rules import READERS, SCHEDULERS
 
 
 def body_ids(user, roles=SCHEDULERS) -> set[int] | None:
@@ -26,14 +24,6 @@ def body_ids(user, roles=SCHEDULERS) -> set[int] | None:
         return None
     ids = rules.scope_org_ids(user, *roles)
     return set(Organisation.objects.filter(pk__in=ids, kind=OrgKind.BODY).values_list("pk", flat=True))
-
-
-def can_schedule(user) -> bool:
-    return rules.has_role(user, *SCHEDULERS)
-
-
-def can_read_schedules(user) -> bool:
-    return rules.has_role(user, *READERS)
 
 
 def leads_sessions(user) -> bool:

@@ -22,11 +22,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from skillcert.accounts import rules
 from skillcert.accounts.enums import Role
 from skillcert.accounts.models import Organisation
 from skillcert.core import audit
 
+from . import rules as scheduling_rules
 from .checks import check_room, missing_facilities, missing_support_staff, require_scheduler, seating_pool
 from .enums import (
     MIN_EXAMINERS,
@@ -49,7 +49,6 @@ from .models import (
     StaffAssignment,
     StaffProfile,
 )
-from .selectors import SCHEDULERS
 
 # Which system roles (accounts.Role) may fill each post.
 ROLE_GRANTS = {
@@ -73,8 +72,7 @@ def _norm(text: str) -> str:
 @transaction.atomic
 def staff_profile_save(*, actor, user, employer: str, photo=None) -> StaffProfile:
     """Employer (used for same-employer conflicts) and the work-card photo of a staff member."""
-    if not rules.is_platform_admin(actor) and not (
-            user.organisation_id and rules.has_role(actor, *SCHEDULERS, org=user.organisation_id)):
+    if not scheduling_rules.manages_staff(actor, user):
         raise PermissionDenied(_("您无权修改该工作人员的资料。"))
     profile, _created = StaffProfile.objects.select_for_update().get_or_create(user=user)
     before = {"employer": profile.employer, "photo": bool(profile.photo)}
@@ -94,8 +92,7 @@ def staff_profile_save(*, actor, user, employer: str, photo=None) -> StaffProfil
 def conflict_declare(*, actor, staff, kind: str, id_number: str = "", employer: str = "",
                      note: str = "") -> ConflictDeclaration:
     """Record a staff member's declared conflict of interest (relative by ID number, or employer)."""
-    if actor.pk != staff.pk and not (staff.organisation_id and rules.has_role(actor, *SCHEDULERS,
-                                                                              org=staff.organisation_id)):
+    if actor.pk != staff.pk and not scheduling_rules.manages_staff(actor, staff):
         raise PermissionDenied(_("您无权为该工作人员登记回避情形。"))
     if kind not in ConflictKind.values:
         raise ValidationError({"kind": _("请选择回避情形。")})
@@ -196,7 +193,7 @@ def staff_assign(*, actor, session_id: int, user, role: str, venue: Organisation
     elif room is not None:
         raise ValidationError({"room": _("%(role)s负责整个考点，不安排到具体考场。") % {"role": StaffRole(role).label}})
     grants = ROLE_GRANTS[role]
-    if not rules.has_role(user, *grants, org=venue.pk):
+    if not scheduling_rules.holds_at_venue(user, grants, venue.pk):
         raise ValidationError({"user": _("%(name)s未被授予“%(role)s”所需的角色（%(grants)s）。") % {
             "name": user.full_name, "role": StaffRole(role).label,
             "grants": "、".join(str(Role(g).label) for g in grants)}})
