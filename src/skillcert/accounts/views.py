@@ -63,7 +63,7 @@ def login_flow(request: HttpRequest, *, template: str, default_next: str, form_c
     Shared by the staff login and the candidate portal's login."""
     if request.user.is_authenticated:
         return redirect(_safe_next(request, request.GET.get("next"), default_next))
-    form = form_class(request.POST or None)
+    form = form_class(request.POST or None, initial={"next": request.GET.get("next", "")})
     if request.method == "POST" and form.is_valid():
         result = auth.password_login(username=form.cleaned_data["username"],
                                      password=form.cleaned_data["password"], ip=get_client_ip())
@@ -71,7 +71,7 @@ def login_flow(request: HttpRequest, *, template: str, default_next: str, form_c
             form.add_error(None, result.error)
         else:
             user = result.user
-            next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"), default_next)
+            next_url = _safe_next(request, form.cleaned_data["next"] or request.GET.get("next"), default_next)
             if rules.totp_required(user):
                 request.session.cycle_key()
                 request.session[PENDING] = {"uid": user.pk, "at": time.time(), "next": next_url,

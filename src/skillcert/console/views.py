@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,12 +18,12 @@ from skillcert.accounts.models import Organisation
 from skillcert.catalog import services as catalog_services
 from skillcert.catalog.models import Level, Occupation, Trade
 from skillcert.catalog.selectors import occupation_list
-from skillcert.core.errors import DomainError
 from skillcert.core.excel import XLSX_MIME, workbook_bytes
-from skillcert.core.forms import run_service
+from skillcert.core.forms import form_refusal, run_service
+from skillcert.grading import results as grading_results
 
 from . import forms
-from .common import staff_required
+from .common import flash_refusal, perform, staff_required
 
 
 @staff_required()
@@ -147,8 +146,8 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     target = selectors.user_get_for_user(request.user, pk)
-    services.user_unlock(actor=request.user, user_id=target.pk)
-    messages.success(request, _("已解锁用户“%(name)s”。") % {"name": target.username})
+    perform(request, services.user_unlock, _("已解锁用户“%(name)s”。") % {"name": target.username},
+            actor=request.user, user_id=target.pk)
     return redirect("console:user_detail", pk=target.pk)
 
 
@@ -156,8 +155,9 @@ def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def user_reset_totp(request: HttpRequest, pk: int) -> HttpResponse:
     target = selectors.user_get_for_user(request.user, pk)
-    services.user_reset_totp(actor=request.user, user_id=target.pk)
-    messages.success(request, _("已重置“%(name)s”的动态口令，其下次登录时需重新绑定。") % {"name": target.username})
+    perform(request, services.user_reset_totp,
+            _("已重置“%(name)s”的动态口令，其下次登录时需重新绑定。") % {"name": target.username},
+            actor=request.user, user_id=target.pk)
     return redirect("console:user_detail", pk=target.pk)
 
 
@@ -206,11 +206,11 @@ def role_assign(request: HttpRequest, pk: int) -> HttpResponse:
 def role_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = selectors.assignment_get_for_user(request.user, pk)
     form = forms.RevokeForm(request.POST)
-    if form.is_valid() and run_service(form, services.role_revoke, actor=request.user,
-                                       assignment_id=assignment.pk, reason=form.cleaned_data["reason"]):
-        messages.success(request, _("已撤销角色。"))
+    if form.is_valid():
+        perform(request, services.role_revoke, _("已撤销角色。"), actor=request.user, assignment_id=assignment.pk,
+                reason=form.cleaned_data["reason"])
     else:
-        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        flash_refusal(request, form_refusal(form))
     return redirect("console:user_detail", pk=assignment.user_id)
 
 
@@ -266,20 +266,13 @@ def catalog_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def pass_rule_edit(request: HttpRequest, level_pk: int) -> HttpResponse:
     """合格标准 of one level (§6.5.1)."""
-    from skillcert.grading import results as grading_results
-
     level_pk = get_object_or_404(Level, pk=level_pk).pk
-    data = request.POST
-    try:
-        grading_results.pass_rule_save(actor=request.user, level_id=level_pk, theory_min=data.get("theory_min", ""),
-                                       practical_min=data.get("practical_min", ""),
-                                       review_min=data.get("review_min", ""), review_mode=data.get("review_mode", ""),
-                                       defence_weight=data.get("defence_weight", ""))
-        messages.success(request, _("合格标准已保存。"))
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    except DomainError as exc:
-        messages.error(request, str(exc))
+    form = forms.PassRuleForm(request.POST)
+    if form.is_valid():
+        perform(request, grading_results.pass_rule_save, _("合格标准已保存。"), actor=request.user,
+                level_id=level_pk, **form.cleaned_data)
+    else:
+        flash_refusal(request, form_refusal(form))
     return redirect("console:catalog_list")
 
 
