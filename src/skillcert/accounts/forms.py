@@ -7,6 +7,8 @@ class LoginForm(forms.Form):
                                widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
     password = forms.CharField(label=_("密码"), strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    # where to go after logging in (the page that sent the user here); checked to be on this site before use
+    next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
 
 class CodeForm(forms.Form):

@@ -18,7 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from skillcert.core.context import get_client_ip
-from skillcert.core.forms import run_service
+from skillcert.core.forms import ListQueryForm, run_service
 from skillcert.core.qr import qr_svg
 
 from . import authentication as auth
@@ -62,8 +62,9 @@ def login_flow(request: HttpRequest, *, template: str, default_next: str, form_c
     """Password first, then the second factor when the user's roles (or own choice) require it.
     Shared by the staff login and the candidate portal's login."""
     if request.user.is_authenticated:
-        return redirect(_safe_next(request, request.GET.get("next"), default_next))
-    form = form_class(request.POST or None)
+        return redirect(_safe_next(request, ListQueryForm(request.GET).value("next"), default_next))
+    asked_next = ListQueryForm(request.GET).value("next")
+    form = form_class(request.POST or None, initial={"next": asked_next})
     if request.method == "POST" and form.is_valid():
         result = auth.password_login(username=form.cleaned_data["username"],
                                      password=form.cleaned_data["password"], ip=get_client_ip())
@@ -71,7 +72,7 @@ def login_flow(request: HttpRequest, *, template: str, default_next: str, form_c
             form.add_error(None, result.error)
         else:
             user = result.user
-            next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"), default_next)
+            next_url = _safe_next(request, form.cleaned_data["next"] or asked_next, default_next)
             if rules.totp_required(user):
                 request.session.cycle_key()
                 request.session[PENDING] = {"uid": user.pk, "at": time.time(), "next": next_url,
@@ -80,7 +81,7 @@ def login_flow(request: HttpRequest, *, template: str, default_next: str, form_c
                 return redirect("accounts:login_verify" if has_device else "accounts:login_enrol")
             request.session[PENDING] = {"uid": user.pk, "at": time.time(), "next": next_url}
             return _finish(request, user, "none")
-    return render(request, template, {"form": form, "next": request.GET.get("next", "")})
+    return render(request, template, {"form": form, "next": asked_next})
 
 
 @sensitive_post_parameters("password")
@@ -235,7 +236,7 @@ def password_reset_flow(request: HttpRequest, *, template: str, form_class=Passw
         if auth.password_reset_request(login=form.cleaned_data["login"], ip=get_client_ip()):
             return redirect(f"{request.path}?sent=1")
         form.add_error(None, _("此地址申请重置密码的次数过多，请 1 小时后再试。"))
-    sent = request.method != "POST" and request.GET.get("sent") == "1"
+    sent = request.method != "POST" and ListQueryForm(request.GET).value("sent") == "1"
     return render(request, template, {"form": form, "sent": sent,
                                       "minutes": settings.PASSWORD_RESET_TIMEOUT // 60})
 

@@ -8,6 +8,7 @@ from skillcert.accounts.models import Organisation, User
 from skillcert.catalog.models import Level, Occupation, Trade
 from skillcert.core.forms import ModelMultipleChoiceField
 from skillcert.core.models import AuditOutcome
+from skillcert.grading.models import ReviewMode
 
 
 class OrganisationForm(forms.ModelForm):
@@ -131,3 +132,42 @@ class AuditFilterForm(forms.Form):
                                 choices=[("", _("全部")), *AuditOutcome.choices])
     date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class PassRuleForm(forms.Form):
+    """合格标准 of one level (§6.5.1): the row of inputs on the catalogue page."""
+
+    theory_min = forms.DecimalField(label=_("理论知识合格分"), min_value=0, max_value=100, max_digits=5,
+                                    decimal_places=2)
+    practical_min = forms.DecimalField(label=_("实际操作合格分"), min_value=0, max_value=100, max_digits=5,
+                                       decimal_places=2)
+    review_min = forms.DecimalField(label=_("综合评审合格分"), min_value=0, max_value=100, max_digits=5,
+                                    decimal_places=2)
+    review_mode = forms.ChoiceField(label=_("综合评审合格规则"), choices=ReviewMode.choices)
+    defence_weight = forms.IntegerField(label=_("答辩成绩权重（%）"), min_value=0, max_value=100)
+
+
+# --- Small forms shared by the console's one-click actions (issue #21 item 1: every POST through a form) ------
+
+class TargetForm(forms.Form):
+    """The status a workflow button asks for (its hidden ``target``); the service checks that the move is legal."""
+
+    target = forms.ChoiceField(label=_("目标状态"))
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = list(choices)
+
+
+class WhichForm(forms.Form):
+    """Which of a page's several forms was posted: the value of its hidden input ``name`` (``action``, ``what``)."""
+
+    def __init__(self, data, *, name: str, choices):
+        super().__init__(data)
+        self.name = name
+        self.fields[name] = forms.ChoiceField(label=_("操作"), choices=[(c, c) for c in choices])
+
+    @property
+    def value(self) -> str | None:
+        """The form that was posted, or ``None`` when the page sent none of its forms' names."""
+        return self.cleaned_data[self.name] if self.is_valid() else None

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from skillcert.catalog.models import Level, Occupation, Trade
+from skillcert.core.forms import IdField
 from skillcert.itembank import content as content_mod
 from skillcert.itembank.enums import (
     OPTION_KEYS,
@@ -188,3 +189,23 @@ class ExportForm(forms.Form):
 class ResolveForm(forms.Form):
     status = forms.ChoiceField(label=_("处理结论"), choices=[("resolved", _("已解决")), ("dismissed", _("不成立"))])
     resolution = forms.CharField(label=_("处理结果"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RestoreForm(forms.Form):
+    """Which earlier version becomes the new one (its hidden ``number``); the service checks it exists."""
+
+    number = IdField(label=_("版本号"))
+
+
+class CompareForm(forms.Form):
+    """The two versions set side by side (``?a=&b=``); a missing one defaults to the last two."""
+
+    a = IdField(label=_("旧版本"), required=False)
+    b = IdField(label=_("新版本"), required=False)
+
+
+class ExportDecisionForm(forms.Form):
+    """批准 (1) or 拒绝 (0): the button the second bank manager pressed (§10.5)."""
+
+    approve = forms.TypedChoiceField(label=_("审批结论"), choices=[("1", _("批准")), ("0", _("拒绝"))],
+                                     coerce=lambda v: v == "1")

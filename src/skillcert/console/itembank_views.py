@@ -20,17 +20,15 @@ from django.views.decorators.http import require_POST
 from skillcert.accounts.models import User
 from skillcert.core.errors import DomainError
 from skillcert.core.excel import XLSX_MIME
-from skillcert.core.forms import posted_id, run_service
+from skillcert.core.forms import ListQueryForm, form_refusal, run_service
 from skillcert.itembank import blueprints, exchange, rules, selectors, services, sufficiency
 from skillcert.itembank import content as content_mod
 from skillcert.itembank.enums import ITEM_TRANSITIONS, ExportStatus, ItemStatus, MeetingStatus
 from skillcert.itembank.models import ItemAttachment
 
 from . import itembank_forms as forms
-from .common import download as _download
-from .common import flash_refusal as _flash
-from .common import perform as _attempt
-from .common import staff_required, store_import_report
+from .common import download, flash_refusal, perform, staff_required, store_import_report
+from .forms import TargetForm, WhichForm
 
 uses_banks = rules.uses_banks
 PREVIEW_LIMIT = 100
@@ -91,14 +89,14 @@ def blueprint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required(uses_banks)
 def blueprint_export(request: HttpRequest, pk: int) -> HttpResponse:
     bp = selectors.blueprint_get_for_user(request.user, pk)
-    return _download(blueprints.export_bytes(bp), f"blueprint-{bp.bank_id}-v{bp.version}.xlsx", XLSX_MIME)
+    return download(blueprints.export_bytes(bp), f"blueprint-{bp.bank_id}-v{bp.version}.xlsx", XLSX_MIME)
 
 
 @staff_required(uses_banks)
 @require_POST
 def blueprint_approve(request: HttpRequest, pk: int) -> HttpResponse:
     bp = selectors.blueprint_get_for_user(request.user, pk)
-    _attempt(request, blueprints.blueprint_approve, _("细目表第%(v)d版已审定，成为现行版本。") % {"v": bp.version},
+    perform(request, blueprints.blueprint_approve, _("细目表第%(v)d版已审定，成为现行版本。") % {"v": bp.version},
              actor=request.user, blueprint_id=bp.pk)
     return redirect("console:blueprint_detail", pk=bp.pk)
 
@@ -120,9 +118,9 @@ def _search(request: HttpRequest, bank):
 def item_list(request: HttpRequest, pk: int) -> HttpResponse:
     bank = selectors.bank_get_for_user(request.user, pk)
     form, qs = _search(request, bank)
-    page = Paginator(qs.select_related("author"), 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    nav = ListQueryForm(request.GET)
+    page = Paginator(qs.select_related("author"), 50).get_page(nav.value("page"))
+    query = nav.query_without("page")
     return render(request, "console/itembank/item_list.html", {
         "bank": bank, "form": form, "page": page, "query": query.urlencode(), "total": page.paginator.count,
         "writes": rules.writes(request.user, bank), "can_preview": rules.manages(request.user, bank)
@@ -236,9 +234,12 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def item_transition(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.item_get_for_user(request.user, pk)
-    target = request.POST.get("target", "")
-    _attempt(request, services.item_transition, _("试题 %(c)s 的状态已更新。") % {"c": item.code},
-             actor=request.user, item_id=item.pk, target=target)
+    form = TargetForm(request.POST, choices=ItemStatus.choices)
+    if form.is_valid():
+        perform(request, services.item_transition, _("试题 %(c)s 的状态已更新。") % {"c": item.code},
+                actor=request.user, item_id=item.pk, target=form.cleaned_data["target"])
+    else:
+        flash_refusal(request, form_refusal(form))
     return redirect("console:item_detail", pk=item.pk)
 
 
@@ -248,10 +249,10 @@ def item_review(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.item_get_for_user(request.user, pk)
     form = forms.ReviewForm(request.POST)
     if form.is_valid():
-        _attempt(request, services.item_review, _("审核结论已记录。"), actor=request.user, item_id=item.pk,
-                 **form.service_kwargs())
+        perform(request, services.item_review, _("审核结论已记录。"), actor=request.user, item_id=item.pk,
+                **form.service_kwargs())
     else:
-        messages.error(request, _("请选择审核结论。"))
+        flash_refusal(request, form_refusal(form))
     return redirect("console:item_detail", pk=item.pk)
 
 
@@ -259,11 +260,13 @@ def item_review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def item_restore(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.item_get_for_user(request.user, pk)
-    number = posted_id(request.POST, "number")
-    if number is None:
-        raise Http404
-    _attempt(request, services.item_restore, _("已将第%(n)d版恢复为新版本。") % {"n": number}, actor=request.user,
-             item_id=item.pk, number=number)
+    form = forms.RestoreForm(request.POST)
+    if form.is_valid():
+        number = form.cleaned_data["number"]
+        perform(request, services.item_restore, _("已将第%(n)d版恢复为新版本。") % {"n": number},
+                actor=request.user, item_id=item.pk, number=number)
+    else:
+        flash_refusal(request, form_refusal(form))
     return redirect("console:item_detail", pk=item.pk)
 
 
@@ -289,8 +292,11 @@ def item_compare(request: HttpRequest, pk: int) -> HttpResponse:
     """Two versions side by side with the changes highlighted (§7.2.3 c 新旧试题主要内容对比)."""
     item = selectors.item_get_for_user(request.user, pk)
     numbers = sorted(item.versions.values_list("number", flat=True))
-    a = posted_id(request.GET, "a") if request.GET.get("a") else (numbers[-2] if len(numbers) > 1 else numbers[-1])
-    b = posted_id(request.GET, "b") if request.GET.get("b") else numbers[-1]
+    form = forms.CompareForm(request.GET)
+    if not form.is_valid():
+        raise Http404
+    a = form.cleaned_data["a"] or (numbers[-2] if len(numbers) > 1 else numbers[-1])
+    b = form.cleaned_data["b"] or numbers[-1]
     if a not in numbers or b not in numbers:
         raise Http404
     if not rules.may_read_content(request.user, item):
@@ -344,8 +350,12 @@ def attachment(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def problem_report(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.item_get_for_user(request.user, pk)
-    _attempt(request, services.problem_report, _("问题已登记，题库管理员将跟踪处理。"), actor=request.user,
-             item_id=item.pk, description=request.POST.get("description", ""))
+    form = forms.ProblemForm(request.POST)
+    if form.is_valid():
+        perform(request, services.problem_report, _("问题已登记，题库管理员将跟踪处理。"), actor=request.user,
+                item_id=item.pk, description=form.cleaned_data["description"])
+    else:
+        flash_refusal(request, form_refusal(form))
     return redirect("console:item_detail", pk=item.pk)
 
 
@@ -353,8 +363,12 @@ def problem_report(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def problem_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     problem = selectors.problem_get_for_user(request.user, pk)
-    _attempt(request, services.problem_resolve, _("处理结果已记录。"), actor=request.user, problem_id=problem.pk,
-             status=request.POST.get("status", ""), resolution=request.POST.get("resolution", ""))
+    form = forms.ResolveForm(request.POST)
+    if form.is_valid():
+        perform(request, services.problem_resolve, _("处理结果已记录。"), actor=request.user, problem_id=problem.pk,
+                **form.cleaned_data)
+    else:
+        flash_refusal(request, form_refusal(form))
     return redirect("console:item_detail", pk=problem.item_id)
 
 
@@ -390,7 +404,7 @@ def item_import(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required(uses_banks)
 def item_import_template(request: HttpRequest, pk: int) -> HttpResponse:
     selectors.bank_get_for_user(request.user, pk)
-    return _download(exchange.template_bytes(), "item-template.xlsx", XLSX_MIME)
+    return download(exchange.template_bytes(), "item-template.xlsx", XLSX_MIME)
 
 
 # --- Acceptance meetings (§7.2.6) and releases (§7.2.3, §7.2.5) ---------------------------------------------
@@ -414,10 +428,10 @@ def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required(uses_banks)
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_get_for_user(request.user, pk)
-    member_form = forms.MemberForm(request.POST if request.POST.get("action") == "member" else None)
-    conclude_form = forms.ConcludeForm(request.POST if request.POST.get("action") == "conclude" else None)
+    action = WhichForm(request.POST, name="action", choices=("member", "conclude", "sign", "close")).value
+    member_form = forms.MemberForm(request.POST if action == "member" else None)
+    conclude_form = forms.ConcludeForm(request.POST if action == "conclude" else None)
     if request.method == "POST":
-        action = request.POST.get("action")
         if action == "member" and member_form.is_valid():
             user = User.objects.filter(username=member_form.cleaned_data["username"].strip()).first()
             if user is None:
@@ -432,11 +446,11 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("验收结论已记录，请全体成员签字。"))
                 return redirect("console:meeting_detail", pk=meeting.pk)
         elif action == "sign":
-            _attempt(request, services.meeting_sign, _("您已在验收结果上签字。"), actor=request.user,
-                     meeting_id=meeting.pk)
+            perform(request, services.meeting_sign, _("您已在验收结果上签字。"), actor=request.user,
+                    meeting_id=meeting.pk)
             return redirect("console:meeting_detail", pk=meeting.pk)
         elif action == "close":
-            _attempt(request, services.meeting_close, _("验收结果已生效。"), actor=request.user, meeting_id=meeting.pk)
+            perform(request, services.meeting_close, _("验收结果已生效。"), actor=request.user, meeting_id=meeting.pk)
             return redirect("console:meeting_detail", pk=meeting.pk)
     members = list(meeting.members.select_related("user"))
     return render(request, "console/itembank/meeting_detail.html", {
@@ -494,9 +508,13 @@ def export_list(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def export_decide(request: HttpRequest, pk: int) -> HttpResponse:
     req = selectors.export_get_for_user(request.user, pk)
-    approve = request.POST.get("approve") == "1"
-    _attempt(request, services.export_decide, _("已批准导出。") if approve else _("已拒绝导出。"), actor=request.user,
-             export_id=req.pk, approve=approve)
+    form = forms.ExportDecisionForm(request.POST)
+    if form.is_valid():
+        approve = form.cleaned_data["approve"]
+        perform(request, services.export_decide, _("已批准导出。") if approve else _("已拒绝导出。"),
+                actor=request.user, export_id=req.pk, approve=approve)
+    else:
+        flash_refusal(request, form_refusal(form))
     return redirect("console:export_list", pk=req.bank_id)
 
 
@@ -505,7 +523,7 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
     req = selectors.export_get_for_user(request.user, pk)
     try:
         data, name, mime = services.export_build(actor=request.user, export_id=req.pk)
-    except (ValidationError, DomainError) as exc:
-        _flash(request, exc)
+    except (ValidationError, DomainError) as exc:  # not PermissionDenied: only the requester downloads (403)
+        flash_refusal(request, exc)
         return redirect("console:export_list", pk=req.bank_id)
-    return _download(data, name, mime)
+    return download(data, name, mime)

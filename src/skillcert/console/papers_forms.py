@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from skillcert.core.forms import ModelMultipleChoiceField
+from skillcert.core.forms import IdField, ModelMultipleChoiceField
 from skillcert.papers.enums import CustodyKind
 
 LINES = {"rows": 6, "class": "mono"}
@@ -27,6 +27,9 @@ def _split(text: str, field: str, width: int, names: tuple[str, ...]) -> list[di
 
 class PlanForm(forms.Form):
     """组卷方案 (§7.2.2.6): one line per type, element row and difficulty band."""
+
+    # the service's names for what these fields hold (its errors land on them)
+    service_fields = {"forms": "form_count", "mean_difficulty": "mean_min"}
 
     session = forms.TypedChoiceField(label=_("场次"), coerce=int)
     form_count = forms.IntegerField(label=_("卷数（正式卷 + 备用卷）"), min_value=2, max_value=6, initial=3)
@@ -115,3 +118,23 @@ class CustodyForm(forms.Form):
 
 class ResolveForm(forms.Form):
     resolution = forms.CharField(label=_("查明的原因和处理情况"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AssembleScopeForm(forms.Form):
+    """The paper to re-assemble (``?paper=``) or the session to assemble for (``?session=``), from a link."""
+
+    paper = IdField(label=_("试卷"), required=False)
+    session = IdField(label=_("场次"), required=False)
+
+
+class SwapForm(forms.Form):
+    """The replacement item the bank manager chose (its hidden ``item``); the service checks it fits the plan."""
+
+    item = IdField(label=_("替换试题"))
+
+
+class PrintForm(forms.Form):
+    """Which form of the paper to print (``?form=``, default 1) and how many numbered copies (``?copies=``)."""
+
+    form = IdField(label=_("卷号"), required=False)
+    copies = IdField(label=_("份数"), required=False)

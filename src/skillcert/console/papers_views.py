@@ -6,7 +6,7 @@ Thin: rule, selector, service."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,8 +17,7 @@ from django.views.decorators.http import require_POST
 
 from skillcert.accounts.enums import Role
 from skillcert.accounts.models import Organisation, User
-from skillcert.core.errors import DomainError
-from skillcert.core.forms import posted_id, run_service
+from skillcert.core.forms import ListQueryForm, form_refusal, run_service
 from skillcert.itembank import rules as bank_rules
 from skillcert.itembank import selectors as bank_selectors
 from skillcert.itembank.models import Bank
@@ -27,13 +26,9 @@ from skillcert.papers.enums import PAPER_TRANSITIONS, DocKind, PaperStatus
 from skillcert.papers.models import CustodyEvent, CustodyParty, Discrepancy, PaperItem
 
 from . import papers_forms as forms
-from .common import download as _download
-from .common import perform as _attempt
-from .common import staff_required
+from .common import download, flash_refusal, perform, staff_required
 
 PDF = "application/pdf"
-# Service field names → plan form fields.
-PLAN_FIELDS = {"forms": "form_count", "mean_difficulty": "mean_min", "plan": None}
 CONTENT_STATUSES = (PaperStatus.SEALED, PaperStatus.RELEASED, PaperStatus.USED, PaperStatus.ARCHIVED)
 
 
@@ -47,7 +42,7 @@ def _managed_bank(user, pk) -> Bank:
 @staff_required(rules.uses_papers)
 def paper_list(request: HttpRequest) -> HttpResponse:
     papers = selectors.paper_list_for_user(request.user)
-    status = request.GET.get("status", "")
+    status = ListQueryForm(request.GET).value("status")
     if status in PaperStatus.values:
         papers = papers.filter(status=status)
     banks = (Bank.objects.filter(bank_rules.bank_scope_q(request.user, roles=(Role.BANK_MANAGER,)))
@@ -56,27 +51,21 @@ def paper_list(request: HttpRequest) -> HttpResponse:
         "papers": papers[:200], "banks": banks, "status": status, "statuses": PaperStatus.choices})
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            target = PLAN_FIELDS.get(field, field)
-            form.add_error(target if target in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @staff_required(rules.uses_papers)
 def paper_assemble(request: HttpRequest, bank_pk: int) -> HttpResponse:
     """组卷: pick the session, adjust the plan proposed from the blueprint, solve."""
     bank = _managed_bank(request.user, bank_pk)
+    scope = forms.AssembleScopeForm(request.GET)
+    if not scope.is_valid():
+        raise Http404  # a paper or session that is not a number names nothing
     paper = None
-    if request.GET.get("paper"):
-        paper = selectors.paper_get_for_user(request.user, posted_id(request.GET, "paper") or 0)
+    if scope.cleaned_data["paper"]:
+        paper = selectors.paper_get_for_user(request.user, scope.cleaned_data["paper"])
         if paper.bank_id != bank.pk:
             raise Http404
     sessions = list(selectors.sessions_for_assembly(bank).filter(ends_at__gt=timezone.now())
                     .exclude(Q(papers__bank=bank) & ~Q(papers__pk=paper.pk if paper else 0)))
-    session_id = paper.session_id if paper else (posted_id(request.GET, "session")
+    session_id = paper.session_id if paper else (scope.cleaned_data["session"]
                                                  or (sessions[0].pk if sessions else None))
     session = next((s for s in sessions if s.pk == session_id), None)
     part = plans.part_for_session(session.kind) if session else "theory"
@@ -84,13 +73,9 @@ def paper_assemble(request: HttpRequest, bank_pk: int) -> HttpResponse:
     form = forms.PlanForm(request.POST or None, sessions=sessions,
                           initial=forms.PlanForm.initial_from(plan, session_id))
     if request.method == "POST" and form.is_valid():
-        try:
-            made = services.paper_assemble(actor=request.user, session_id=form.cleaned_data["session"],
-                                           bank_id=bank.pk, plan=form.cleaned_data["plan"],
-                                           paper_id=paper.pk if paper else None)
-        except (ValidationError, DomainError, PermissionDenied) as exc:
-            _apply_errors(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
-        else:
+        made = run_service(form, services.paper_assemble, actor=request.user, session_id=form.cleaned_data["session"],
+                           bank_id=bank.pk, plan=form.cleaned_data["plan"], paper_id=paper.pk if paper else None)
+        if made is not None:
             messages.success(request, _("组卷完成：%(s)s，最弱一卷区分度之和 %(o)s，用时 %(t)s 秒。") % {
                 "s": made.get_solver_status_display(), "o": made.objective, "t": made.solve_seconds})
             return redirect("console:paper_detail", made.pk)
@@ -127,10 +112,10 @@ def paper_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     paper = selectors.paper_get_for_user(request.user, pk)
     if action in ACTIONS:
         service, success = ACTIONS[action]
-        _attempt(request, service, str(success), actor=request.user, paper_id=paper.pk)
+        perform(request, service, str(success), actor=request.user, paper_id=paper.pk)
     elif action in (PaperStatus.USED, PaperStatus.ARCHIVED):
-        _attempt(request, services.paper_transition, _("试卷状态已更新。"), actor=request.user, paper_id=paper.pk,
-                 target=action)
+        perform(request, services.paper_transition, _("试卷状态已更新。"), actor=request.user, paper_id=paper.pk,
+                target=action)
     else:
         raise Http404
     return redirect("console:paper_detail", paper.pk)
@@ -144,9 +129,11 @@ def paper_swap(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
         raise PermissionDenied
     pi = get_object_or_404(PaperItem.objects.select_related("item", "form"), pk=item_pk, form__paper=paper)
     if request.method == "POST":
-        done = _attempt(request, services.paper_swap, _("已换题，试卷需重新审核。"), actor=request.user,
-                        paper_id=paper.pk, paper_item_id=pi.pk, item_id=posted_id(request.POST, "item") or 0)
-        if done is not None:
+        form = forms.SwapForm(request.POST)
+        if not form.is_valid():
+            flash_refusal(request, form_refusal(form))
+        elif perform(request, services.paper_swap, _("已换题，试卷需重新审核。"), actor=request.user,
+                     paper_id=paper.pk, paper_item_id=pi.pk, item_id=form.cleaned_data["item"]) is not None:
             return redirect("console:paper_detail", paper.pk)
     options = services.swap_options(paper, pi) if paper.status in (PaperStatus.ASSEMBLED, PaperStatus.REVIEWED) else []
     return render(request, "console/papers/paper_swap.html", {"paper": paper, "pi": pi, "options": options,
@@ -170,7 +157,10 @@ def paper_print(request: HttpRequest, pk: int, doc: str) -> HttpResponse:
     if paper.status not in CONTENT_STATUSES:
         messages.error(request, _("试卷密封后才能印制。"))
         return redirect("console:paper_detail", paper.pk)
-    number = posted_id(request.GET, "form") or 1
+    wanted = forms.PrintForm(request.GET)
+    if not wanted.is_valid():
+        raise Http404
+    number = wanted.cleaned_data["form"] or 1
     if not paper.forms.filter(number=number).exists():
         raise Http404
     by = request.user.full_name or request.user.username
@@ -178,17 +168,17 @@ def paper_print(request: HttpRequest, pk: int, doc: str) -> HttpResponse:
         data = services.open_document(actor=request.user, paper=paper, kind=DocKind.KEY, form_number=0,
                                       purpose="print key")
         pdf = documents.key_pdf(paper, data, by=by)
-        return _download(pdf, f"{paper.code}-key.pdf", PDF)
+        return download(pdf, f"{paper.code}-key.pdf", PDF)
     data = services.open_document(actor=request.user, paper=paper, kind=DocKind.PAPER, form_number=number,
                                   purpose=f"print {doc}")
     if doc == "paper":
-        copies = posted_id(request.GET, "copies") or 1
+        copies = wanted.cleaned_data["copies"] or 1
         pdf = documents.paper_pdf(paper, data, copies=copies, by=by)
     elif doc == "answer_sheet":
         pdf = documents.answer_sheet_pdf(paper, data)
     else:
         pdf = documents.practical_pdf(paper, data, examiner=doc == "scoring", by=by)
-    return _download(pdf, f"{paper.code}-{number}-{doc}.pdf", PDF)
+    return download(pdf, f"{paper.code}-{number}-{doc}.pdf", PDF)
 
 
 def _custody_people(paper):
@@ -232,7 +222,7 @@ def paper_custody(request: HttpRequest, pk: int) -> HttpResponse:
 def custody_handover_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(CustodyEvent.objects.select_related("paper", "room__venue", "recorded_by"), pk=pk)
     selectors.paper_get_for_user(request.user, event.paper_id)  # scope
-    return _download(documents.handover_pdf(event), f"{event.paper.code}-handover-{event.pk}.pdf", PDF)
+    return download(documents.handover_pdf(event), f"{event.paper.code}-handover-{event.pk}.pdf", PDF)
 
 
 @staff_required()
@@ -245,7 +235,7 @@ def my_custody(request: HttpRequest) -> HttpResponse:
 @require_POST
 def custody_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     party = get_object_or_404(CustodyParty, pk=pk, user=request.user)
-    _attempt(request, services.custody_confirm, _("已确认。"), actor=request.user, party_id=party.pk)
+    perform(request, services.custody_confirm, _("已确认。"), actor=request.user, party_id=party.pk)
     return redirect("console:my_custody")
 
 
@@ -254,6 +244,10 @@ def custody_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 def discrepancy_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     d = get_object_or_404(Discrepancy, pk=pk)
     selectors.paper_get_for_user(request.user, d.paper_id)
-    _attempt(request, services.discrepancy_resolve, _("差异已处理。"), actor=request.user, discrepancy_id=d.pk,
-             resolution=request.POST.get("resolution", ""))
+    form = forms.ResolveForm(request.POST)
+    if form.is_valid():
+        perform(request, services.discrepancy_resolve, _("差异已处理。"), actor=request.user, discrepancy_id=d.pk,
+                resolution=form.cleaned_data["resolution"])
+    else:
+        flash_refusal(request, form_refusal(form))
     return redirect("console:paper_custody", d.paper_id)

@@ -153,3 +153,35 @@ class ApplicationFilterForm(forms.Form):
     eligible = forms.ChoiceField(label=_("系统初审"), required=False,
                                  choices=[("", _("全部")), ("1", _("符合")), ("0", _("不符合"))])
     q = forms.CharField(label=_("姓名、证件号或手机号"), required=False)
+
+
+class BodyChoiceForm(forms.Form):
+    """Which of the user's certification bodies a page is about (``?body=``); none or another body → the first."""
+
+    body = forms.ModelChoiceField(label=_("认定机构"), queryset=Organisation.objects.none(), required=False)
+
+    def __init__(self, *args, bodies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].queryset = bodies
+
+
+class RuleSetScopeForm(forms.Form):
+    """The announcement whose special rule set is edited (``?announcement=``), among those the user may see."""
+
+    announcement = forms.ModelChoiceField(label=_("认定公告"), queryset=Announcement.objects.none(), required=False)
+
+    def __init__(self, *args, announcements, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["announcement"].queryset = announcements
+
+
+class BulkApproveForm(forms.Form):
+    """The ticked applications of one announcement (§6.1.4 批量审核); the service approves the eligible pending ones."""
+
+    ids = ModelMultipleChoiceField(label=_("报名"), queryset=None,
+                                   error_messages={"required": _("请先勾选要批量通过的报名。")})
+    back = forms.CharField(required=False, max_length=2000)
+
+    def __init__(self, *args, applications, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ids"].queryset = applications

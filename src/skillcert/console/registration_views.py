@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,10 +19,9 @@ from django.views.decorators.http import require_POST
 from skillcert.accounts.enums import OrgKind
 from skillcert.accounts.models import Organisation
 from skillcert.catalog.models import Occupation
-from skillcert.core.errors import DomainError
 from skillcert.core.excel import XLSX_MIME, workbook_bytes
 from skillcert.core.files import private_file_response
-from skillcert.core.forms import posted_id, posted_ids, run_service
+from skillcert.core.forms import ListQueryForm, form_refusal, run_service
 from skillcert.registration import applications, imports, selectors, services
 from skillcert.registration import rules as registration_rules
 from skillcert.registration.eligibility import describe_rule_set
@@ -32,7 +31,8 @@ from skillcert.registration.selectors import ordered_documents
 from skillcert.registration.storage import private_storage
 
 from . import registration_forms as forms
-from .common import REPORT_DIR, staff_required, store_import_report
+from .common import REPORT_DIR, flash_refusal, perform, staff_required, store_import_report
+from .forms import TargetForm
 
 can_register = registration_rules.can_register
 can_read_registrations = registration_rules.can_read_registrations
@@ -45,14 +45,14 @@ def _bodies(user):
 
 
 def _body_for(request: HttpRequest) -> Organisation:
-    bodies = list(_bodies(request.user))
-    chosen = request.GET.get("body") or request.POST.get("body")
-    for b in bodies:
-        if chosen and str(b.pk) == chosen:
-            return b
-    if not bodies:
+    """The body named by ``?body=`` when it is one of the user's, else the user's first body."""
+    bodies = _bodies(request.user)
+    form = forms.BodyChoiceForm(request.GET, bodies=bodies)
+    chosen = form.cleaned_data["body"] if form.is_valid() else None
+    chosen = chosen or bodies.first()
+    if chosen is None:
         raise PermissionDenied
-    return bodies[0]
+    return chosen
 
 
 def _xlsx(content: bytes, name: str) -> HttpResponse:
@@ -94,8 +94,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_row_delete(request: HttpRequest, pk: int) -> HttpResponse:
     row = get_object_or_404(AnnualPlanRow, pk=pk)
     plan = selectors.plan_get_for_user(request.user, row.plan_id)
-    services.plan_row_delete(actor=request.user, row_id=row.pk)
-    messages.success(request, _("已删除计划批次。"))
+    perform(request, services.plan_row_delete, _("已删除计划批次。"), actor=request.user, row_id=row.pk)
     return redirect("console:plan_detail", pk=plan.pk)
 
 
@@ -162,12 +161,12 @@ def announcement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def announcement_transition(request: HttpRequest, pk: int) -> HttpResponse:
     ann = selectors.announcement_get_for_user(request.user, pk)
-    try:
-        services.announcement_transition(actor=request.user, announcement_id=ann.pk, target=request.POST["target"])
-        messages.success(request, _("公告状态已更新。"))
-    except (ValidationError, DomainError, KeyError) as exc:
-        text = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        messages.error(request, text or _("请选择目标状态。"))
+    form = TargetForm(request.POST, choices=AnnouncementStatus.choices)
+    if form.is_valid():
+        perform(request, services.announcement_transition, _("公告状态已更新。"), actor=request.user,
+                announcement_id=ann.pk, target=form.cleaned_data["target"])
+    else:
+        flash_refusal(request, form_refusal(form))
     return redirect("console:announcement_detail", pk=ann.pk)
 
 
@@ -205,10 +204,11 @@ def rule_set_edit(request: HttpRequest, occupation_pk: int, level_pk: int) -> Ht
     body = _body_for(request)
     occ = get_object_or_404(Occupation, pk=occupation_pk)
     level = get_object_or_404(occ.levels, pk=level_pk)
-    ann = None
-    wanted = request.GET.get("announcement", "")
-    if wanted:
-        ann = selectors.announcement_get_for_user(request.user, posted_id(request.GET, "announcement") or 0)
+    scope = forms.RuleSetScopeForm(request.GET, announcements=selectors.announcement_list_for_user(request.user))
+    if not scope.is_valid():
+        raise Http404  # an announcement the user may not see, or not a number: as if it did not exist
+    ann = scope.cleaned_data["announcement"]
+    if ann is not None:
         body = ann.body
     data, origin = services.effective_rule_set(body.pk, occ, level, ann.pk if ann else None)
     initial = {"rules": json.dumps(data or [], ensure_ascii=False, indent=2)}
@@ -233,9 +233,9 @@ def application_list(request: HttpRequest, pk: int) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     apps = selectors.application_list_for_user(request.user, announcement_id=ann.pk, **{
         k: v for k, v in filters.items() if v})
-    page = Paginator(apps, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    nav = ListQueryForm(request.GET)
+    page = Paginator(apps, 50).get_page(nav.value("page"))
+    query = nav.query_without("page")
     return render(request, "console/registration/application_list.html", {
         "ann": ann, "form": form, "page": page, "query": query.urlencode(), "pending": PENDING_REVIEW,
         "can_review": registration_rules.reviews_applications(request.user, ann.body_id)})
@@ -245,17 +245,19 @@ def application_list(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def application_bulk_approve(request: HttpRequest, pk: int) -> HttpResponse:
     ann = selectors.announcement_get_for_user(request.user, pk)
-    ids = posted_ids(request.POST, "ids")
-    if not ids:
-        messages.warning(request, _("请先勾选要批量通过的报名。"))
-    else:
-        result = applications.application_bulk_approve(actor=request.user, announcement_id=ann.pk,
-                                                       application_ids=ids)
-        messages.success(request, _("已通过 %(n)d 份报名。") % {"n": len(result.approved)})
-        if result.skipped:
+    form = forms.BulkApproveForm(request.POST, applications=selectors.application_list_for_user(
+        request.user, announcement_id=ann.pk))
+    if form.is_valid():
+        result = perform(request, applications.application_bulk_approve, "", actor=request.user,
+                         announcement_id=ann.pk, application_ids=[a.pk for a in form.cleaned_data["ids"]])
+        if result is not None:
+            messages.success(request, _("已通过 %(n)d 份报名。") % {"n": len(result.approved)})
+        if result is not None and result.skipped:
             messages.warning(request, _("%(n)d 份未处理（需逐份审核或已审核）：%(why)s") % {
                 "n": len(result.skipped), "why": "；".join(f"#{pk} {why}" for pk, why in result.skipped[:10])})
-    back = request.POST.get("back", "")
+    else:
+        flash_refusal(request, form_refusal(form))
+    back = form.cleaned_data.get("back", "")
     if back.startswith("/") and url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
         return redirect(back)
     return redirect("console:application_list", pk=ann.pk)
@@ -288,12 +290,11 @@ def fee_record(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.FeeForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
-        amount = applications.yuan_to_fen(d["amount"] or 0)
-        if run_service(form, applications.fee_record, actor=request.user, application_id=app.pk, kind=d["kind"],
-                       amount_fen=amount, receipt_number=d["receipt_number"], note=d["note"]):
-            messages.success(request, _("费用已登记。"))
-            return redirect("console:application_detail", pk=app.pk)
-    messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        perform(request, applications.fee_record, _("费用已登记。"), actor=request.user, application_id=app.pk,
+                kind=d["kind"], amount_fen=applications.yuan_to_fen(d["amount"] or 0),
+                receipt_number=d["receipt_number"], note=d["note"])
+    else:
+        flash_refusal(request, form_refusal(form))
     return redirect("console:application_detail", pk=app.pk)
 
 
@@ -302,7 +303,7 @@ def fee_record(request: HttpRequest, pk: int) -> HttpResponse:
 def document(request: HttpRequest, pk: int) -> HttpResponse:
     doc = selectors.document_get_for_user(request.user, pk)
     return private_file_response(doc.file, doc.content_type, name=doc.original_name,
-                                 inline=request.GET.get("inline") == "1")
+                                 inline=ListQueryForm(request.GET).value("inline") == "1")
 
 
 @staff_required(can_read_registrations)

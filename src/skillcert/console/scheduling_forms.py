@@ -133,6 +133,11 @@ class AllocateForm(forms.Form):
     seed = forms.IntegerField(label=_("随机种子"), min_value=0, initial=0,
                               help_text=_("同一种子得到同一座次，便于复核。"))
     force = forms.BooleanField(label=_("重新安排已发准考证的座位（旧准考证作废并通知考生）"), required=False)
+    # where the button sat: the batch page sends "batch" to come back to it
+    next = forms.ChoiceField(choices=[("", ""), ("batch", "batch")], required=False, widget=forms.HiddenInput)
+
+    def service_kwargs(self) -> dict:
+        return {"seed": self.cleaned_data["seed"], "force": self.cleaned_data["force"]}
 
 
 class StaffAssignForm(forms.Form):

@@ -5,15 +5,13 @@ cards, the readiness report and the chief examiner's room sign-off. Thin: rule, 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from skillcert.core.errors import DomainError
 from skillcert.core.files import private_file_response
-from skillcert.core.forms import run_service
+from skillcert.core.forms import form_refusal, run_service
 from skillcert.core.models import JobStatus
 from skillcert.registration.models import Application
 from skillcert.scheduling import checks, documents, selectors, services, staffing
@@ -22,7 +20,8 @@ from skillcert.scheduling.enums import BATCH_TRANSITIONS, ROOM_SIGNOFF_ITEMS, Ba
 from skillcert.scheduling.models import ConflictDeclaration, RoomSignOff, SeatAssignment, StaffAssignment, StaffProfile
 
 from . import scheduling_forms as forms
-from .common import staff_required
+from .common import flash_refusal, perform, staff_required
+from .forms import TargetForm, WhichForm
 
 can_schedule = scheduling_rules.can_schedule
 can_read = scheduling_rules.can_read_schedules
@@ -34,10 +33,6 @@ def _pdf(content: bytes, name: str, *, inline: bool = True) -> HttpResponse:
     response["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def _error(request: HttpRequest, exc: ValidationError | DomainError) -> None:
-    messages.error(request, "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
 
 
 # --- Venues and rooms ---------------------------------------------------------------------------------
@@ -157,55 +152,42 @@ def batch_settings(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch_for_write(request, pk)
     form = forms.BatchSettingsForm(request.POST)
     if form.is_valid():
-        try:
-            services.batch_update(actor=request.user, batch_id=batch.pk, **form.cleaned_data)
-            messages.success(request, _("批次设置已保存。"))
-        except (ValidationError, DomainError) as exc:
-            _error(request, exc)
+        perform(request, services.batch_update, _("批次设置已保存。"), actor=request.user, batch_id=batch.pk,
+                **form.cleaned_data)
     else:
-        messages.error(request, _("批次设置有误：%(e)s") % {"e": "；".join(
-            f"{form.fields[f].label}：{' '.join(e)}" for f, e in form.errors.items())})
-    return redirect("console:batch_detail", pk=batch.pk)
-
-
-def _batch_action(request: HttpRequest, pk: int, action) -> HttpResponse:
-    """Run ``action(batch)`` (a service call returning the success message) and go back to the batch."""
-    batch = _batch_for_write(request, pk)
-    try:
-        messages.success(request, action(batch))
-    except (ValidationError, DomainError) as exc:
-        _error(request, exc)
+        flash_refusal(request, form_refusal(form))
     return redirect("console:batch_detail", pk=batch.pk)
 
 
 @staff_required(can_schedule)
 @require_POST
 def batch_transition(request: HttpRequest, pk: int) -> HttpResponse:
-    def move(batch) -> str:
-        services.batch_transition(actor=request.user, batch_id=batch.pk, target=request.POST.get("target", ""))
-        return _("批次状态已更新。")
-
-    return _batch_action(request, pk, move)
+    batch = _batch_for_write(request, pk)
+    form = TargetForm(request.POST, choices=BatchStatus.choices)
+    if form.is_valid():
+        perform(request, services.batch_transition, _("批次状态已更新。"), actor=request.user, batch_id=batch.pk,
+                target=form.cleaned_data["target"])
+    else:
+        flash_refusal(request, form_refusal(form))
+    return redirect("console:batch_detail", pk=batch.pk)
 
 
 @staff_required(can_schedule)
 @require_POST
 def batch_issue_tickets(request: HttpRequest, pk: int) -> HttpResponse:
-    def issue(batch) -> str:
-        n = services.issue_tickets(actor=request.user, batch_id=batch.pk)
-        return _("已发放%(n)d张准考证，考生已收到通知。") % {"n": n}
-
-    return _batch_action(request, pk, issue)
+    batch = _batch_for_write(request, pk)
+    issued = perform(request, services.issue_tickets, "", actor=request.user, batch_id=batch.pk)
+    if issued is not None:
+        messages.success(request, _("已发放%(n)d张准考证，考生已收到通知。") % {"n": issued})
+    return redirect("console:batch_detail", pk=batch.pk)
 
 
 @staff_required(can_schedule)
 @require_POST
 def batch_print_tickets(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch_for_write(request, pk)
-    try:
-        job = services.tickets_render_start(actor=request.user, batch_id=batch.pk)
-    except (ValidationError, DomainError) as exc:
-        _error(request, exc)
+    job = perform(request, services.tickets_render_start, "", actor=request.user, batch_id=batch.pk)
+    if job is None:
         return redirect("console:batch_detail", pk=batch.pk)
     return redirect("console:job_detail", pk=job.pk)
 
@@ -273,13 +255,11 @@ def session_allocate(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get_for_user(request.user, pk, roles=selectors.SCHEDULERS)
     form = forms.AllocateForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("随机种子应为不小于0的整数。"))
+        flash_refusal(request, form_refusal(form))
         return redirect("console:session_detail", pk=session.pk)
-    try:
-        result = services.allocate(actor=request.user, session_id=session.pk, **form.cleaned_data)
-    except (ValidationError, DomainError) as exc:
-        _error(request, exc)
-    else:
+    result = perform(request, services.allocate, "", actor=request.user, session_id=session.pk,
+                     **form.service_kwargs())
+    if result is not None:
         text = _("已安排%(a)d人，保留已发准考证的座位%(k)d个。") % {"a": result.assigned, "k": result.kept}
         if result.voided_tickets:
             text += _("作废准考证%(v)d张，已通知考生。") % {"v": result.voided_tickets}
@@ -288,7 +268,7 @@ def session_allocate(request: HttpRequest, pk: int) -> HttpResponse:
                 f"{Application.objects.get(pk=pk).full_name}（{why}）" for pk, why in result.skipped[:3])
                 + ("……" if len(result.skipped) > 3 else "")}
         messages.success(request, text)
-    if request.POST.get("next") == "batch":
+    if form.cleaned_data["next"] == "batch":
         return redirect("console:batch_detail", pk=session.batch_id)
     return redirect("console:session_detail", pk=session.pk)
 
@@ -314,11 +294,7 @@ def staff_remove(request: HttpRequest, pk: int) -> HttpResponse:
     if a is None:
         raise Http404
     selectors.session_get_for_user(request.user, a.session_id, roles=selectors.SCHEDULERS)
-    try:
-        staffing.staff_remove(actor=request.user, assignment_id=a.pk)
-        messages.success(request, _("已取消该人员的安排。"))
-    except (ValidationError, DomainError) as exc:
-        _error(request, exc)
+    perform(request, staffing.staff_remove, _("已取消该人员的安排。"), actor=request.user, assignment_id=a.pk)
     return redirect("console:session_detail", pk=a.session_id)
 
 
@@ -330,7 +306,7 @@ def staff_profile(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.StaffProfileForm(initial={"employer": profile.employer if profile else ""})
     conflict_form = forms.ConflictForm()
     if request.method == "POST":
-        if request.POST.get("what") == "conflict":
+        if WhichForm(request.POST, name="what", choices=("profile", "conflict")).value == "conflict":
             conflict_form = forms.ConflictForm(request.POST)
             if conflict_form.is_valid() and run_service(conflict_form, staffing.conflict_declare, actor=request.user,
                                                         staff=person, **conflict_form.cleaned_data):

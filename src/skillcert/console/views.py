@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,12 +18,12 @@ from skillcert.accounts.models import Organisation
 from skillcert.catalog import services as catalog_services
 from skillcert.catalog.models import Level, Occupation, Trade
 from skillcert.catalog.selectors import occupation_list
-from skillcert.core.errors import DomainError
 from skillcert.core.excel import XLSX_MIME, workbook_bytes
-from skillcert.core.forms import run_service
+from skillcert.core.forms import ListQueryForm, form_refusal, run_service
+from skillcert.grading import results as grading_results
 
 from . import forms
-from .common import staff_required
+from .common import flash_refusal, perform, staff_required
 
 
 @staff_required()
@@ -106,10 +105,11 @@ def organisation_scope(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required(rules.can_administer)
 def user_list(request: HttpRequest) -> HttpResponse:
     users = selectors.user_list_for_user(request.user)
-    q = request.GET.get("q", "").strip()
+    nav = ListQueryForm(request.GET)
+    q = nav.value("q").strip()
     if q:
         users = users.filter(username__icontains=q) | users.filter(full_name__icontains=q)
-    page = Paginator(users.order_by("username"), 50).get_page(request.GET.get("page"))
+    page = Paginator(users.order_by("username"), 50).get_page(nav.value("page"))
     return render(request, "console/user_list.html", {"page": page, "q": q, "now": timezone.now()})
 
 
@@ -147,8 +147,8 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     target = selectors.user_get_for_user(request.user, pk)
-    services.user_unlock(actor=request.user, user_id=target.pk)
-    messages.success(request, _("已解锁用户“%(name)s”。") % {"name": target.username})
+    perform(request, services.user_unlock, _("已解锁用户“%(name)s”。") % {"name": target.username},
+            actor=request.user, user_id=target.pk)
     return redirect("console:user_detail", pk=target.pk)
 
 
@@ -156,8 +156,9 @@ def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def user_reset_totp(request: HttpRequest, pk: int) -> HttpResponse:
     target = selectors.user_get_for_user(request.user, pk)
-    services.user_reset_totp(actor=request.user, user_id=target.pk)
-    messages.success(request, _("已重置“%(name)s”的动态口令，其下次登录时需重新绑定。") % {"name": target.username})
+    perform(request, services.user_reset_totp,
+            _("已重置“%(name)s”的动态口令，其下次登录时需重新绑定。") % {"name": target.username},
+            actor=request.user, user_id=target.pk)
     return redirect("console:user_detail", pk=target.pk)
 
 
@@ -206,11 +207,11 @@ def role_assign(request: HttpRequest, pk: int) -> HttpResponse:
 def role_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = selectors.assignment_get_for_user(request.user, pk)
     form = forms.RevokeForm(request.POST)
-    if form.is_valid() and run_service(form, services.role_revoke, actor=request.user,
-                                       assignment_id=assignment.pk, reason=form.cleaned_data["reason"]):
-        messages.success(request, _("已撤销角色。"))
+    if form.is_valid():
+        perform(request, services.role_revoke, _("已撤销角色。"), actor=request.user, assignment_id=assignment.pk,
+                reason=form.cleaned_data["reason"])
     else:
-        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        flash_refusal(request, form_refusal(form))
     return redirect("console:user_detail", pk=assignment.user_id)
 
 
@@ -225,9 +226,9 @@ def _audit_queryset(request: HttpRequest):
 @staff_required(rules.can_view_audit)
 def audit_list(request: HttpRequest) -> HttpResponse:
     form, entries = _audit_queryset(request)
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    nav = ListQueryForm(request.GET)
+    page = Paginator(entries, 50).get_page(nav.value("page"))
+    query = nav.query_without("page")
     return render(request, "console/audit_list.html", {"form": form, "page": page, "query": query.urlencode()})
 
 
@@ -266,20 +267,13 @@ def catalog_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def pass_rule_edit(request: HttpRequest, level_pk: int) -> HttpResponse:
     """合格标准 of one level (§6.5.1)."""
-    from skillcert.grading import results as grading_results
-
     level_pk = get_object_or_404(Level, pk=level_pk).pk
-    data = request.POST
-    try:
-        grading_results.pass_rule_save(actor=request.user, level_id=level_pk, theory_min=data.get("theory_min", ""),
-                                       practical_min=data.get("practical_min", ""),
-                                       review_min=data.get("review_min", ""), review_mode=data.get("review_mode", ""),
-                                       defence_weight=data.get("defence_weight", ""))
-        messages.success(request, _("合格标准已保存。"))
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    except DomainError as exc:
-        messages.error(request, str(exc))
+    form = forms.PassRuleForm(request.POST)
+    if form.is_valid():
+        perform(request, grading_results.pass_rule_save, _("合格标准已保存。"), actor=request.user,
+                level_id=level_pk, **form.cleaned_data)
+    else:
+        flash_refusal(request, form_refusal(form))
     return redirect("console:catalog_list")
 
 

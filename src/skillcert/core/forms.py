@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from .errors import DomainError
 
 
 def run_service(form: forms.Form, service: Callable[..., Any], /, **kwargs) -> Any | None:
-    """Call ``service``; on ValidationError/DomainError attach the messages to ``form`` and return None."""
+    """Call ``service``; on ValidationError/DomainError attach the messages to ``form`` and return None.
+
+    A service's error names its own argument; a form whose fields are named otherwise maps them in
+    ``service_fields`` (``{"forms": "form_count"}``); an error on a name the form lacks goes to the top."""
+    renamed = getattr(form, "service_fields", {})
     try:
         return service(**kwargs)
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
             for field, errors in exc.error_dict.items():
+                field = renamed.get(field, field)
                 target = field if field in form.fields else None
                 for error in errors:
                     form.add_error(target, error.messages if hasattr(error, "messages") else error)
@@ -61,47 +66,32 @@ def perform(request: HttpRequest, service: Callable[..., Any], success: str, /, 
     return result
 
 
+def form_refusal(form: forms.BaseForm) -> ValidationError:
+    """A bound form's errors as one ValidationError whose every message names its field (「目标状态：…」): what a
+    one-click action shows through ``console.common.flash_refusal`` when its small form is refused (issue #21
+    item 1: bad input gets an error naming the field, never a sentinel the service has to catch)."""
+    texts = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        label = str(field.label) if field is not None and field.label else ""
+        texts += [f"{label}：{e}" if label else str(e) for e in errors]
+    return ValidationError(texts or [str(_("提交的内容无效。"))])
+
+
 MAX_ID = 2**31 - 1  # the largest primary key a column holds on every supported database
-_ID_FIELD = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False)
 
 
-def posted_id(data, name: str) -> int | None:
-    """The id a form button or link sent as ``name`` (a hidden input, a select, a query parameter), validated
-    like a form field: ``None`` when it is missing, not a whole number, negative or beyond any primary key.
-    The caller answers ``None`` with a 404 or a message, never a server error (issue #20 item 16)."""
-    try:
-        return _ID_FIELD.clean(data.get(name))
-    except ValidationError:
-        return None
+class IdField(forms.IntegerField):
+    """An object id sent by a button or a link (a hidden input, a query parameter): a whole number from 1 to the
+    largest primary key, so that a lookup never reaches the database driver with a value it cannot hold."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
 
 
-def posted_ids(data, name: str) -> list[int]:
-    """Every valid id in a multi-valued field (checkboxes); the invalid ones are dropped."""
-    ids = []
-    for raw in data.getlist(name):
-        try:
-            value = _ID_FIELD.clean(raw)
-        except ValidationError:
-            continue
-        if value is not None:
-            ids.append(value)
-    return ids
-
-
-_DECIMAL_FIELD = forms.DecimalField(max_digits=12, decimal_places=4, required=False)
-
-
-def posted_decimal(data, name: str, default: str) -> Decimal:
-    """A number typed into a small action form (a tolerance, a limit), validated like a form field; a value
-    that is not a finite decimal (text, NaN, infinity, too many digits) becomes ``Decimal(-1)`` so that the
-    service refuses it with its own message naming the field; a missing value becomes ``default``."""
-    raw = data.get(name)
-    if raw in (None, ""):
-        return Decimal(default)
-    try:
-        return _DECIMAL_FIELD.clean(raw)
-    except ValidationError:
-        return Decimal(-1)
+_ID_FIELD = IdField(required=False)
 
 
 class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -118,3 +108,27 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                     raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
                                           params={"pk": pk}) from None
         return super()._check_values(value)
+
+
+class ListQueryForm(forms.Form):
+    """The navigation parameters of a page that only reads (``?page=``, ``?q=``, ``?status=``, ``?next=``,
+    ``?sent=``, ``?inline=``), bound to ``request.GET`` like any other input (issue #21 item 1: a view reads request
+    data only through a form). Never refuses: a value that is too long is dropped, and the view gets ``default``."""
+
+    page = forms.CharField(required=False, max_length=12)
+    q = forms.CharField(required=False, max_length=100)
+    status = forms.CharField(required=False, max_length=40)
+    next = forms.CharField(required=False, max_length=2000)
+    sent = forms.CharField(required=False, max_length=1)
+    inline = forms.CharField(required=False, max_length=1)
+
+    def value(self, name: str, default: str = "") -> str:
+        self.is_valid()
+        return self.cleaned_data.get(name) or default
+
+    def query_without(self, *names: str):
+        """The query string's parameters without ``names`` (the page links of a filtered list keep the filter)."""
+        query = self.data.copy()
+        for name in names:
+            query.pop(name, None)
+        return query
