@@ -30,10 +30,18 @@ def require_transition(transitions: Mapping[Any, set | frozenset | tuple], curre
     )
 
 
-def _table_for(model, transitions):
-    table = transitions if transitions is not None else getattr(model, "TRANSITIONS", None)
+def table_for(model, field: str = "status", transitions: Mapping | None = None) -> Mapping:
+    """The legal moves of ``model.field``: ``transitions`` when given, else the model's ``TRANSITIONS`` for its
+    main state field (``STATE_FIELD``, default ``"status"``), else ``<FIELD>_TRANSITIONS`` for another one
+    (``Result.THEORY_STATE_TRANSITIONS``). A model with no table for the field raises ``TypeError``."""
+    if transitions is not None:
+        return transitions
+    if field == getattr(model, "STATE_FIELD", "status"):
+        table = getattr(model, "TRANSITIONS", None)
+    else:
+        table = getattr(model, f"{field.upper()}_TRANSITIONS", None)
     if table is None:
-        raise TypeError(f"{model.__name__} has no TRANSITIONS table; pass transitions=")
+        raise TypeError(f"{model.__name__}.{field} has no TRANSITIONS table; pass transitions=")
     return table
 
 
@@ -53,7 +61,7 @@ def transition(instance, target: Any, *, transitions: Mapping | None = None, lab
     status, for the audit record. The caller holds the row lock (``select_for_update``) and audits."""
     model = type(instance)
     current = getattr(instance, field)
-    require_transition(_table_for(model, transitions), current, target, labels=_labels_for(model, field, labels))
+    require_transition(table_for(model, field, transitions), current, target, labels=_labels_for(model, field, labels))
     setattr(instance, field, target)
     for name, value in changes.items():
         setattr(instance, name, value)
@@ -71,7 +79,7 @@ def transition_many(queryset, target: Any, *, transitions: Mapping | None = None
     them may move there (nothing is written when one may not). Returns the number of rows moved. The caller
     locks the rows first when others may race it."""
     model = queryset.model
-    table = _table_for(model, transitions)
+    table = table_for(model, field, transitions)
     names = _labels_for(model, field, labels)
     for current in set(queryset.order_by().values_list(field, flat=True).distinct()):
         require_transition(table, current, target, labels=names)

@@ -33,7 +33,8 @@ from django.utils.translation import gettext as _
 from skillcert.accounts import duties
 from skillcert.core import audit, limits
 from skillcert.core.errors import ValidationError
-from skillcert.delivery.enums import AttemptStatus, RoomState, SubmittedHow
+from skillcert.core.statemachine import transition
+from skillcert.delivery.enums import SHEET_ATTEMPT_TRANSITIONS, AttemptStatus, RoomState, SubmittedHow
 from skillcert.delivery.models import Answer, Attempt, RoomSitting
 from skillcert.itembank.enums import OPTION_KEYS, ItemType
 from skillcert.papers.enums import PaperStatus
@@ -186,10 +187,10 @@ def _capture(paper: Paper, application_id: int, form_number: int, absent: bool, 
                                          status=TicketStatus.VALID)
     attempt, _new = Attempt.objects.select_for_update().get_or_create(
         assignment=seat, defaults={"sitting": sitting, "application_id": application_id, "ticket": ticket})
-    attempt.paper, attempt.form_number = paper, form_number
-    attempt.status = AttemptStatus.ABSENT if absent else AttemptStatus.SUBMITTED
-    attempt.submitted_at, attempt.submitted_how = (None, "") if absent else (now, SubmittedHow.SHEET)
-    attempt.save(update_fields=["paper", "form_number", "status", "submitted_at", "submitted_how"])
+    submitted_at, submitted_how = (None, "") if absent else (now, SubmittedHow.SHEET)
+    transition(attempt, AttemptStatus.ABSENT if absent else AttemptStatus.SUBMITTED,
+               transitions=SHEET_ATTEMPT_TRANSITIONS, paper=paper, form_number=form_number,
+               submitted_at=submitted_at, submitted_how=submitted_how)
     Answer.objects.filter(attempt=attempt).delete()
     if not absent:
         Answer.objects.bulk_create(Answer(attempt=attempt, position=int(p), value=v, seq=1, saved_at=now)

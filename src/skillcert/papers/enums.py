@@ -74,3 +74,7 @@ PAPER_COUNTED = frozenset({CustodyKind.TRANSPORT, CustodyKind.STORE, CustodyKind
 class DiscrepancyStatus(models.TextChoices):
     OPEN = "open", _("未处理")
     RESOLVED = "resolved", _("已处理")
+
+
+# A count that differs from what was issued stays open until someone records what was found (A.2.12).
+DISCREPANCY_TRANSITIONS = {DiscrepancyStatus.OPEN: {DiscrepancyStatus.RESOLVED}, DiscrepancyStatus.RESOLVED: set()}

@@ -17,7 +17,7 @@ from skillcert.accounts.enums import OrgKind, Role
 from skillcert.accounts.models import FiledScope, Organisation
 from skillcert.catalog.models import Level, Occupation, Trade
 from skillcert.core import audit
-from skillcert.core.statemachine import require_transition
+from skillcert.core.statemachine import require_transition, transition
 
 from .eligibility import CARBON_EMISSION_MANAGER_DEFAULTS, validate_rule_set
 from .enums import ANNOUNCEMENT_TRANSITIONS, AnnouncementStatus
@@ -165,8 +165,7 @@ def announcement_transition(*, actor, announcement_id: int, target: str) -> Anno
                                 for o in ann.offers.select_related("occupation", "trade", "level")])
         check_venues(ann.body, list(ann.venues.all()))
         ann.published_at = timezone.now()
-    previous, ann.status = ann.status, target
-    ann.save(update_fields=["status", "published_at", "updated_at"])
+    previous = transition(ann, target, labels=labels, published_at=ann.published_at)
     audit.record(actor, f"registration.announcement.{target}", target=ann,
                  data={"status": {"old": previous, "new": target}})
     return ann
