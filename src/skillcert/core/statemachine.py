@@ -51,8 +51,13 @@ def _labels_for(model, field: str, labels):
     return dict(model._meta.get_field(field).flatchoices)
 
 
+def _field_of(model, field: str | None) -> str:
+    """The state field meant: the one named, else the model's ``STATE_FIELD`` (default ``"status"``)."""
+    return field or getattr(model, "STATE_FIELD", "status")
+
+
 def transition(instance, target: Any, *, transitions: Mapping | None = None, labels: Mapping | None = None,
-               field: str = "status", save: bool = True, **changes) -> Any:
+               field: str | None = None, save: bool = True, **changes) -> Any:
     """The one way a workflow entity changes status (issue #21 item 2).
 
     Checks ``current → target`` against ``transitions`` (default: the model's ``TRANSITIONS``), sets the status
@@ -60,6 +65,7 @@ def transition(instance, target: Any, *, transitions: Mapping | None = None, lab
     has it). Raises ``IllegalTransition`` and changes nothing when the move is not listed. Returns the previous
     status, for the audit record. The caller holds the row lock (``select_for_update``) and audits."""
     model = type(instance)
+    field = _field_of(model, field)
     current = getattr(instance, field)
     require_transition(table_for(model, field, transitions), current, target, labels=_labels_for(model, field, labels))
     setattr(instance, field, target)
@@ -74,11 +80,12 @@ def transition(instance, target: Any, *, transitions: Mapping | None = None, lab
 
 
 def transition_many(queryset, target: Any, *, transitions: Mapping | None = None, labels: Mapping | None = None,
-                    field: str = "status", **changes) -> int:
+                    field: str | None = None, **changes) -> int:
     """Move every row of ``queryset`` to ``target`` in one UPDATE, after checking that each status found among
     them may move there (nothing is written when one may not). Returns the number of rows moved. The caller
     locks the rows first when others may race it."""
     model = queryset.model
+    field = _field_of(model, field)
     table = table_for(model, field, transitions)
     names = _labels_for(model, field, labels)
     for current in set(queryset.order_by().values_list(field, flat=True).distinct()):

@@ -183,7 +183,7 @@ def room_start(*, actor, sitting_id: int, now: dt.datetime | None = None) -> Roo
             raise ValidationError(_("%(offer)s 的试卷（%(code)s）尚未启封下发，请主考先启封。")
                                   % {"offer": name, "code": paper.code})
         Attempt.objects.filter(sitting=sitting, application__offer_id=offer_id).update(paper=paper, form_number=1)
-    transition(sitting, RoomState.RUNNING, field="state", started_at=now, started_by=actor)
+    transition(sitting, RoomState.RUNNING, started_at=now, started_by=actor)
     _event(sitting, RoomEventKind.STARTED, actor=actor, at=now)
     audit.record(actor, "delivery.sitting.started", target=sitting, data={"candidates": len(attempts)})
     return sitting
@@ -199,7 +199,7 @@ def room_pause(*, actor, sitting_id: int, reason: str, now: dt.datetime | None =
         raise ValidationError({"reason": _("请填写暂停原因。")})
     finalise_due(sitting_id=sitting.pk, now=now)
     require_transition(ROOM_TRANSITIONS, sitting.state, RoomState.PAUSED, labels=dict(RoomState.choices))
-    transition(sitting, RoomState.PAUSED, field="state", paused_at=now)
+    transition(sitting, RoomState.PAUSED, paused_at=now)
     _event(sitting, RoomEventKind.PAUSED, actor=actor, note=reason.strip(), at=now)
     audit.record(actor, "delivery.sitting.paused", target=sitting, data={"reason": reason.strip()})
     return sitting
@@ -214,7 +214,7 @@ def room_resume(*, actor, sitting_id: int, now: dt.datetime | None = None) -> Ro
         raise IllegalTransition(_("考场未暂停，无需恢复。"))
     require_transition(ROOM_TRANSITIONS, sitting.state, RoomState.RUNNING, labels=dict(RoomState.choices))
     lost = clock.paused_for(sitting.paused_at, now)
-    transition(sitting, RoomState.RUNNING, field="state", paused_at=None,
+    transition(sitting, RoomState.RUNNING, paused_at=None,
                paused_seconds=sitting.paused_seconds + lost)
     _event(sitting, RoomEventKind.RESUMED, actor=actor, note=_("暂停 %(m)s 分 %(s)s 秒，时间顺延。")
            % {"m": lost // 60, "s": lost % 60}, at=now)
@@ -432,7 +432,7 @@ def close_finished(*, now: dt.datetime | None = None, sitting_id: int | None = N
         deadline = sitting.room_clock().deadline(now)
         if deadline > now or sitting.attempts.filter(status__in=[*OPEN_ATTEMPT, AttemptStatus.NOT_ARRIVED]).exists():
             continue
-        transition(sitting, RoomState.CLOSED, field="state", closed_at=now)
+        transition(sitting, RoomState.CLOSED, closed_at=now)
         _event(sitting, RoomEventKind.CLOSED, at=now)
         audit.record(None, "delivery.sitting.closed", target=sitting, actor_label="system")
         closed += 1
