@@ -169,6 +169,8 @@ def _table_problems(label: str, field, table) -> list[str]:
         if source not in valid:
             problems.append(f"{label}.{field.name}: {source!r} is not a choice")
         problems += [f"{label}.{field.name}: {source!r} → {t!r}, not a choice" for t in targets if t not in valid]
+    # Every state has its row (set() when final), so a state nobody thought about shows up here.
+    problems += [f"{label}.{field.name}: no row for {value!r}" for value in sorted(valid - set(table))]
     return problems
 
 
@@ -197,4 +199,6 @@ def test_the_table_check_finds_a_planted_bad_table():
     field.name = "status"
     assert _table_problems("core.Planted", field, None) == ["core.Planted.status: no TRANSITIONS table"]
     assert _table_problems("core.Planted", field, {"a": {"c"}, "z": {"b"}}) == [
-        "core.Planted.status: 'a' → 'c', not a choice", "core.Planted.status: 'z' is not a choice"]
+        "core.Planted.status: 'a' → 'c', not a choice", "core.Planted.status: 'z' is not a choice",
+        "core.Planted.status: no row for 'b'"]
+    assert _table_problems("core.Planted", field, {"a": {"b"}, "b": set()}) == []

@@ -1,7 +1,12 @@
 """Statuses as data: each workflow entity has one TRANSITIONS table ``{from: {to, ...}}``.
 
 ``require_transition`` is the only check services make before moving a status, so the
-legal moves can be read, drawn and tested in one place.
+legal moves can be read, drawn and tested in one place; ``transition`` / ``transition_many`` are the only
+writes of a status (issue #21 item 2, checked by tests/test_transitions_ast.py).
+
+A model names its table ``TRANSITIONS`` (beside its choices, in the app's enums.py or models.py); it describes
+the field ``STATE_FIELD`` (default ``"status"``). Another state field of the same model has its own
+``<FIELD>_TRANSITIONS`` (``Application.FEE_STATUS_TRANSITIONS``, ``Result.THEORY_STATE_TRANSITIONS``).
 """
 
 from __future__ import annotations
@@ -30,12 +35,13 @@ def require_transition(transitions: Mapping[Any, set | frozenset | tuple], curre
     )
 
 
-def table_for(model, field: str = "status", transitions: Mapping | None = None) -> Mapping:
+def table_for(model, field: str | None = None, transitions: Mapping | None = None) -> Mapping:
     """The legal moves of ``model.field``: ``transitions`` when given, else the model's ``TRANSITIONS`` for its
     main state field (``STATE_FIELD``, default ``"status"``), else ``<FIELD>_TRANSITIONS`` for another one
     (``Result.THEORY_STATE_TRANSITIONS``). A model with no table for the field raises ``TypeError``."""
     if transitions is not None:
         return transitions
+    field = _field_of(model, field)
     if field == getattr(model, "STATE_FIELD", "status"):
         table = getattr(model, "TRANSITIONS", None)
     else:

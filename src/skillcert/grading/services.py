@@ -293,6 +293,10 @@ def marking_open(*, actor, run_id: int, markers: list, leader, tolerance_share: 
                                       final=ZERO if blank else None, rule="blank" if blank else "",
                                       finalised_at=now if blank else None))
             Script.objects.bulk_create(scripts)
+            if all(s.status == ScriptStatus.FINAL for s in scripts):
+                # Every candidate left the item blank: nothing to mark, so the task is done now. It used to stay
+                # "阅卷中" for ever, as only a recorded mark closed a task (issue #21 item 2).
+                transition(task, TaskStatus.DONE)
             tasks.append(task)
     if not tasks:
         raise ValidationError(_("本试卷没有需要人工评阅的试题。"))

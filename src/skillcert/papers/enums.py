@@ -21,6 +21,7 @@ PAPER_TRANSITIONS = {
     PaperStatus.SEALED: {PaperStatus.RELEASED},
     PaperStatus.RELEASED: {PaperStatus.USED},
     PaperStatus.USED: {PaperStatus.ARCHIVED},
+    PaperStatus.ARCHIVED: set(),
 }
 
 # Statuses in which the paper's content (item versions) can still change.
