@@ -22,12 +22,12 @@ from tests.scheduling.conftest import sitting
 TEXTS = ["排放量等于活动数据乘以排放因子，并说明数据来源。", "按核算指南计算，保留两位小数。", "不知道", ""]
 
 
-def sat_with_short_answers():
-    day = make_exam_day(n=len(TEXTS))
+def sat_with_short_answers(texts: list[str] = TEXTS):
+    day = make_exam_day(n=len(texts))
     started(day)
     day.sitting.refresh_from_db()
     body = day.session.batch.announcement.body
-    for a, text in zip(day.attempts, TEXTS, strict=True):
+    for a, text in zip(day.attempts, texts, strict=True):
         aid = delivery.attempt_for_token(login(a, day.sitting.code))
         items = delivery.attempt_paper(attempt_id=aid)
         short = next(i for i in items if i["type"] == "short")

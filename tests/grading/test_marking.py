@@ -43,6 +43,24 @@ def test_opening_makes_one_coded_script_per_candidate_and_scores_blanks_zero(mar
     assert AuditEntry.objects.filter(action="grading.marking.opened").count() == 1
 
 
+def test_a_task_every_candidate_left_blank_is_done_at_opening():
+    """Nothing to mark: the task does not stay 阅卷中 waiting for a mark that cannot be recorded."""
+    day, m1, m2, leader = sat_with_short_answers(["", ""])
+    run = grading.score_session(actor=day.officer, session_id=day.session.pk, paper_id=day.paper.pk)
+    (task,) = grading.marking_open(actor=day.officer, run_id=run.pk, markers=[m1, m2], leader=leader)
+    task.refresh_from_db()
+    assert task.status == TaskStatus.DONE
+    assert list(task.scripts.values_list("status", "rule")) == [(ScriptStatus.FINAL, "blank")] * 2
+    with pytest.raises(ValidationError, match="已定分"):
+        grading.mark_record(actor=m1, task_id=task.pk, code=task.scripts.first().code, points="1")
+
+
+def test_a_task_with_scripts_to_mark_stays_open(marking):
+    task = _open(marking)
+    task.refresh_from_db()
+    assert task.status == TaskStatus.OPEN
+
+
 def test_opening_needs_two_markers_and_a_separate_leader(marking):
     day, run, m1, m2, leader = marking
     for markers, lead, msg in [([m1], leader, "两名"), ([m1, m2], m1, "考评组长"), ([m1, leader], leader, "仲裁"),

@@ -22,6 +22,7 @@ from skillcert.accounts import duties
 from skillcert.accounts import rules as accounts_rules
 from skillcert.core import audit
 from skillcert.core.errors import ValidationError
+from skillcert.core.statemachine import transition, transition_many
 
 from .models import (
     Certificate,
@@ -123,9 +124,11 @@ def print_paper(*, actor, issue_id: int, first_serial: str, certificate_ids: lis
         raise ValidationError({"first_serial": _("从 %(s)s 起本批空白证书只剩 %(have)s 张，需要 %(need)s 张。") % {
             "s": first_serial, "have": len(sheets), "need": len(certs)}})
     now = timezone.now()
+    transition_many(StockSheet.objects.filter(pk__in=[s.pk for s in sheets]), SheetState.PRINTED)
     for cert, sheet in zip(certs, sheets, strict=True):
-        sheet.state, sheet.certificate = SheetState.PRINTED, cert
-    StockSheet.objects.bulk_update(sheets, ["state", "certificate"])
+        sheet.certificate = cert
+    StockSheet.objects.bulk_update(sheets, ["certificate"])
+    sheets = list(StockSheet.objects.filter(pk__in=[s.pk for s in sheets]).order_by("serial"))
     LedgerEntry.objects.bulk_create([
         LedgerEntry(body_id=body_id, event=LedgerEvent.PRINTED, certificate=cert, issue=issue, sheet=sheet, at=now,
                     actor=actor) for cert, sheet in zip(certs, sheets, strict=True)])
@@ -160,8 +163,7 @@ def spoil(*, actor, body_id: int, serial: str, reason: str, witnesses: list[str]
         raise ValidationError({"reason": _("请写明销毁原因。")})
     names = _witnesses(actor, witnesses)
     duties.require_different(duties.DESTRUCTION_WITNESS, actor, *(w for w in witnesses if w))
-    sheet.state = SheetState.SPOILED
-    sheet.save(update_fields=["state"])
+    transition(sheet, SheetState.SPOILED)
     entry(actor, body_id, LedgerEvent.SPOILED, sheet=sheet, certificate=cert, issue=cert.issue if cert else None,
           witnesses=names, note=reason.strip()[:500])
     audit.record(actor, "certificates.sheet.spoiled", target=sheet.receipt,

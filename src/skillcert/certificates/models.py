@@ -35,6 +35,15 @@ class IssueStatus(models.TextChoices):
     ISSUED = "issued", _("已发证")
 
 
+# certificates.services: issue_submit (again after a return), issue_review, issue_certificates.
+ISSUE_TRANSITIONS = {
+    IssueStatus.SUBMITTED: {IssueStatus.APPROVED, IssueStatus.RETURNED},
+    IssueStatus.RETURNED: {IssueStatus.SUBMITTED},
+    IssueStatus.APPROVED: {IssueStatus.ISSUED},
+    IssueStatus.ISSUED: set(),
+}
+
+
 class CertificateIssue(models.Model):
     """证书核发 of one batch (§6.6): its published passing results submitted to the supervising side within a month
     of the batch's end (§8.2.3.1), reviewed there (§6.6.1), then issued by the body with numbers and a date."""
@@ -53,6 +62,8 @@ class CertificateIssue(models.Model):
                                   related_name="+", verbose_name=_("发证人"))
     issued_at = models.DateTimeField(_("发证操作时间"), null=True, blank=True)
     issue_date = models.DateField(_("发证日期"), null=True, blank=True)
+
+    TRANSITIONS = ISSUE_TRANSITIONS
 
     class Meta:
         ordering = ["-submitted_at"]
@@ -78,6 +89,15 @@ class CertificateStatus(models.TextChoices):
     VALID = "valid", _("有效")
     REVOKED = "revoked", _("已撤销")
     REPLACED = "replaced", _("已补发新证")
+
+
+# certificates.services.request_decide: an approved reissue replaces the certificate, an approved revocation
+# revokes it (§8.2.4.1, §8.4.2); either is final.
+CERTIFICATE_TRANSITIONS = {
+    CertificateStatus.VALID: {CertificateStatus.REPLACED, CertificateStatus.REVOKED},
+    CertificateStatus.REPLACED: set(),
+    CertificateStatus.REVOKED: set(),
+}
 
 
 class Certificate(models.Model):
@@ -113,6 +133,8 @@ class Certificate(models.Model):
     # The status last reported to the national platform (§6.6.2, §8.3); blank = never reported.
     reported_status = models.CharField(_("已上报状态"), max_length=10, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    TRANSITIONS = CERTIFICATE_TRANSITIONS
 
     class Meta:
         ordering = ["number"]
@@ -160,6 +182,13 @@ class RequestStatus(models.TextChoices):
     REJECTED = "rejected", _("已驳回")
 
 
+REQUEST_TRANSITIONS = {  # certificates.services.request_decide, by a second person
+    RequestStatus.PENDING: {RequestStatus.APPROVED, RequestStatus.REJECTED},
+    RequestStatus.APPROVED: set(),
+    RequestStatus.REJECTED: set(),
+}
+
+
 def _request_file_path(instance, filename: str) -> str:
     return f"certificates/requests/{instance.certificate_id}/{filename}"
 
@@ -199,6 +228,8 @@ class CertificateRequest(models.Model):
     evidence_name = models.CharField(_("证明材料文件名"), max_length=200, blank=True)
     evidence_type = models.CharField(max_length=60, blank=True)
     evidence_sha256 = models.CharField(max_length=64, blank=True)
+
+    TRANSITIONS = REQUEST_TRANSITIONS
 
     class Meta:
         ordering = ["-requested_at"]
@@ -282,6 +313,14 @@ class SheetState(models.TextChoices):
     SPOILED = "spoiled", _("已销毁")
 
 
+# certificates.ledger: print_paper uses blank sheets; spoil destroys a blank or a printed (not delivered) one.
+SHEET_TRANSITIONS = {
+    SheetState.BLANK: {SheetState.PRINTED, SheetState.SPOILED},
+    SheetState.PRINTED: {SheetState.SPOILED},
+    SheetState.SPOILED: set(),
+}
+
+
 class StockSheet(models.Model):
     """One sheet of blank stock, by its printed serial: blank, printed with one certificate, or spoiled."""
 
@@ -291,6 +330,9 @@ class StockSheet(models.Model):
     state = models.CharField(_("状态"), max_length=8, choices=SheetState.choices, default=SheetState.BLANK)
     certificate = models.ForeignKey(Certificate, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="sheets", verbose_name=_("证书"))
+
+    STATE_FIELD = "state"
+    TRANSITIONS = SHEET_TRANSITIONS
 
     class Meta:
         ordering = ["serial"]

@@ -15,6 +15,7 @@ from skillcert.accounts import duties
 from skillcert.catalog.selectors import trade_label
 from skillcert.core import audit
 from skillcert.core.errors import ValidationError
+from skillcert.core.statemachine import transition
 
 from . import ledger, numbering, rules
 from .models import (
@@ -109,9 +110,12 @@ def issue_submit(*, actor, batch_id: int) -> CertificateIssue:
     existing = CertificateIssue.objects.filter(batch=batch).first()
     if existing and existing.status != IssueStatus.RETURNED:
         raise ValidationError(_("本批次已提交证书核发。"))
-    issue = existing or CertificateIssue(batch=batch)
-    issue.status, issue.submitted_by, issue.submitted_at = IssueStatus.SUBMITTED, actor, timezone.now()
-    issue.save()
+    if existing:
+        issue = existing
+        transition(issue, IssueStatus.SUBMITTED, submitted_by=actor, submitted_at=timezone.now())
+    else:
+        issue = CertificateIssue.objects.create(batch=batch, status=IssueStatus.SUBMITTED, submitted_by=actor,
+                                                submitted_at=timezone.now())
     deadline = submit_deadline(batch)
     audit.record(actor, "certificates.issue.submitted", target=issue,
                  data={"passed": _passed(batch).count(), "deadline": deadline.isoformat() if deadline else None,
@@ -130,9 +134,8 @@ def issue_review(*, actor, issue_id: int, approve: bool, note: str = "") -> Cert
         raise ValidationError(_("该批次不在待审核状态。"))
     if not approve and not note.strip():
         raise ValidationError({"note": _("退回须写明原因。")})
-    issue.status = IssueStatus.APPROVED if approve else IssueStatus.RETURNED
-    issue.reviewed_by, issue.reviewed_at, issue.review_note = actor, timezone.now(), note.strip()[:500]
-    issue.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+    transition(issue, IssueStatus.APPROVED if approve else IssueStatus.RETURNED,
+               reviewed_by=actor, reviewed_at=timezone.now(), review_note=note.strip()[:500])
     audit.record(actor, "certificates.issue.reviewed", target=issue, data={"approved": approve,
                                                                             "note": issue.review_note})
     return issue
@@ -176,8 +179,7 @@ def issue_certificates(*, actor, issue_id: int, issue_date: dt.date | None = Non
         for number, result in zip(numbers, rows, strict=True):
             made.append(_certificate(number, issue, result, day))
     Certificate.objects.bulk_create(made)
-    issue.status, issue.issued_by, issue.issued_at, issue.issue_date = IssueStatus.ISSUED, actor, timezone.now(), day
-    issue.save(update_fields=["status", "issued_by", "issued_at", "issue_date"])
+    transition(issue, IssueStatus.ISSUED, issued_by=actor, issued_at=timezone.now(), issue_date=day)
     notify_many((cert.holder, _("职业技能等级证书已核发"),  # one INSERT; the mail queued after the commit
                  _("您的%(level)s证书（编号 %(number)s）已核发。") % {"level": cert.level, "number": cert.number}, "")
                 for cert in made)
@@ -326,8 +328,8 @@ def request_decide(*, actor, request_id: int, approve: bool) -> CertificateReque
     duties.require_different(duties.CERTIFICATE_REQUEST, actor, req.requested_by_id)
     if req.status != RequestStatus.PENDING:
         raise ValidationError(_("该申请已处理。"))
-    req.status = RequestStatus.APPROVED if approve else RequestStatus.REJECTED
-    req.decided_by, req.decided_at = actor, timezone.now()
+    transition(req, RequestStatus.APPROVED if approve else RequestStatus.REJECTED, save=False,
+               decided_by=actor, decided_at=timezone.now())
     today = timezone.localdate()
     if approve and req.kind == RequestKind.REISSUE:
         (number,) = allocate_numbers(body=cert.body, year=today.year, level=cert.level_number)
@@ -335,7 +337,7 @@ def request_decide(*, actor, request_id: int, approve: bool) -> CertificateReque
         if req.corrections:
             _correct(actor, req, cert, new)
         new.save()
-        Certificate.objects.filter(pk=cert.pk).update(status=CertificateStatus.REPLACED, replaced_by=new)
+        transition(cert, CertificateStatus.REPLACED, replaced_by=new)
         req.new_certificate, req.recalled = new, req.reason in (ReissueReason.DAMAGE, ReissueReason.WRONG)
         ledger.entry(actor, cert.body_id, LedgerEvent.REISSUED, certificate=new, issue=cert.issue,
                      note=_("原证 %(n)s，%(r)s") % {"n": cert.number, "r": req.reason_label})
@@ -344,8 +346,7 @@ def request_decide(*, actor, request_id: int, approve: bool) -> CertificateReque
                          sheet=ledger.printed_sheet(cert), note=_("补发新证 %(n)s 时收回") % {"n": number})
         notify(cert.holder, _("证书已补发"), _("您的证书已补发，新证书编号 %(n)s。") % {"n": number})
     elif approve:
-        Certificate.objects.filter(pk=cert.pk).update(status=CertificateStatus.REVOKED, revoked_at=today,
-                                                      revoke_reason=req.reason)
+        transition(cert, CertificateStatus.REVOKED, revoked_at=today, revoke_reason=req.reason)
         ledger.entry(actor, cert.body_id, LedgerEvent.REVOKED, certificate=cert, issue=cert.issue,
                      note=req.reason_label)
         app = cert.result.application

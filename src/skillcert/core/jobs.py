@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from . import audit
 from .models import Job, JobStatus
+from .statemachine import transition, transition_many
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def job_run(job_id: int, work: Callable[[Job, Progress], tuple[bytes, str]]) -> 
     job = Job.objects.get(pk=job_id)
     if job.finished:
         return job
-    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
+    transition_many(Job.objects.filter(pk=job.pk), JobStatus.RUNNING)
 
     def progress(done: int, total: int) -> None:
         Job.objects.filter(pk=job.pk).update(done=done, total=total)
@@ -45,17 +46,16 @@ def job_run(job_id: int, work: Callable[[Job, Progress], tuple[bytes, str]]) -> 
         content, name = work(job, progress)
     except Exception as exc:  # the job page must say it failed rather than spin forever
         log.exception("job %s failed", job.pk)
-        Job.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, message=str(exc)[:2000],
-                                             finished_at=timezone.now())
+        transition_many(Job.objects.filter(pk=job.pk), JobStatus.FAILED, message=str(exc)[:2000],
+                        finished_at=timezone.now())
         job.refresh_from_db()
         return job
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job.pk)
         job.result.save(name, ContentFile(content), save=False)
-        job.result_name = name
-        job.status, job.finished_at = JobStatus.DONE, timezone.now()
-        job.done = job.total = max(job.total, job.done)
-        job.save()
+        count = max(job.total, job.done)
+        transition(job, JobStatus.DONE, result=job.result, result_name=name, finished_at=timezone.now(),
+                   done=count, total=count)
         audit.record(job.created_by, f"core.job.{job.kind}.finished", target=job, data={
             "file": name, "bytes": len(content), "items": job.total})
     return job

@@ -106,6 +106,15 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", _("失败")
 
 
+# A redelivered task finds its job running and runs it again (core.jobs.job_run); a finished job is left alone.
+JOB_TRANSITIONS = {
+    JobStatus.PENDING: {JobStatus.RUNNING},
+    JobStatus.RUNNING: {JobStatus.RUNNING, JobStatus.DONE, JobStatus.FAILED},
+    JobStatus.DONE: set(),
+    JobStatus.FAILED: set(),
+}
+
+
 def _job_path(instance, filename: str) -> str:
     return f"jobs/{instance.created_at:%Y/%m}/{filename}"
 
@@ -127,6 +136,8 @@ class Job(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    TRANSITIONS = JOB_TRANSITIONS
 
     class Meta:
         ordering = ["-created_at"]

@@ -36,6 +36,15 @@ ATTEMPT_TRANSITIONS = {
 }
 OPEN_ATTEMPT = (AttemptStatus.CHECKED_IN, AttemptStatus.ANSWERING)
 
+# A paper answer sheet (grading.sheets) decides a paper-based attempt in one step, and a sheet entered again
+# replaces the one before: the candidate sat it (submitted) or was absent, whichever the latest sheet says.
+SHEET_ATTEMPT_TRANSITIONS = {
+    AttemptStatus.NOT_ARRIVED: {AttemptStatus.SUBMITTED, AttemptStatus.ABSENT},
+    AttemptStatus.CHECKED_IN: {AttemptStatus.SUBMITTED, AttemptStatus.ABSENT},  # signed in at a paper room
+    AttemptStatus.SUBMITTED: {AttemptStatus.SUBMITTED, AttemptStatus.ABSENT},
+    AttemptStatus.ABSENT: {AttemptStatus.SUBMITTED, AttemptStatus.ABSENT},
+}
+
 
 class SubmittedHow(models.TextChoices):
     CANDIDATE = "candidate", _("考生交卷")

@@ -16,7 +16,16 @@ from skillcert.registration.models import Application
 from skillcert.scheduling.models import AdmissionTicket, ExamSession, Room, SeatAssignment
 
 from . import clock
-from .enums import AttemptStatus, CheckInMethod, RoomEventKind, RoomState, SignalKind, SubmittedHow
+from .enums import (
+    ATTEMPT_TRANSITIONS,
+    ROOM_TRANSITIONS,
+    AttemptStatus,
+    CheckInMethod,
+    RoomEventKind,
+    RoomState,
+    SignalKind,
+    SubmittedHow,
+)
 
 
 class RoomSitting(models.Model):
@@ -37,6 +46,9 @@ class RoomSitting(models.Model):
     compensation_seconds = models.PositiveIntegerField(default=0)
     absent_marked_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+
+    STATE_FIELD = "state"
+    TRANSITIONS = ROOM_TRANSITIONS
 
     class Meta:
         ordering = ["session", "room"]
@@ -84,6 +96,8 @@ class Attempt(models.Model):
     # The released paper for the candidate's trade and level, set at the start signal; form 1 is 正式卷.
     paper = models.ForeignKey(Paper, null=True, blank=True, on_delete=models.PROTECT, related_name="attempts")
     form_number = models.PositiveSmallIntegerField(default=1)
+
+    TRANSITIONS = ATTEMPT_TRANSITIONS  # computer-based; a paper sheet moves by SHEET_ATTEMPT_TRANSITIONS
 
     class Meta:
         ordering = ["sitting", "assignment__seat__number"]

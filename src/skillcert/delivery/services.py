@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from skillcert.core import audit
 from skillcert.core.errors import DomainError, IllegalTransition, ValidationError
-from skillcert.core.statemachine import require_transition, transition
+from skillcert.core.statemachine import require_transition, transition, transition_many
 from skillcert.itembank.enums import CHOICE_TYPES, OPTION_KEYS, ItemType
 from skillcert.papers import rules as paper_rules
 from skillcert.papers import services as paper_services
@@ -36,7 +36,6 @@ from skillcert.scheduling.tickets import verify_ticket
 
 from . import clock, rules
 from .enums import (
-    ATTEMPT_TRANSITIONS,
     LATE_ENTRY_MINUTES,
     MAX_COMPENSATION_MINUTES,
     OPEN_ATTEMPT,
@@ -97,11 +96,6 @@ def _event(sitting: RoomSitting, kind: str, *, actor=None, attempt: Attempt | No
            at: dt.datetime | None = None) -> RoomEvent:
     return RoomEvent.objects.create(sitting=sitting, attempt=attempt, kind=kind, note=note,
                                     occurred_at=_now(at), recorded_by=actor or None)
-
-
-def _set_status(attempt: Attempt, target: str) -> None:
-    require_transition(ATTEMPT_TRANSITIONS, attempt.status, target, labels=dict(AttemptStatus.choices))
-    attempt.status = target
 
 
 def _room_code() -> str:
@@ -173,8 +167,7 @@ def room_start(*, actor, sitting_id: int, now: dt.datetime | None = None) -> Roo
             raise ValidationError(_("%(offer)s 的试卷（%(code)s）尚未启封下发，请主考先启封。")
                                   % {"offer": name, "code": paper.code})
         Attempt.objects.filter(sitting=sitting, application__offer_id=offer_id).update(paper=paper, form_number=1)
-    sitting.state, sitting.started_at, sitting.started_by = RoomState.RUNNING, now, actor
-    sitting.save(update_fields=["state", "started_at", "started_by"])
+    transition(sitting, RoomState.RUNNING, started_at=now, started_by=actor)
     _event(sitting, RoomEventKind.STARTED, actor=actor, at=now)
     audit.record(actor, "delivery.sitting.started", target=sitting, data={"candidates": len(attempts)})
     return sitting
@@ -190,8 +183,7 @@ def room_pause(*, actor, sitting_id: int, reason: str, now: dt.datetime | None =
         raise ValidationError({"reason": _("请填写暂停原因。")})
     finalise_due(sitting_id=sitting.pk, now=now)
     require_transition(ROOM_TRANSITIONS, sitting.state, RoomState.PAUSED, labels=dict(RoomState.choices))
-    sitting.state, sitting.paused_at = RoomState.PAUSED, now
-    sitting.save(update_fields=["state", "paused_at"])
+    transition(sitting, RoomState.PAUSED, paused_at=now)
     _event(sitting, RoomEventKind.PAUSED, actor=actor, note=reason.strip(), at=now)
     audit.record(actor, "delivery.sitting.paused", target=sitting, data={"reason": reason.strip()})
     return sitting
@@ -206,9 +198,8 @@ def room_resume(*, actor, sitting_id: int, now: dt.datetime | None = None) -> Ro
         raise IllegalTransition(_("考场未暂停，无需恢复。"))
     require_transition(ROOM_TRANSITIONS, sitting.state, RoomState.RUNNING, labels=dict(RoomState.choices))
     lost = clock.paused_for(sitting.paused_at, now)
-    sitting.state, sitting.paused_at = RoomState.RUNNING, None
-    sitting.paused_seconds += lost
-    sitting.save(update_fields=["state", "paused_at", "paused_seconds"])
+    transition(sitting, RoomState.RUNNING, paused_at=None,
+               paused_seconds=sitting.paused_seconds + lost)
     _event(sitting, RoomEventKind.RESUMED, actor=actor, note=_("暂停 %(m)s 分 %(s)s 秒，时间顺延。")
            % {"m": lost // 60, "s": lost % 60}, at=now)
     audit.record(actor, "delivery.sitting.resumed", target=sitting, data={"paused_seconds": lost})
@@ -282,10 +273,8 @@ def check_in(*, actor, sitting_id: int, ticket: str, now: dt.datetime | None = N
                                % {"name": attempt.application.full_name, "s": attempt.get_status_display()}})
     if sitting.started_at and now > sitting.started_at + dt.timedelta(minutes=LATE_ENTRY_MINUTES):
         raise ValidationError({"ticket": _("开考 %(n)s 分钟后不得入场（A.2.8）。") % {"n": LATE_ENTRY_MINUTES}})
-    _set_status(attempt, AttemptStatus.CHECKED_IN)
-    attempt.checked_in_at, attempt.checked_in_by = now, actor
-    attempt.check_in_method = CheckInMethod.QR if ticket.strip().startswith("v1.") else CheckInMethod.MANUAL
-    attempt.save(update_fields=["status", "checked_in_at", "checked_in_by", "check_in_method"])
+    transition(attempt, AttemptStatus.CHECKED_IN, checked_in_at=now, checked_in_by=actor,
+               check_in_method=CheckInMethod.QR if ticket.strip().startswith("v1.") else CheckInMethod.MANUAL)
     audit.record(actor, "delivery.attempt.checked_in", target=attempt, data={"method": attempt.check_in_method})
     return attempt
 
@@ -366,9 +355,7 @@ def event_record(*, actor, sitting_id: int, kind: str, note: str, attempt_id: in
 # --- The clock's consequences (run by the background job, and on every look at a room) ------------------
 
 def _finish(attempt: Attempt, how: str, at: dt.datetime) -> None:
-    _set_status(attempt, AttemptStatus.SUBMITTED)
-    attempt.submitted_at, attempt.submitted_how = at, how
-    attempt.save(update_fields=["status", "submitted_at", "submitted_how"])
+    transition(attempt, AttemptStatus.SUBMITTED, submitted_at=at, submitted_how=how)
     AttemptSession.objects.filter(attempt=attempt, revoked_at__isnull=True).update(revoked_at=at)
 
 
@@ -405,7 +392,7 @@ def mark_absent_due(*, now: dt.datetime | None = None, sitting_id: int | None = 
     marked = 0
     for sitting in qs.select_for_update(of=("self",)).order_by("pk"):
         absent = list(sitting.attempts.filter(status=AttemptStatus.NOT_ARRIVED).select_related("application"))
-        Attempt.objects.filter(pk__in=[a.pk for a in absent]).update(status=AttemptStatus.ABSENT)
+        transition_many(Attempt.objects.filter(pk__in=[a.pk for a in absent]), AttemptStatus.ABSENT)
         sitting.absent_marked_at = now
         sitting.save(update_fields=["absent_marked_at"])
         if absent:
@@ -429,8 +416,7 @@ def close_finished(*, now: dt.datetime | None = None, sitting_id: int | None = N
         deadline = sitting.room_clock().deadline(now)
         if deadline > now or sitting.attempts.filter(status__in=[*OPEN_ATTEMPT, AttemptStatus.NOT_ARRIVED]).exists():
             continue
-        sitting.state, sitting.closed_at = RoomState.CLOSED, now
-        sitting.save(update_fields=["state", "closed_at"])
+        transition(sitting, RoomState.CLOSED, closed_at=now)
         _event(sitting, RoomEventKind.CLOSED, at=now)
         audit.record(None, "delivery.sitting.closed", target=sitting, actor_label="system")
         closed += 1
@@ -658,10 +644,8 @@ def _deliver(attempt_id: int, now: dt.datetime) -> list[dict]:
         content = paper_services.released_content(actor=None, paper=attempt.paper, form_number=attempt.form_number,
                                                   actor_label=attempt.ticket.number)
         if attempt.status == AttemptStatus.CHECKED_IN:
-            _set_status(attempt, AttemptStatus.ANSWERING)
-            attempt.started_at = now
-            attempt.layout = _layout(content, secrets.randbelow(2**31))
-            attempt.save(update_fields=["status", "started_at", "layout"])
+            transition(attempt, AttemptStatus.ANSWERING, started_at=now,
+                       layout=_layout(content, secrets.randbelow(2**31)))
             audit.record(None, "delivery.attempt.started", target=attempt, actor_label=attempt.ticket.number,
                          data={"paper": attempt.paper.code, "form": attempt.form_number,
                                "seed": attempt.layout["seed"]})
@@ -754,8 +738,6 @@ def signal_record(*, attempt_id: int, kind: str, detail: str = "", now: dt.datet
 
 # --- Paper answer sheets (A.2.5–A.2.10) -----------------------------------------------------------------------
 
-# The sheet that counts decides a paper-based attempt whatever state the room left it in; a later sheet replaces it.
-SHEET_TRANSITIONS = {status: {AttemptStatus.SUBMITTED, AttemptStatus.ABSENT} for status in AttemptStatus}
 
 
 @transaction.atomic(savepoint=False)
@@ -776,7 +758,7 @@ def attempt_record_sheet(*, paper: Paper, application_id: int, form_number: int,
         assignment=seat, defaults={"sitting": sitting, "application_id": application_id, "ticket": ticket})
     target = AttemptStatus.ABSENT if absent else AttemptStatus.SUBMITTED
     submitted_at, submitted_how = (None, "") if absent else (now, SubmittedHow.SHEET)
-    transition(attempt, target, transitions=SHEET_TRANSITIONS, paper=paper, form_number=form_number,
+    transition(attempt, target, transitions=SHEET_ATTEMPT_TRANSITIONS, paper=paper, form_number=form_number,
                submitted_at=submitted_at, submitted_how=submitted_how)
     Answer.objects.filter(attempt=attempt).delete()
     if not absent:

@@ -125,6 +125,16 @@ class ScriptStatus(models.TextChoices):
     FINAL = "final", _("已定分")
 
 
+# grading.services.mark_record: the task is done once its last script has its final score.
+TASK_TRANSITIONS = {TaskStatus.OPEN: {TaskStatus.DONE}, TaskStatus.DONE: set()}
+# §6.3.3: two marks within the tolerance give the final score; beyond it the leader marks a third time.
+SCRIPT_TRANSITIONS = {
+    ScriptStatus.WAITING: {ScriptStatus.FINAL, ScriptStatus.THIRD},
+    ScriptStatus.THIRD: {ScriptStatus.FINAL},
+    ScriptStatus.FINAL: set(),
+}
+
+
 class MarkingTask(models.Model):
     """Marking of one subjective item across every candidate of a paper's form (§6.3.3 阅卷): two markers per
     script, a tolerance, the leader's third marking beyond it. Markers see script codes, never candidates."""
@@ -142,6 +152,8 @@ class MarkingTask(models.Model):
     status = models.CharField(_("状态"), max_length=8, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     opened_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("组织人"))
     opened_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+
+    TRANSITIONS = TASK_TRANSITIONS
 
     class Meta:
         ordering = ["paper", "form_number", "position"]
@@ -169,6 +181,8 @@ class Script(models.Model):
     final = models.DecimalField(_("得分"), max_digits=5, decimal_places=2, null=True, blank=True)
     rule = models.CharField(_("定分方式"), max_length=40, blank=True)
     finalised_at = models.DateTimeField(_("定分时间"), null=True, blank=True)
+
+    TRANSITIONS = SCRIPT_TRANSITIONS
 
     class Meta:
         ordering = ["task", "code"]
@@ -438,10 +452,23 @@ class PartState(models.TextChoices):
     NOT_REQUIRED = "not_required", _("不需要")
 
 
+# A part's state is computed afresh by results_compile (a draft result is rewritten); once the result is
+# confirmed, an approved correction (results.change_decide) is the one move: the part becomes scored.
+PART_STATE_TRANSITIONS = {state: {PartState.SCORED} for state in PartState if state != PartState.NOT_REQUIRED}
+PART_STATE_TRANSITIONS[PartState.NOT_REQUIRED] = set()  # a correction of a review nobody needed is refused
+
+
 class ResultStatus(models.TextChoices):
     DRAFT = "draft", _("待复核")
     CONFIRMED = "confirmed", _("已复核确认")
     PUBLISHED = "published", _("已发布")
+
+
+RESULT_TRANSITIONS = {  # §6.5.2 复核确认 by the chief examiner, then §10.7 发布 by the body's admin
+    ResultStatus.DRAFT: {ResultStatus.CONFIRMED},
+    ResultStatus.CONFIRMED: {ResultStatus.PUBLISHED},
+    ResultStatus.PUBLISHED: set(),
+}
 
 
 class Result(models.Model):
@@ -467,6 +494,9 @@ class Result(models.Model):
     confirmed_at = models.DateTimeField(_("复核确认时间"), null=True, blank=True)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
 
+    TRANSITIONS = RESULT_TRANSITIONS
+    THEORY_STATE_TRANSITIONS = PRACTICAL_STATE_TRANSITIONS = REVIEW_STATE_TRANSITIONS = PART_STATE_TRANSITIONS
+
     class Meta:
         ordering = ["batch", "application"]
         constraints = [models.UniqueConstraint(fields=["batch", "application"], name="grading_one_result")]
@@ -487,6 +517,13 @@ class ChangeStatus(models.TextChoices):
     REJECTED = "rejected", _("已驳回")
 
 
+CHANGE_TRANSITIONS = {  # results.change_decide, by a second person
+    ChangeStatus.PENDING: {ChangeStatus.APPROVED, ChangeStatus.REJECTED},
+    ChangeStatus.APPROVED: set(),
+    ChangeStatus.REJECTED: set(),
+}
+
+
 class ResultChange(models.Model):
     """A change to a confirmed result: requested with a reason, applied only when a second person approves."""
 
@@ -501,6 +538,8 @@ class ResultChange(models.Model):
     decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("审批人"))
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+
+    TRANSITIONS = CHANGE_TRANSITIONS
 
     class Meta:
         ordering = ["-requested_at"]
@@ -589,6 +628,13 @@ class RecheckStatus(models.TextChoices):
     CORRECTED = "corrected", _("复核发现差错，已提出更正")
 
 
+RECHECK_TRANSITIONS = {  # results.recheck_handle: the office answers once
+    RecheckStatus.PENDING: {RecheckStatus.UPHELD, RecheckStatus.CORRECTED},
+    RecheckStatus.UPHELD: set(),
+    RecheckStatus.CORRECTED: set(),
+}
+
+
 class RecheckRequest(models.Model):
     """成绩复核申请: a candidate asks, within the window, for one part of their published result to be checked
     again; the office re-checks it from its inputs and answers, correcting it through the two-person change."""
@@ -604,6 +650,8 @@ class RecheckRequest(models.Model):
     handled_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     change = models.OneToOneField(ResultChange, null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="recheck")
+
+    TRANSITIONS = RECHECK_TRANSITIONS
 
     class Meta:
         ordering = ["-requested_at"]

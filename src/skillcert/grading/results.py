@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from skillcert.accounts import duties
 from skillcert.core import audit
 from skillcert.core.errors import ValidationError
+from skillcert.core.statemachine import transition, transition_many
 from skillcert.delivery.enums import AttemptStatus
 from skillcert.delivery.models import Attempt
 from skillcert.registration.models import Application
@@ -341,7 +342,7 @@ def results_confirm(*, actor, batch_id: int) -> int:
     waiting = _open_here(batch, drafts)
     if waiting:
         raise ValidationError(_("还有 %(n)s 名考生的成绩未评定完，不能确认。") % {"n": len(waiting)})
-    count = drafts.update(status=ResultStatus.CONFIRMED, confirmed_by=actor, confirmed_at=timezone.now())
+    count = transition_many(drafts, ResultStatus.CONFIRMED, confirmed_by=actor, confirmed_at=timezone.now())
     audit.record(actor, "grading.results.confirmed", target=batch, data={"results": count})
     return count
 
@@ -392,9 +393,8 @@ def change_decide(*, actor, change_id: int, approve: bool) -> ResultChange:
     duties.require_different(duties.RESULT_CORRECTION, actor, change.requested_by_id)
     if change.status != ChangeStatus.PENDING:
         raise ValidationError(_("该更正已处理。"))
-    change.status = ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED
-    change.decided_by, change.decided_at = actor, timezone.now()
-    change.save(update_fields=["status", "decided_by", "decided_at"])
+    transition(change, ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED, decided_by=actor,
+               decided_at=timezone.now())
     if approve:
         Result.objects.select_for_update().filter(pk=result.pk).first()
         setattr(result, change.part, change.new)
@@ -404,10 +404,10 @@ def change_decide(*, actor, change_id: int, approve: bool) -> ResultChange:
             if result.defence is not None and result.performance is not None:
                 rule = PassRule.for_level(result.application.offer.level)
                 result.review = rule.review_score(result.defence, result.performance)
-                result.review_state = PartState.SCORED
+                transition(result, PartState.SCORED, field="review_state", save=False)
                 fields += ["review", "review_state"]
         else:
-            setattr(result, f"{change.part}_state", PartState.SCORED)
+            transition(result, PartState.SCORED, field=f"{change.part}_state", save=False)
             fields.append(f"{change.part}_state")
         parts = {p: (getattr(result, p), getattr(result, f"{p}_state")) for p in Part.values}
         result.passed = verdict(result.application.offer.level, parts, result.defence, result.performance)
@@ -440,7 +440,7 @@ def results_publish(*, actor, batch_id: int, recheck_days: int = RECHECK_DAYS) -
     if batch.results.filter(status=ResultStatus.DRAFT).exists():
         raise ValidationError(_("还有未复核确认的成绩，不能发布。"))
     now = timezone.now()
-    Result.objects.filter(pk__in=[r.pk for r in confirmed]).update(status=ResultStatus.PUBLISHED, published_at=now)
+    transition_many(Result.objects.filter(pk__in=[r.pk for r in confirmed]), ResultStatus.PUBLISHED, published_at=now)
     release, _created = ResultRelease.objects.update_or_create(
         batch=batch, defaults={"published_by": actor, "recheck_until": now + dt.timedelta(days=recheck_days)})
     until = timezone.localtime(release.recheck_until)
@@ -520,9 +520,8 @@ def recheck_handle(*, actor, recheck_id: int, outcome: str, response: str, chang
             raise ValidationError({"change_part": _("只能更正申请复核的科目。")})
         recheck.change = change_request(actor=actor, result_id=recheck.result_id, part=change_part, new=new,
                                         reason=_("成绩复核：%(r)s") % {"r": response.strip()[:280]})
-    recheck.status, recheck.response = outcome, response.strip()[:500]
-    recheck.handled_by, recheck.handled_at = actor, timezone.now()
-    recheck.save(update_fields=["status", "response", "handled_by", "handled_at", "change"])
+    transition(recheck, outcome, response=response.strip()[:500], handled_by=actor, handled_at=timezone.now(),
+               change=recheck.change)
     _tell(recheck.result, _("成绩复核申请已答复"), recheck.response)
     audit.record(actor, "grading.recheck.handled", target=recheck,
                  data={"outcome": outcome, "response": recheck.response,

@@ -17,6 +17,7 @@ from skillcert.accounts import duties
 from skillcert.accounts.enums import Role
 from skillcert.core import audit
 from skillcert.core.errors import ValidationError
+from skillcert.core.statemachine import transition, transition_many
 from skillcert.delivery.enums import OPEN_ATTEMPT, AttemptStatus
 from skillcert.delivery.models import Answer, Attempt
 from skillcert.itembank import services as bank_services
@@ -292,6 +293,10 @@ def marking_open(*, actor, run_id: int, markers: list, leader, tolerance_share: 
                                       final=ZERO if blank else None, rule="blank" if blank else "",
                                       finalised_at=now if blank else None))
             Script.objects.bulk_create(scripts)
+            if all(s.status == ScriptStatus.FINAL for s in scripts):
+                # Every candidate left the item blank: nothing to mark, so the task is done now. It used to stay
+                # "阅卷中" for ever, as only a recorded mark closed a task (issue #21 item 2).
+                transition(task, TaskStatus.DONE)
             tasks.append(task)
     if not tasks:
         raise ValidationError(_("本试卷没有需要人工评阅的试题。"))
@@ -338,16 +343,14 @@ def mark_record(*, actor, task_id: int, code: str, points, comment: str = "") ->
     if round_ == 2:
         first = marks[0].points
         if abs(first - value) <= task.tolerance:
-            script.final, script.rule = ((first + value) / 2).quantize(Decimal("0.01"), ROUND_HALF_UP), "mean"
-            script.status, script.finalised_at = ScriptStatus.FINAL, timezone.now()
+            transition(script, ScriptStatus.FINAL, rule="mean", finalised_at=timezone.now(),
+                       final=((first + value) / 2).quantize(Decimal("0.01"), ROUND_HALF_UP))
         else:
-            script.status = ScriptStatus.THIRD
+            transition(script, ScriptStatus.THIRD)
     elif round_ == 3:
-        script.final, script.rule = value, "leader"
-        script.status, script.finalised_at = ScriptStatus.FINAL, timezone.now()
-    script.save(update_fields=["status", "final", "rule", "finalised_at"])
+        transition(script, ScriptStatus.FINAL, final=value, rule="leader", finalised_at=timezone.now())
     if not task.scripts.exclude(status=ScriptStatus.FINAL).exists():
-        MarkingTask.objects.filter(pk=task.pk).update(status=TaskStatus.DONE)
+        transition_many(MarkingTask.objects.filter(pk=task.pk, status=TaskStatus.OPEN), TaskStatus.DONE)
     audit.record(actor, "grading.mark.recorded", target=script,
                  data={"task": task.pk, "code": script.code, "round": round_, "points": str(value),
                        "status": script.status})

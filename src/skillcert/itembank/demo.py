@@ -25,6 +25,7 @@ from skillcert.accounts.demo import BODY, DEMO_PASSWORD, demo_enrol
 from skillcert.accounts.enums import CONTENT_ROLES, Role
 from skillcert.accounts.models import Organisation, User
 from skillcert.catalog.models import Level, Occupation
+from skillcert.core.statemachine import transition_many
 
 from . import blueprints, exchange, services
 from .enums import Background, ItemStatus, ItemType, MeetingVerdict, ReviewDecision
@@ -396,15 +397,18 @@ def sample_statistics(item: Item, rng: random.Random) -> None:
 
 
 def _approve_in_bulk(bank: Bank, reviewer: User, rng: random.Random) -> None:
-    """Load the generated items' historical reviews (all four §7.2.4 points met) and their statistics."""
+    """Load the generated items' historical reviews (all four §7.2.4 points met) and their statistics. The items
+    move draft → submitted → in review → approved in three bulk steps, each one a legal move (issue #21 item 2)."""
     items = list(Item.objects.filter(bank=bank, status=ItemStatus.DRAFT).select_related("current_version"))
     ItemReview.objects.bulk_create([
         ItemReview(item=i, version=i.current_version, reviewer=reviewer, checklist=dict.fromkeys("abcd", True),
                    decision=ReviewDecision.APPROVE, comments="符合命题规范。") for i in items], batch_size=500)
+    loaded = Item.objects.filter(pk__in=[i.pk for i in items])
+    for step in (ItemStatus.SUBMITTED, ItemStatus.IN_REVIEW, ItemStatus.APPROVED):
+        transition_many(loaded, step, reviewer=reviewer)
     for i in items:
-        i.status, i.reviewer = ItemStatus.APPROVED, reviewer
         sample_statistics(i, rng)
-    Item.objects.bulk_update(items, ["status", "reviewer", "empirical_difficulty", "discrimination"], batch_size=500)
+    Item.objects.bulk_update(items, ["empirical_difficulty", "discrimination"], batch_size=500)
 
 
 def _accept_and_release(bank: Bank, manager: User, panel: list[tuple[User, str]], when: dt.date, n: int) -> None:

@@ -109,6 +109,13 @@ class MeetingStatus(models.TextChoices):
     CLOSED = "closed", _("已签字生效")
 
 
+MEETING_TRANSITIONS = {  # §7.2.6.3: the verdict is recorded, then every member signs
+    MeetingStatus.OPEN: {MeetingStatus.CONCLUDED},
+    MeetingStatus.CONCLUDED: {MeetingStatus.CLOSED},
+    MeetingStatus.CLOSED: set(),
+}
+
+
 class MeetingVerdict(models.TextChoices):
     PASS = "pass", _("验收合格")
     FAIL = "fail", _("验收不合格")
@@ -120,6 +127,13 @@ class ProblemStatus(models.TextChoices):
     DISMISSED = "dismissed", _("不成立")
 
 
+PROBLEM_TRANSITIONS = {
+    ProblemStatus.OPEN: {ProblemStatus.RESOLVED, ProblemStatus.DISMISSED},
+    ProblemStatus.RESOLVED: set(),
+    ProblemStatus.DISMISSED: set(),
+}
+
+
 class ExportFormat(models.TextChoices):
     XLSX = "xlsx", _("Excel 试题表")
     QTI = "qti", _("IMS QTI 3.0 包")
@@ -129,6 +143,13 @@ class ExportStatus(models.TextChoices):
     PENDING = "pending", _("待批准")
     APPROVED = "approved", _("已批准")
     REJECTED = "rejected", _("已拒绝")
+
+
+EXPORT_TRANSITIONS = {  # §10.5: approved (or refused) by a bank manager other than the requester
+    ExportStatus.PENDING: {ExportStatus.APPROVED, ExportStatus.REJECTED},
+    ExportStatus.APPROVED: set(),
+    ExportStatus.REJECTED: set(),
+}
 
 
 EXPORT_VALID_HOURS = 24  # an approved export can be downloaded for this long

@@ -19,6 +19,10 @@ from skillcert.accounts.models import Organisation
 from skillcert.catalog.models import Level, Occupation, Trade
 
 from .enums import (
+    EXPORT_TRANSITIONS,
+    ITEM_TRANSITIONS,
+    MEETING_TRANSITIONS,
+    PROBLEM_TRANSITIONS,
     Background,
     ExportFormat,
     ExportStatus,
@@ -147,6 +151,8 @@ class Item(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    TRANSITIONS = ITEM_TRANSITIONS
+
     class Meta:
         ordering = ["bank", "code"]
         constraints = [models.UniqueConstraint(fields=["bank", "code"], name="item_unique_code")]
@@ -256,6 +262,8 @@ class AcceptanceMeeting(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(_("生效时间"), null=True, blank=True)
 
+    TRANSITIONS = MEETING_TRANSITIONS
+
     class Meta:
         ordering = ["-held_on", "-id"]
 
@@ -348,6 +356,8 @@ class ItemProblem(models.Model):
     created_at = models.DateTimeField(_("报告时间"), auto_now_add=True)
     resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
 
+    TRANSITIONS = PROBLEM_TRANSITIONS
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -373,6 +383,8 @@ class ExportRequest(models.Model):
                                    verbose_name=_("审批人"))
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     downloads = models.PositiveIntegerField(_("下载次数"), default=0)
+
+    TRANSITIONS = EXPORT_TRANSITIONS
 
     class Meta:
         ordering = ["-requested_at"]

@@ -20,7 +20,7 @@ from skillcert.accounts import duties
 from skillcert.accounts.enums import Role
 from skillcert.core import audit
 from skillcert.core.crypto import keyring
-from skillcert.core.statemachine import require_transition
+from skillcert.core.statemachine import require_transition, transition, transition_many
 
 from . import content as content_mod
 from . import exchange, rules
@@ -28,7 +28,6 @@ from .enums import (
     ACCEPTANCE_MIN_MEMBERS,
     EDITABLE_STATUSES,
     EXPORT_VALID_HOURS,
-    ITEM_TRANSITIONS,
     REVIEW_CHECKLIST,
     TYPE_CODE_PREFIX,
     TYPE_PART,
@@ -62,9 +61,8 @@ STATUS_LABELS = dict(ItemStatus.choices)
 MAX_ATTACHMENT = content_mod.MAX_ATTACHMENT
 
 
-def _transition(item: Item, target: str) -> None:
-    require_transition(ITEM_TRANSITIONS, item.status, target, labels=STATUS_LABELS)
-    item.status = target
+def _transition(item: Item, target: str, **changes) -> None:
+    transition(item, target, labels=STATUS_LABELS, **changes)
 
 
 # --- Banks ----------------------------------------------------------------------------------------
@@ -290,10 +288,7 @@ def item_transition(*, actor, item_id: int, target: str) -> Item:
             raise PermissionDenied(_("只有题库管理员可以停用或修订启用中的试题。"))
     else:
         raise ValidationError(_("该操作须通过审核、验收或发布完成。"))
-    _transition(item, target)
-    if target == ItemStatus.DRAFT:
-        item.reviewer = None
-    item.save()
+    _transition(item, target, reviewer=None if target == ItemStatus.DRAFT else item.reviewer)
     audit.record(actor, "itembank.item.transition", target=item, data={"from": before, "to": target})
     return item
 
@@ -324,7 +319,6 @@ def item_review(*, actor, item_id: int, checklist: dict[str, bool], decision: st
                                        decision=decision, comments=comments)
     before = item.status
     _transition(item, ItemStatus.APPROVED if decision == ReviewDecision.APPROVE else ItemStatus.RETURNED)
-    item.save()
     audit.record(actor, "itembank.item.reviewed", target=item, data={
         "from": before, "to": item.status, "version": item.current_version.number, "checklist": answers,
         "comments": comments})
@@ -402,7 +396,7 @@ def meeting_conclude(*, actor, meeting_id: int, verdict: str, minutes: str) -> A
     """Record the result and the panel's opinions; then every member signs (§7.2.6.3)."""
     meeting = _lock_meeting(meeting_id)
     _require_manager(actor, meeting.bank)
-    require_transition({MeetingStatus.OPEN: {MeetingStatus.CONCLUDED}}, meeting.status, MeetingStatus.CONCLUDED,
+    require_transition(AcceptanceMeeting.TRANSITIONS, meeting.status, MeetingStatus.CONCLUDED,
                        labels=dict(MeetingStatus.choices))
     if verdict not in MeetingVerdict.values:
         raise ValidationError({"verdict": _("请选择验收结论。")})
@@ -411,8 +405,7 @@ def meeting_conclude(*, actor, meeting_id: int, verdict: str, minutes: str) -> A
     problems = quorum_problems(meeting)
     if problems:
         raise ValidationError(problems)
-    meeting.verdict, meeting.minutes, meeting.status = verdict, minutes.strip(), MeetingStatus.CONCLUDED
-    meeting.save()
+    transition(meeting, MeetingStatus.CONCLUDED, verdict=verdict, minutes=minutes.strip())
     audit.record(actor, "itembank.acceptance.concluded", target=meeting, data={"verdict": verdict})
     return meeting
 
@@ -438,7 +431,7 @@ def meeting_close(*, actor, meeting_id: int) -> AcceptanceMeeting:
     """All members signed: items pass to accepted, or go back for rework (§7.2.6.4)."""
     meeting = _lock_meeting(meeting_id)
     _require_manager(actor, meeting.bank)
-    require_transition({MeetingStatus.CONCLUDED: {MeetingStatus.CLOSED}}, meeting.status, MeetingStatus.CLOSED,
+    require_transition(AcceptanceMeeting.TRANSITIONS, meeting.status, MeetingStatus.CLOSED,
                        labels=dict(MeetingStatus.choices))
     unsigned = [m.user.full_name or m.user.username for m in meeting.members.filter(signed_at__isnull=True)]
     if unsigned:
@@ -454,10 +447,8 @@ def meeting_close(*, actor, meeting_id: int) -> AcceptanceMeeting:
         if item.status != ItemStatus.APPROVED or item.current_version_id != row.version_id:
             raise ValidationError(_("试题 %(c)s 在会议期间发生了变化，请重新组织验收。") % {"c": item.code})
         _transition(item, target)
-        item.save(update_fields=["status", "updated_at"])
         moved.append(item.code)
-    meeting.status, meeting.closed_at = MeetingStatus.CLOSED, timezone.now()
-    meeting.save()
+    transition(meeting, MeetingStatus.CLOSED, closed_at=timezone.now())
     audit.record(actor, "itembank.acceptance.closed", target=meeting, data={"verdict": meeting.verdict,
                                                                            "to": target, "items": moved})
     return meeting
@@ -492,9 +483,8 @@ def release_create(*, actor, bank_id: int, notes: dict[str, str], revision: dict
                     .order_by("pk"))
     if not accepted and previous:
         raise ValidationError(_("没有新验收的试题，无需发布。"))
-    for item in accepted:
-        _transition(item, ItemStatus.ACTIVE)
-    Item.objects.bulk_update(accepted, ["status"])
+    transition_many(Item.objects.filter(pk__in=[item.pk for item in accepted]), ItemStatus.ACTIVE,
+                    labels=STATUS_LABELS)
     release = BankRelease.objects.create(bank=bank, number=(previous.number + 1) if previous else 1,
                                          blueprint=blueprint, notes=notes, revision=revision, released_by=actor)
     version_ids = list(Item.objects.filter(bank=bank, status=ItemStatus.ACTIVE)
@@ -567,13 +557,10 @@ def problem_report(*, actor, item_id: int, description: str) -> ItemProblem:
 def problem_resolve(*, actor, problem_id: int, status: str, resolution: str) -> ItemProblem:
     problem = ItemProblem.objects.select_for_update(of=("self",)).select_related("item__bank").get(pk=problem_id)
     _require_manager(actor, problem.item.bank, _("只有题库管理员可以处理试题问题。"))
-    require_transition({ProblemStatus.OPEN: {ProblemStatus.RESOLVED, ProblemStatus.DISMISSED}}, problem.status,
-                       status, labels=dict(ProblemStatus.choices))
+    require_transition(ItemProblem.TRANSITIONS, problem.status, status, labels=dict(ProblemStatus.choices))
     if not resolution.strip():
         raise ValidationError({"resolution": _("请写明处理结果。")})
-    problem.status, problem.resolution = status, resolution.strip()
-    problem.resolved_by, problem.resolved_at = actor, timezone.now()
-    problem.save()
+    transition(problem, status, resolution=resolution.strip(), resolved_by=actor, resolved_at=timezone.now())
     audit.record(actor, "itembank.problem.resolved", target=problem.item,
                  data={"problem": problem.pk, "status": status})
     return problem
@@ -605,12 +592,8 @@ def export_decide(*, actor, export_id: int, approve: bool) -> ExportRequest:
     req = ExportRequest.objects.select_for_update(of=("self",)).select_related("bank").get(pk=export_id)
     _require_manager(actor, req.bank, _("导出须由题库管理员批准。"))
     duties.require_different(duties.BANK_EXPORT, actor, req.requested_by_id)
-    require_transition({ExportStatus.PENDING: {ExportStatus.APPROVED, ExportStatus.REJECTED}}, req.status,
-                       ExportStatus.APPROVED if approve else ExportStatus.REJECTED,
-                       labels=dict(ExportStatus.choices))
-    req.status = ExportStatus.APPROVED if approve else ExportStatus.REJECTED
-    req.decided_by, req.decided_at = actor, timezone.now()
-    req.save()
+    transition(req, ExportStatus.APPROVED if approve else ExportStatus.REJECTED, decided_by=actor,
+               decided_at=timezone.now())
     audit.record(actor, "itembank.export.decided", target=req, data={"approved": approve})
     return req
 

@@ -21,6 +21,7 @@ PAPER_TRANSITIONS = {
     PaperStatus.SEALED: {PaperStatus.RELEASED},
     PaperStatus.RELEASED: {PaperStatus.USED},
     PaperStatus.USED: {PaperStatus.ARCHIVED},
+    PaperStatus.ARCHIVED: set(),
 }
 
 # Statuses in which the paper's content (item versions) can still change.
@@ -74,3 +75,7 @@ PAPER_COUNTED = frozenset({CustodyKind.TRANSPORT, CustodyKind.STORE, CustodyKind
 class DiscrepancyStatus(models.TextChoices):
     OPEN = "open", _("未处理")
     RESOLVED = "resolved", _("已处理")
+
+
+# A count that differs from what was issued stays open until someone records what was found (A.2.12).
+DISCREPANCY_TRANSITIONS = {DiscrepancyStatus.OPEN: {DiscrepancyStatus.RESOLVED}, DiscrepancyStatus.RESOLVED: set()}

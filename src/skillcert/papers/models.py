@@ -12,7 +12,15 @@ from django.utils.translation import gettext_lazy as _
 from skillcert.itembank.models import Bank, Item, ItemVersion
 from skillcert.scheduling.models import ExamSession, Room
 
-from .enums import CustodyKind, DiscrepancyStatus, DocKind, PaperStatus, SolverStatus
+from .enums import (
+    DISCREPANCY_TRANSITIONS,
+    PAPER_TRANSITIONS,
+    CustodyKind,
+    DiscrepancyStatus,
+    DocKind,
+    PaperStatus,
+    SolverStatus,
+)
 
 User = settings.AUTH_USER_MODEL
 
@@ -41,6 +49,8 @@ class Paper(models.Model):
     released_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                     verbose_name=_("启封下发人"))
     released_at = models.DateTimeField(_("启封下发时间"), null=True, blank=True)
+
+    TRANSITIONS = PAPER_TRANSITIONS
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -182,6 +192,8 @@ class Discrepancy(models.Model):
     resolution = models.TextField(_("处理情况"), blank=True)
     resolved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    TRANSITIONS = DISCREPANCY_TRANSITIONS
 
     class Meta:
         ordering = ["-pk"]

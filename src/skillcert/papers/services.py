@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from skillcert.accounts import duties
 from skillcert.core import audit
 from skillcert.core.crypto import keyring
-from skillcert.core.statemachine import require_transition
+from skillcert.core.statemachine import require_transition, transition
 from skillcert.itembank import services as bank_services
 from skillcert.itembank.enums import ItemStatus, ItemType
 from skillcert.itembank.models import Bank, Item
@@ -52,9 +52,13 @@ def _lock_paper(paper_id: int) -> Paper:
             .get(pk=paper_id))
 
 
-def _transition(paper: Paper, target: str) -> None:
+def _transition(paper: Paper, target: str, *, save: bool = True, **changes) -> None:
+    transition(paper, target, labels=STATUS_LABELS, save=save, **changes)
+
+
+def _require(paper: Paper, target: str) -> None:
+    """Refuse an illegal move before the work that precedes it; ``_transition`` makes the move at the end."""
     require_transition(PAPER_TRANSITIONS, paper.status, target, labels=STATUS_LABELS)
-    paper.status = target
 
 
 def _require_manager(actor, bank: Bank) -> None:
@@ -106,7 +110,7 @@ def _write_assembly(*, actor, session: ExamSession, bank: Bank, plan, paper_id, 
             raise ValidationError(_("试卷与题库或场次不符。"))
         if paper.status not in OPEN_STATUSES:
             raise ValidationError(_("试卷已锁定，不能重新组卷。"))
-        _transition(paper, PaperStatus.ASSEMBLED)
+        _transition(paper, PaperStatus.ASSEMBLED, save=False)  # saved with the new plan below
         paper.forms.all().delete()
     else:
         paper = Paper(session=session, bank=bank, created_by=actor,
@@ -210,9 +214,7 @@ def paper_swap(*, actor, paper_id: int, paper_item_id: int, item_id: int) -> Pap
     pi.item, pi.version_id = new, new.current_version_id
     pi.save(update_fields=["item", "version"])
     if paper.status == PaperStatus.REVIEWED:
-        _transition(paper, PaperStatus.ASSEMBLED)
-        paper.reviewed_by, paper.reviewed_at = None, None
-        paper.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+        _transition(paper, PaperStatus.ASSEMBLED, reviewed_by=None, reviewed_at=None)
     audit.record(actor, "papers.paper.item_swapped", target=paper, data={
         "form": pi.form.number, "position": pi.position, "from": old_code, "to": new.code})
     return pi
@@ -226,9 +228,7 @@ def paper_review(*, actor, paper_id: int) -> Paper:
     problems = paper_problems(paper)
     if problems:
         raise ValidationError(problems)
-    _transition(paper, PaperStatus.REVIEWED)
-    paper.reviewed_by, paper.reviewed_at = actor, timezone.now()
-    paper.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    _transition(paper, PaperStatus.REVIEWED, reviewed_by=actor, reviewed_at=timezone.now())
     audit.record(actor, "papers.paper.reviewed", target=paper)
     return paper
 
@@ -247,12 +247,10 @@ def paper_lock(*, actor, paper_id: int) -> Paper:
     ledger (§7.3.1); later edits of the items write new versions and leave the paper as it is."""
     paper = _lock_paper(paper_id)
     _require_manager(actor, paper.bank)
-    _transition(paper, PaperStatus.LOCKED)
+    _require(paper, PaperStatus.LOCKED)
     version_ids = list(PaperItem.objects.filter(form__paper=paper).values_list("version_id", flat=True))
     bank_services.record_usage(actor=actor, version_ids=version_ids, paper_ref=paper.code)
-    paper.content_hash = content_hash(paper)
-    paper.locked_by, paper.locked_at = actor, timezone.now()
-    paper.save(update_fields=["status", "content_hash", "locked_by", "locked_at"])
+    _transition(paper, PaperStatus.LOCKED, content_hash=content_hash(paper), locked_by=actor, locked_at=timezone.now())
     audit.record(actor, "papers.paper.locked", target=paper, data={"hash": paper.content_hash,
                                                                     "items": len(version_ids)})
     return paper
@@ -286,7 +284,7 @@ def paper_seal(*, actor, paper_id: int) -> Paper:
     is read only from these sealed documents."""
     paper = _lock_paper(paper_id)
     _require_manager(actor, paper.bank)
-    _transition(paper, PaperStatus.SEALED)
+    _require(paper, PaperStatus.SEALED)
     if content_hash(paper) != paper.content_hash:
         raise ValidationError(_("试卷内容与锁定时的摘要不一致，不能密封。"))
     versions = [pi.version for pi in PaperItem.objects.filter(form__paper=paper).select_related("version__item")]
@@ -297,8 +295,7 @@ def paper_seal(*, actor, paper_id: int) -> Paper:
         sealed = SealedDocument(paper=paper, kind=kind, form_number=number, digest=hashlib.sha256(plain).hexdigest())
         sealed.key_id, sealed.sealed = ring.seal(plain, sealed.aad())
         sealed.save()
-    paper.sealed_at = timezone.now()
-    paper.save(update_fields=["status", "sealed_at"])
+    _transition(paper, PaperStatus.SEALED, sealed_at=timezone.now())
     audit.record(actor, "papers.paper.sealed", target=paper, data={"hash": paper.content_hash})
     return paper
 
@@ -370,9 +367,7 @@ def paper_release(*, actor, paper_id: int, now: datetime | None = None) -> Paper
     if now < paper.session.starts_at:
         raise ValidationError(_("未到开考时间（%(t)s），不能启封下发试卷。")
                               % {"t": timezone.localtime(paper.session.starts_at).strftime("%Y-%m-%d %H:%M")})
-    _transition(paper, PaperStatus.RELEASED)
-    paper.released_by, paper.released_at = actor, now
-    paper.save(update_fields=["status", "released_by", "released_at"])
+    _transition(paper, PaperStatus.RELEASED, released_by=actor, released_at=now)
     audit.record(actor, "papers.paper.released", target=paper)
     return paper
 
@@ -391,7 +386,6 @@ def paper_transition(*, actor, paper_id: int, target: str) -> Paper:
         raise ValidationError(_("试卷还有未处理的份数差异，不能归档。"))
     before = paper.status
     _transition(paper, target)
-    paper.save(update_fields=["status"])
     audit.record(actor, f"papers.paper.{target}", target=paper, data={"from": before})
     return paper
 
@@ -542,9 +536,8 @@ def discrepancy_resolve(*, actor, discrepancy_id: int, resolution: str) -> Discr
         raise ValidationError(_("该差异已处理。"))
     if not (resolution or "").strip():
         raise ValidationError({"resolution": _("请填写查明的原因和处理情况。")})
-    d.status, d.resolution = DiscrepancyStatus.RESOLVED, resolution.strip()
-    d.resolved_by, d.resolved_at = actor, timezone.now()
-    d.save()
+    transition(d, DiscrepancyStatus.RESOLVED, resolution=resolution.strip(), resolved_by=actor,
+               resolved_at=timezone.now())
     audit.record(actor, "papers.custody.discrepancy_resolved", target=d.paper,
                  data={"discrepancy": d.pk, "resolution": d.resolution})
     return d

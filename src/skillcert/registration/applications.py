@@ -21,7 +21,7 @@ from skillcert.accounts import rules
 from skillcert.accounts.models import User
 from skillcert.core import audit
 from skillcert.core.notify import notify
-from skillcert.core.statemachine import require_transition
+from skillcert.core.statemachine import require_transition, transition
 from skillcert.integrity.services import refuse_if_barred
 
 from . import eligibility
@@ -30,6 +30,7 @@ from .candidates import profile_of
 from .enums import (
     APPLICATION_TRANSITIONS,
     DECLARATIONS,
+    FEE_TRANSITIONS,
     LIVE_STATUSES,
     PENDING_REVIEW,
     AnnouncementStatus,
@@ -211,7 +212,7 @@ def application_resubmit(*, actor: User, application_id: int, submission: Submis
     app.declarations = _check_declarations(user, submission.declarations, submission.signature)
     _snapshot(app, user, profile_of(user))
     app.eligible, app.explanation = judge(app, timezone.localdate(now))
-    previous, app.status, app.submitted_at = app.status, ApplicationStatus.RESUBMITTED, now
+    previous = transition(app, ApplicationStatus.RESUBMITTED, labels=STATUS_LABELS, save=False, submitted_at=now)
     app.save()
     docs = _save_documents(app, submission.uploads, submission.verified_online, require_all=False)
     audit.record(actor, "registration.application.resubmitted", target=app, data={
@@ -225,8 +226,7 @@ def application_withdraw(*, actor: User, application_id: int) -> Application:
     """The candidate withdraws before a decision (submitted, returned or resubmitted)."""
     app = _own_application(actor, application_id)
     require_transition(APPLICATION_TRANSITIONS, app.status, ApplicationStatus.WITHDRAWN, labels=STATUS_LABELS)
-    previous, app.status = app.status, ApplicationStatus.WITHDRAWN
-    app.save(update_fields=["status", "updated_at"])
+    previous = transition(app, ApplicationStatus.WITHDRAWN, labels=STATUS_LABELS)
     audit.record(actor, "registration.application.withdrawn", target=app,
                  data={"status": {"old": previous, "new": app.status}})
     _notify(app, _("报名已撤回"), _("您已撤回报名。如需报考，可在报名期内重新报名。"))
@@ -243,9 +243,8 @@ def _decide(actor: User, app: Application, decision: str, note: str) -> None:
     note = (note or "").strip()
     if decision in (ApplicationStatus.REJECTED, ApplicationStatus.RETURNED) and not note:
         raise ValidationError({"note": _("不通过或退回修改时必须填写原因，考生将看到这段说明。")})
-    previous = app.status
-    app.status, app.review_note, app.reviewer, app.decided_at = decision, note, actor, timezone.now()
-    app.save(update_fields=["status", "review_note", "reviewer", "decided_at", "updated_at"])
+    previous = transition(app, decision, labels=STATUS_LABELS, review_note=note, reviewer=actor,
+                          decided_at=timezone.now())
     audit.record(actor, f"registration.application.{decision}", target=app, data={
         "status": {"old": previous, "new": decision}, "note": note, "eligible": app.eligible})
     subject, body = {
@@ -303,8 +302,8 @@ def application_bulk_approve(*, actor: User, announcement_id: int, application_i
 
 FEE_STATUS_AFTER = {FeeEntryKind.PAID: FeeStatus.PAID, FeeEntryKind.WAIVED: FeeStatus.WAIVED,
                     FeeEntryKind.REFUNDED: FeeStatus.REFUNDED}
-FEE_ALLOWED_FROM = {FeeEntryKind.PAID: {FeeStatus.DUE}, FeeEntryKind.WAIVED: {FeeStatus.DUE},
-                    FeeEntryKind.REFUNDED: {FeeStatus.PAID}}
+FEE_ALLOWED_FROM = {kind: {s for s, targets in FEE_TRANSITIONS.items() if after in targets}
+                    for kind, after in FEE_STATUS_AFTER.items()}
 
 
 def yuan_to_fen(value: Decimal | str | int) -> int:
@@ -344,8 +343,7 @@ def fee_record(*, actor: User | None, application_id: int, kind: str, amount_fen
         amount_fen = app.fee_due_fen
     entry = FeeEntry.objects.create(application=app, kind=kind, amount_fen=amount_fen, receipt_number=receipt_number,
                                     channel=channel, note=note.strip(), recorded_by=actor)
-    previous, app.fee_status = app.fee_status, FEE_STATUS_AFTER[kind]
-    app.save(update_fields=["fee_status", "updated_at"])
+    previous = transition(app, FEE_STATUS_AFTER[kind], field="fee_status")
     audit.record(actor, f"registration.fee.{kind}", target=app, actor_label=None if actor else channel, data={
         "amount_fen": amount_fen, "receipt_number": receipt_number, "channel": channel,
         "fee_status": {"old": previous, "new": app.fee_status}})

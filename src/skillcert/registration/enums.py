@@ -63,6 +63,14 @@ class FeeStatus(models.TextChoices):
     REFUNDED = "refunded", _("已退费")
 
 
+FEE_TRANSITIONS = {  # applications.fee_record: paid or waived while due; a payment may be refunded
+    FeeStatus.DUE: {FeeStatus.PAID, FeeStatus.WAIVED},
+    FeeStatus.PAID: {FeeStatus.REFUNDED},
+    FeeStatus.WAIVED: set(),
+    FeeStatus.REFUNDED: set(),
+}
+
+
 class FeeEntryKind(models.TextChoices):
     PAID = "paid", _("缴费")
     WAIVED = "waived", _("减免")

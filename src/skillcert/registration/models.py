@@ -11,6 +11,9 @@ from skillcert.accounts.models import Organisation
 from skillcert.catalog.models import Level, Occupation, Trade
 
 from .enums import (
+    ANNOUNCEMENT_TRANSITIONS,
+    APPLICATION_TRANSITIONS,
+    FEE_TRANSITIONS,
     LIVE_STATUSES,
     AnnouncementStatus,
     ApplicationSource,
@@ -89,6 +92,8 @@ class Announcement(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    TRANSITIONS = ANNOUNCEMENT_TRANSITIONS
 
     class Meta:
         ordering = ["-registration_opens"]
@@ -280,6 +285,9 @@ class Application(models.Model):
     review_note = models.TextField(_("审核意见"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    TRANSITIONS = APPLICATION_TRANSITIONS
+    FEE_STATUS_TRANSITIONS = FEE_TRANSITIONS
 
     class Meta:
         ordering = ["-submitted_at"]

@@ -16,7 +16,7 @@ from skillcert.accounts.enums import OrgKind
 from skillcert.accounts.models import FiledScope, Organisation
 from skillcert.catalog.models import Level, Occupation, Trade
 from skillcert.core import audit
-from skillcert.core.statemachine import require_transition
+from skillcert.core.statemachine import require_transition, transition
 
 from . import rules as registration_rules
 from .eligibility import CARBON_EMISSION_MANAGER_DEFAULTS, validate_rule_set
@@ -163,8 +163,7 @@ def announcement_transition(*, actor, announcement_id: int, target: str) -> Anno
                                 for o in ann.offers.select_related("occupation", "trade", "level")])
         check_venues(ann.body, list(ann.venues.all()))
         ann.published_at = timezone.now()
-    previous, ann.status = ann.status, target
-    ann.save(update_fields=["status", "published_at", "updated_at"])
+    previous = transition(ann, target, labels=labels, published_at=ann.published_at)
     audit.record(actor, f"registration.announcement.{target}", target=ann,
                  data={"status": {"old": previous, "new": target}})
     return ann

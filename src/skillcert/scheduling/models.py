@@ -12,7 +12,16 @@ from skillcert.accounts.models import Organisation
 from skillcert.registration.models import Announcement, AnnouncementOffer, Application
 from skillcert.registration.storage import private_storage
 
-from .enums import PART_OF_SESSION, BatchStatus, ConflictKind, ExamPart, RoomKind, SessionKind, StaffRole
+from .enums import (
+    BATCH_TRANSITIONS,
+    PART_OF_SESSION,
+    BatchStatus,
+    ConflictKind,
+    ExamPart,
+    RoomKind,
+    SessionKind,
+    StaffRole,
+)
 
 
 class VenueProfile(models.Model):
@@ -93,6 +102,8 @@ class Batch(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    TRANSITIONS = BATCH_TRANSITIONS
 
     class Meta:
         ordering = ["-created_at"]
@@ -188,6 +199,10 @@ class TicketStatus(models.TextChoices):
     VOID = "void", _("已作废")
 
 
+# scheduling.services._void_tickets: a moved or withdrawn candidate's ticket is voided; a new one gets a new number.
+TICKET_TRANSITIONS = {TicketStatus.VALID: {TicketStatus.VOID}, TicketStatus.VOID: set()}
+
+
 class AdmissionTicket(models.Model):
     """准考证 (§6.2.1): one per candidate and batch; voided (never deleted) when seats are re-allocated."""
 
@@ -198,6 +213,8 @@ class AdmissionTicket(models.Model):
     issued_at = models.DateTimeField(auto_now_add=True)
     voided_at = models.DateTimeField(null=True, blank=True)
     void_reason = models.CharField(max_length=200, blank=True)
+
+    TRANSITIONS = TICKET_TRANSITIONS
 
     class Meta:
         ordering = ["number"]

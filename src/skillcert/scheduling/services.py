@@ -19,7 +19,7 @@ from skillcert.accounts.enums import OrgKind
 from skillcert.accounts.models import Organisation
 from skillcert.core import audit
 from skillcert.core.notify import notify
-from skillcert.core.statemachine import require_transition
+from skillcert.core.statemachine import require_transition, transition
 from skillcert.registration.enums import ApplicationStatus
 from skillcert.registration.models import Announcement, AnnouncementOffer, Application
 
@@ -207,8 +207,7 @@ def batch_transition(*, actor, batch_id: int, target: str) -> Batch:
         if problems:
             raise ValidationError(_("首个场次尚未就绪，不能开考（A.1.2）：%(p)s") % {
                 "p": "；".join(f"{p.where}：{p.message}" for p in problems[:5])})
-    previous, batch.status = batch.status, target
-    batch.save(update_fields=["status", "updated_at"])
+    previous = transition(batch, target)
     audit.record(actor, f"scheduling.batch.{target}", target=batch, data={"status": {"old": previous, "new": target}})
     return batch
 
@@ -399,8 +398,7 @@ def _void_tickets(actor, batch: Batch, application_ids: set[int], reason: str) -
         "application__candidate"))
     now = timezone.now()
     for t in tickets:
-        t.status, t.voided_at, t.void_reason = TicketStatus.VOID, now, reason
-        t.save(update_fields=["status", "voided_at", "void_reason"])
+        transition(t, TicketStatus.VOID, voided_at=now, void_reason=reason)
         audit.record(actor, "scheduling.ticket.voided", target=t, data={"reason": reason})
         notify(t.application.candidate, _("准考证已作废，请重新下载"),
                _("因%(reason)s，您的准考证 %(n)s 已作废。新的准考证发放后请重新下载打印。") % {
@@ -485,8 +483,7 @@ def issue_tickets(*, actor, batch_id: int) -> int:
                   .values_list("application_id", flat=True))
     new = _new_tickets(batch, seated_ids - holders)
     if batch.status == BatchStatus.SCHEDULED:
-        batch.status = BatchStatus.TICKETS_ISSUED
-        batch.save(update_fields=["status", "updated_at"])
+        transition(batch, BatchStatus.TICKETS_ISSUED)
     audit.record(actor, "scheduling.tickets.issued", target=batch, data={
         "issued": len(new), "first": new[0].number if new else None, "last": new[-1].number if new else None})
     return len(new)
