@@ -41,6 +41,7 @@ from .enums import (
     OPEN_ATTEMPT,
     PROCTOR_EVENT_KINDS,
     ROOM_TRANSITIONS,
+    SHEET_ATTEMPT_TRANSITIONS,
     AttemptStatus,
     CheckInMethod,
     RoomEventKind,
