@@ -25,8 +25,8 @@ from skillcert.papers import documents, plans, rules, selectors, services
 from skillcert.papers.enums import PAPER_TRANSITIONS, DocKind, PaperStatus
 from skillcert.papers.models import CustodyEvent, CustodyParty, Discrepancy, PaperItem
 
-from . import papers_forms as forms
-from .common import download, flash_refusal, perform, staff_required
+from ..common import download, flash_refusal, perform, staff_required
+from ..forms import papers as forms
 
 PDF = "application/pdf"
 CONTENT_STATUSES = (PaperStatus.SEALED, PaperStatus.RELEASED, PaperStatus.USED, PaperStatus.ARCHIVED)

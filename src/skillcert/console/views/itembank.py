@@ -26,9 +26,9 @@ from skillcert.itembank import content as content_mod
 from skillcert.itembank.enums import ITEM_TRANSITIONS, ExportStatus, ItemStatus, MeetingStatus
 from skillcert.itembank.models import ItemAttachment
 
-from . import itembank_forms as forms
-from .common import download, flash_refusal, perform, staff_required, store_import_report
-from .forms import TargetForm, WhichForm
+from ..common import download, flash_refusal, perform, staff_required, store_import_report
+from ..forms import itembank as forms
+from ..forms.accounts import TargetForm, WhichForm
 
 uses_banks = rules.uses_banks
 PREVIEW_LIMIT = 100

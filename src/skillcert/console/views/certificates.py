@@ -14,9 +14,9 @@ from skillcert.accounts.enums import IdType
 from skillcert.certificates import rules, selectors, services
 from skillcert.certificates.models import CertificateRequest, ReissueReason, RevokeReason
 
-from . import certificate_forms as cf
-from .common import flash_refusal, perform, staff_required
-from .grading_forms import flash_form_errors, posted_action
+from ..common import flash_refusal, perform, staff_required
+from ..forms import certificates as cf
+from ..forms.grading import flash_form_errors, posted_action
 
 
 @staff_required(rules.uses_certificates)

@@ -30,9 +30,9 @@ from skillcert.registration.models import AnnualPlanRow
 from skillcert.registration.selectors import ordered_documents
 from skillcert.registration.storage import private_storage
 
-from . import registration_forms as forms
-from .common import REPORT_DIR, flash_refusal, perform, staff_required, store_import_report
-from .forms import TargetForm
+from ..common import REPORT_DIR, flash_refusal, perform, staff_required, store_import_report
+from ..forms import registration as forms
+from ..forms.accounts import TargetForm
 
 can_register = registration_rules.can_register
 can_read_registrations = registration_rules.can_read_registrations

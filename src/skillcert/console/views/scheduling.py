@@ -19,9 +19,9 @@ from skillcert.scheduling import rules as scheduling_rules
 from skillcert.scheduling.enums import BATCH_TRANSITIONS, ROOM_SIGNOFF_ITEMS, BatchStatus
 from skillcert.scheduling.models import ConflictDeclaration, RoomSignOff, SeatAssignment, StaffAssignment, StaffProfile
 
-from . import scheduling_forms as forms
-from .common import flash_refusal, perform, staff_required
-from .forms import TargetForm, WhichForm
+from ..common import flash_refusal, perform, staff_required
+from ..forms import scheduling as forms
+from ..forms.accounts import TargetForm, WhichForm
 
 can_schedule = scheduling_rules.can_schedule
 can_read = scheduling_rules.can_read_schedules

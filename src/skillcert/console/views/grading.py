@@ -36,8 +36,8 @@ from skillcert.registration.models import Application
 from skillcert.scheduling.enums import SessionKind, StaffRole
 from skillcert.scheduling.models import Batch, ExamSession, SeatAssignment
 
-from . import grading_forms as gf
-from .common import flash_refusal, perform, staff_required
+from ..common import flash_refusal, perform, staff_required
+from ..forms import grading as gf
 
 
 @staff_required(rules.uses_grading)

@@ -12,7 +12,7 @@ from skillcert.delivery import rules, selectors, services
 from skillcert.delivery.enums import MAX_COMPENSATION_MINUTES, PROCTOR_EVENT_KINDS, RoomEventKind
 from skillcert.scheduling.models import ExamSession
 
-from .common import staff_required
+from ..common import staff_required
 
 
 def _texts() -> dict[str, str]:

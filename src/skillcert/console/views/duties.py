@@ -9,7 +9,7 @@ from django.shortcuts import render
 from skillcert.accounts import duties, rules, selectors
 from skillcert.accounts.enums import Role
 
-from .common import staff_required
+from ..common import staff_required
 
 
 @staff_required(rules.can_view_duties)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from skillcert.certificates.models import LedgerEvent, RevokeReason
 
-from .grading_forms import object_field
+from ..forms.grading import object_field
 
 
 def _date_field(label, **kwargs) -> forms.DateField:

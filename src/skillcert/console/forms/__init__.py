@@ -1,0 +1,1 @@
+"""Console forms, one module per domain (issue #21 item 5)."""
