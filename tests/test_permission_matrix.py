@@ -175,6 +175,9 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "api:approved_registrations": (lambda o: {"pk": o["ann"].pk}, {
         **everyone(403), ANON: 401, Role.PLATFORM_ADMIN: 200, Role.BODY_ADMIN: 200, Role.EXAM_AFFAIRS: 200,
         Role.QUALITY_SUPERVISOR: 200, Role.INTERNAL_SUPERVISOR: 200, OTHER_BODY_ADMIN: 404}),
+    "api:api-root": (lambda o: {}, everyone(404)),
+    "api:openapi-json": (lambda o: {}, everyone(200)),
+    "api:openapi-view": (lambda o: {}, everyone(200)),
     # Exam day (§6.4, A.2): the player page is public; its API answers only a log-in's bearer token. The console
     # and the proctor API show a room to its staff, the venue's chiefs and inspectors, and the body's office.
     "exam:player": (lambda o: {}, everyone(200)),

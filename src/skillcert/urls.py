@@ -2,6 +2,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from skillcert.api.exam import api as exam_api
+from skillcert.api.platform import api as platform_api
 from skillcert.api.verify import api as verify_api
 
 urlpatterns = [
@@ -11,7 +12,7 @@ urlpatterns = [
     path("portal/", include("skillcert.portal.urls")),
     path("api/exam/v1/", exam_api.urls),
     path("api/verify/v1/", verify_api.urls),
-    path("api/", include("skillcert.api.urls")),
+    path("api/v1/", platform_api.urls),
     path("exam/", include("skillcert.exam.urls")),
     path("", include("skillcert.public.urls")),
 ]

@@ -145,7 +145,7 @@ def test_confirmed_results_go_to_the_supervising_platform_through_the_api(client
     """§6.5.2: after the chief's confirmation the results are exported to the supervising platform."""
     from django.urls import reverse
 
-    from skillcert.api.tokens import token_issue
+    from skillcert.accounts.tokens import token_issue
 
     day, *_rest = marked_sitting(("7", "7"))
     batch = day.session.batch

@@ -7,7 +7,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from skillcert.accounts.enums import Role
-from skillcert.api.tokens import token_issue
+from skillcert.accounts.tokens import token_issue
 from skillcert.catalog.models import Level
 from skillcert.core.models import AuditEntry
 from skillcert.registration import services

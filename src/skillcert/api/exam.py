@@ -16,8 +16,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema, Status
-from ninja.errors import AuthenticationError
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer, django_auth
 
 from skillcert.accounts import throttle
@@ -25,10 +25,13 @@ from skillcert.core import audit
 from skillcert.core.context import client_ip_from_request
 from skillcert.core.errors import DomainError, ValidationError
 from skillcert.core.models import AuditOutcome
+from skillcert.core.pdf import photo_bytes
 from skillcert.delivery import rules, selectors, services
 from skillcert.delivery.models import Attempt
-from skillcert.scheduling.documents import _photo_bytes, mask_id
+from skillcert.registration.idnumbers import mask_id
 from skillcert.scheduling.models import ExamSession
+
+from .common import RequestInvalid, request_errors
 
 api = NinjaAPI(title="skillcert exam API", version="1", urls_namespace="exam_api",
                description="Computer-based exam delivery (T/QDSF 015—2022 §6.3.1.2, §6.4, A.2): the exam player "
@@ -58,6 +61,22 @@ class CandidateTokenInTransaction(HttpBearer):
 
 
 candidate_in_save = CandidateTokenInTransaction()
+
+
+class Problem(Schema):
+    """Every error of the exam API. ``detail`` is shown to the person; ``code`` names a domain refusal
+    (``closed`` 409, ``not_logged_in`` 401, ``paused`` 423, ``throttled`` 429, ``illegal_transition`` …);
+    ``fields`` maps each field to its messages (400 from a service, 422 from the request's own schema)."""
+
+    detail: str
+    code: str | None = None
+    fields: dict[str, list[str]] | None = None
+
+
+def _answers(*statuses: int) -> dict:
+    """``response=`` for an operation: its 200 body and every error status it can answer (issue #21 item 6;
+    tests/api/test_openapi_statuses.py holds the list each operation must declare)."""
+    return {200: dict, **dict.fromkeys(statuses, Problem)}
 
 
 def _error(request, exc, status: int):
@@ -98,6 +117,21 @@ def _unauthenticated(request, exc):
     return api.create_response(request, {"detail": "请先登录。"}, status=401)
 
 
+@api.exception_handler(RequestInvalid)
+def _invalid(request, exc):
+    """Ninja's 422: the request does not fit the operation's schema (a field missing or of the wrong type)."""
+    detail, fields = request_errors(exc)
+    return api.create_response(request, {"detail": detail, "fields": fields}, status=422)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    """Ninja's own refusals: a session's POST without a valid CSRF token (403), a body that is not JSON (400)."""
+    messages = {403: _("页面已过期（安全校验未通过），请刷新页面后重试。"), 400: _("请求内容不是有效的 JSON。")}
+    return api.create_response(request, {"detail": messages.get(exc.status_code, str(exc))},
+                               status=exc.status_code)
+
+
 # --- Candidate: the exam player -----------------------------------------------------------------------------
 
 class LoginIn(Schema):
@@ -130,7 +164,7 @@ def _attempt(request) -> Attempt:
 def _candidate_view(attempt: Attempt, *, photo: bool) -> dict[str, Any]:
     """``photo``: include the photo (a data URL) — on log-in and on the player's first look, not on its polls."""
     profile = getattr(attempt.application.candidate, "candidate_profile", None)
-    data = _photo_bytes(profile.photo) if profile and photo else None
+    data = photo_bytes(profile.photo) if profile and photo else None
     photo = None
     if data:
         mime = "image/png" if data[:4] == b"\x89PNG" else "image/jpeg"
@@ -163,7 +197,7 @@ def _login_refused(ticket: str, ip: str | None) -> None:
 
 
 @api.post("/login", tags=["candidate"], summary="Log in to an attempt (ticket + ID number + room code)",
-          response={200: dict, 400: dict, 409: dict, 429: dict})
+          response=_answers(400, 409, 422, 429))
 def login(request, body: LoginIn):
     """Every wrong combination (ticket, ID number, room code, a ticket of another room, a closed room) gets
     the one answer ``BAD_LOGIN``. Refused log-ins are throttled per ticket and per address (issue #20
@@ -172,7 +206,8 @@ def login(request, body: LoginIn):
     ip = client_ip_from_request(request)
     ticket = throttle.normalise(body.ticket_number)
     if _login_throttled(ticket, ip):
-        return Status(429, {"detail": _("登录尝试次数过多，请 10 分钟后再试，或举手请监考人员协助。")})
+        return api.create_response(request, {"detail": _("登录尝试次数过多，请 10 分钟后再试，或举手请监考人员协助。"),
+                                             "code": "throttled"}, status=429)
     try:
         token, attempt = services.attempt_login(
             ticket_number=body.ticket_number, id_number=body.id_number, room_code=body.room_code,
@@ -186,49 +221,57 @@ def login(request, body: LoginIn):
             "time": services.time_status(attempt).as_json()}
 
 
-@api.get("/attempt", auth=candidate, tags=["candidate"], summary="The candidate's details and clock")
+@api.get("/attempt", auth=candidate, tags=["candidate"], summary="The candidate's details and clock",
+         response=_answers(401, 422))
 def attempt_view(request, photo: bool = False):
     clock = services.attempt_clock(request.attempt_id)
     return {"candidate": _candidate_view(_attempt(request), photo=photo), "time": clock.as_json()}
 
 
-@api.get("/time", auth=candidate, tags=["candidate"], summary="Server-authoritative remaining time")
+@api.get("/time", auth=candidate, tags=["candidate"], summary="Server-authoritative remaining time",
+         response=_answers(401))
 def time_view(request):
     return services.attempt_clock(request.attempt_id).as_json()
 
 
 @api.get("/status", auth=candidate_in_save, tags=["candidate"],
-         summary="The player's frequent poll: room paused or running, exact time left (remaining_ms)")
+         summary="The player's frequent poll: room paused or running, exact time left (remaining_ms)",
+         response=_answers(401))
 def status_view(request):
     return services.attempt_status(token=request.auth).as_json()
 
 
-@api.get("/paper", auth=candidate, tags=["candidate"], summary="The released paper, in this candidate's order")
+@api.get("/paper", auth=candidate, tags=["candidate"], summary="The released paper, in this candidate's order",
+         response=_answers(400, 401, 409, 423))
 def paper(request):
     items = services.attempt_paper(attempt_id=request.attempt_id)
     return {"items": items, "time": services.attempt_clock(request.attempt_id).as_json()}
 
 
-@api.get("/answers", auth=candidate, tags=["candidate"], summary="Every acknowledged answer (to resume)")
+@api.get("/answers", auth=candidate, tags=["candidate"], summary="Every acknowledged answer (to resume)",
+         response=_answers(401))
 def answers(request):
     kept = services.answers_of(request.attempt_id)
     return {"answers": list(kept.values()), "max_seq": max((a["seq"] for a in kept.values()), default=0)}
 
 
 @api.post("/answers", auth=candidate_in_save, tags=["candidate"],
-          summary="Save answers; the highest client sequence per position is kept; acknowledged after commit")
+          summary="Save answers; the highest client sequence per position is kept; acknowledged after commit",
+          response=_answers(400, 401, 409, 422, 423))
 def save(request, body: SavesIn):
     acked = services.answers_save(token=request.auth, saves=[s.dict() for s in body.saves])
     return {"acked": acked}
 
 
-@api.post("/submit", auth=candidate, tags=["candidate"], summary="Submit (after the player's confirmation)")
+@api.post("/submit", auth=candidate, tags=["candidate"], summary="Submit (after the player's confirmation)",
+          response=_answers(400, 401, 409, 423))
 def submit(request):
     attempt = services.attempt_submit(attempt_id=request.attempt_id)
     return {"status": attempt.status, "submitted_at": attempt.submitted_at.isoformat()}
 
 
-@api.post("/signals", auth=candidate, tags=["candidate"], summary="Report focus loss or a copy/paste attempt")
+@api.post("/signals", auth=candidate, tags=["candidate"], summary="Report focus loss or a copy/paste attempt",
+          response=_answers(400, 401, 422))
 def signal(request, body: SignalIn):
     return {"kept": services.signal_record(attempt_id=request.attempt_id, kind=body.kind, detail=body.detail)}
 
@@ -276,31 +319,36 @@ def _runner_attempt(request, attempt_id: int) -> Attempt:
     return attempt
 
 
-@api.get("/rooms/{sitting_id}", auth=django_auth, tags=["proctor"], summary="A room: clock, counts and roster")
+@api.get("/rooms/{sitting_id}", auth=django_auth, tags=["proctor"], summary="A room: clock, counts and roster",
+         response=_answers(401, 404, 422))
 def room(request, sitting_id: int):
     return _room(request, sitting_id)
 
 
-@api.post("/rooms/{sitting_id}/start", auth=django_auth, tags=["proctor"], summary="统一开考")
+@api.post("/rooms/{sitting_id}/start", auth=django_auth, tags=["proctor"], summary="统一开考",
+          response=_answers(400, 401, 403, 404, 422))
 def room_start(request, sitting_id: int):
     services.room_start(actor=request.user, sitting_id=_runner_sitting(request, sitting_id).pk)
     return _room(request, sitting_id)
 
 
-@api.post("/rooms/{sitting_id}/pause", auth=django_auth, tags=["proctor"], summary="Pause the room's clock")
+@api.post("/rooms/{sitting_id}/pause", auth=django_auth, tags=["proctor"], summary="Pause the room's clock",
+          response=_answers(400, 401, 403, 404, 422))
 def room_pause(request, sitting_id: int, body: ReasonIn):
     services.room_pause(actor=request.user, sitting_id=_runner_sitting(request, sitting_id).pk, reason=body.reason)
     return _room(request, sitting_id)
 
 
-@api.post("/rooms/{sitting_id}/resume", auth=django_auth, tags=["proctor"], summary="Resume the room's clock")
+@api.post("/rooms/{sitting_id}/resume", auth=django_auth, tags=["proctor"], summary="Resume the room's clock",
+          response=_answers(400, 401, 403, 404, 422))
 def room_resume(request, sitting_id: int):
     services.room_resume(actor=request.user, sitting_id=_runner_sitting(request, sitting_id).pk)
     return _room(request, sitting_id)
 
 
 @api.post("/rooms/{sitting_id}/compensate", auth=django_auth, tags=["proctor"],
-          summary="Make up lost time for the room or one candidate (表B.2)")
+          summary="Make up lost time for the room or one candidate (表B.2)",
+          response=_answers(400, 401, 403, 404, 422))
 def room_compensate(request, sitting_id: int, body: CompensateIn):
     services.compensate(actor=request.user, sitting_id=_runner_sitting(request, sitting_id).pk,
                         minutes=body.minutes, reason=body.reason, attempt_id=body.attempt_id)
@@ -308,28 +356,32 @@ def room_compensate(request, sitting_id: int, body: CompensateIn):
 
 
 @api.post("/rooms/{sitting_id}/check-in", auth=django_auth, tags=["proctor"],
-          summary="Check a candidate in by ticket QR token or ticket number")
+          summary="Check a candidate in by ticket QR token or ticket number",
+          response=_answers(400, 401, 403, 404, 422))
 def room_check_in(request, sitting_id: int, body: CheckInIn):
     attempt = services.check_in(actor=request.user, sitting_id=_runner_sitting(request, sitting_id).pk,
                                 ticket=body.ticket)
     return {**_room(request, sitting_id), "checked_in": attempt.pk}
 
 
-@api.post("/rooms/{sitting_id}/events", auth=django_auth, tags=["proctor"], summary="Record an event (考场情况记录)")
+@api.post("/rooms/{sitting_id}/events", auth=django_auth, tags=["proctor"], summary="Record an event (考场情况记录)",
+          response=_answers(400, 401, 403, 404, 422))
 def room_event(request, sitting_id: int, body: EventIn):
     services.event_record(actor=request.user, sitting_id=_runner_sitting(request, sitting_id).pk, kind=body.kind,
                           note=body.note, attempt_id=body.attempt_id, occurred_at=body.occurred_at)
     return _room(request, sitting_id)
 
 
-@api.post("/attempts/{attempt_id}/identity", auth=django_auth, tags=["proctor"], summary="Identity checked")
+@api.post("/attempts/{attempt_id}/identity", auth=django_auth, tags=["proctor"], summary="Identity checked",
+          response=_answers(400, 401, 403, 404, 422))
 def attempt_identity(request, attempt_id: int):
     attempt = _runner_attempt(request, attempt_id)
     services.identity_confirm(actor=request.user, attempt_id=attempt.pk)
     return _room(request, attempt.sitting_id)
 
 
-@api.post("/attempts/{attempt_id}/force-submit", auth=django_auth, tags=["proctor"], summary="Force-submit")
+@api.post("/attempts/{attempt_id}/force-submit", auth=django_auth, tags=["proctor"], summary="Force-submit",
+          response=_answers(400, 401, 403, 404, 422))
 def attempt_force_submit(request, attempt_id: int, body: ReasonIn):
     attempt = _runner_attempt(request, attempt_id)
     services.force_submit(actor=request.user, attempt_id=attempt.pk, reason=body.reason)
@@ -337,7 +389,8 @@ def attempt_force_submit(request, attempt_id: int, body: ReasonIn):
 
 
 @api.post("/attempts/{attempt_id}/relogin", auth=django_auth, tags=["proctor"],
-          summary="Authorise a log-in on another computer")
+          summary="Authorise a log-in on another computer",
+          response=_answers(400, 401, 403, 404, 422))
 def attempt_relogin(request, attempt_id: int, body: ReasonIn):
     attempt = _runner_attempt(request, attempt_id)
     services.relogin_authorise(actor=request.user, attempt_id=attempt.pk, reason=body.reason)
@@ -345,7 +398,8 @@ def attempt_relogin(request, attempt_id: int, body: ReasonIn):
 
 
 @api.get("/sessions/{session_id}/venues/{venue_id}", auth=django_auth, tags=["proctor"],
-         summary="Every room of a venue at once (chief examiner, inspectors)")
+         summary="Every room of a venue at once (chief examiner, inspectors)",
+         response=_answers(401, 404, 422))
 def venue(request, session_id: int, venue_id: int):
     session = ExamSession.objects.select_related("batch__announcement").filter(pk=session_id).first()
     if session is None or not rules.oversees_venue(request.user, session, venue_id):

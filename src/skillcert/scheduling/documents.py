@@ -28,7 +28,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Image, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from skillcert.core.pdf import GRID, HEAD_BG, cjk_font, draw_qr, local_time, para, photo_bytes, photo_image
+from skillcert.core.pdf import GRID, HEAD_BG, cjk_font, draw_qr, local_time, para, photo_image
 from skillcert.registration.idnumbers import mask_id, parse_resident_id
 
 from .enums import DEFAULT_CANDIDATE_NOTES, ROOM_SIGNOFF_ITEMS, RoomKind
@@ -57,10 +57,6 @@ def _sex(id_type: str, id_number: str) -> str:
     except Exception:
         return ""
 
-
-# api.exam still imports this old private name; it moves to ``core.pdf.photo_bytes`` when the api face is
-# converted (issue #21 item 4, tests/test_private_imports.py lists it as the one exception until then).
-_photo_bytes = photo_bytes
 
 
 # --- Admission tickets ---------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from skillcert.accounts.models import ApiToken, User
-from skillcert.api.tokens import token_issue, token_revoke
+from skillcert.accounts.tokens import token_issue, token_revoke
 
 
 class Command(BaseCommand):

@@ -1,4 +1,8 @@
-"""Bearer tokens for the API: issued once (shown to the operator), stored as a keyed hash."""
+"""Bearer tokens for the supervising platform's API: issued once (shown to the operator), stored as a keyed hash.
+
+Accounts owns them (issue #21 item 4: API tokens into accounts); the API face (skillcert.api.platform) only asks
+``user_for_token``, and the ``api_token`` management command issues, lists and revokes them. Nothing here imports
+a face."""
 
 from __future__ import annotations
 
@@ -27,11 +31,13 @@ def token_issue(*, actor: User | None, user: User, name: str) -> str:
     return key
 
 
-def user_for_bearer(header: str) -> User | None:
-    if not header.startswith("Bearer "):
+def user_for_token(key: str) -> User | None:
+    """The active user a token (the part after ``Bearer ``) acts as, or None for an unknown or revoked token or an
+    inactive user; records when it was last used."""
+    key = key.strip()
+    if not key:
         return None
-    token = (ApiToken.objects.select_related("user").filter(key_hash=_hash(header[7:].strip()),
-                                                            revoked_at__isnull=True).first())
+    token = ApiToken.objects.select_related("user").filter(key_hash=_hash(key), revoked_at__isnull=True).first()
     if token is None or not token.user.is_active:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
