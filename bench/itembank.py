@@ -104,7 +104,7 @@ def preview_bench(bank, manager) -> tuple[float, float]:
     from django.template.loader import render_to_string
     from django.test import RequestFactory
 
-    from skillcert.console.itembank_views import render_preview
+    from skillcert.console.views.itembank import render_preview
     from skillcert.itembank.enums import ItemStatus
     from skillcert.itembank.models import Item
 

@@ -12,6 +12,7 @@ from django.db import connection
 from skillcert.core.models import AuditEntry
 from skillcert.itembank import services as bank_services
 from skillcert.itembank.enums import ItemStatus
+from skillcert.itembank.meta import META_FIELDS
 from skillcert.itembank.models import Item, ItemUsage
 from skillcert.papers import plans, services
 from skillcert.papers.enums import DocKind, PaperStatus
@@ -123,7 +124,7 @@ def test_locked_paper_is_unchanged_when_its_items_are_edited(pw):
     item = Item.objects.get(pk=pi.item_id)
     content = bank_services.item_content(actor=pw.writer, item=item)
     bank_services.item_edit(actor=pw.writer, item_id=item.pk, content={**content, "stem": content["stem"] + "（改）"},
-                            meta={f: getattr(item, f) for f in bank_services.META_FIELDS}, note="修改")
+                            meta={f: getattr(item, f) for f in META_FIELDS}, note="修改")
     item.refresh_from_db()
     assert item.current_version_id != old_version
     pi.refresh_from_db()

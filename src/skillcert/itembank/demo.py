@@ -29,6 +29,7 @@ from skillcert.core.statemachine import transition_many
 
 from . import blueprints, exchange, services
 from .enums import Background, ItemStatus, ItemType, MeetingVerdict, ReviewDecision
+from .meta import META_FIELDS
 from .models import Bank, Item, ItemReview
 
 # (code, name, module kind or "", weight, importance)
@@ -472,7 +473,7 @@ def _workflow_examples(bank: Bank, writer: User, reviewer: User, rng: random.Ran
     first = made[0]
     changed = {**services.item_content(actor=writer, item=first, purpose="demo")}
     changed["explanation"] = changed.get("explanation", "") + "（已根据审题意见补充依据条款。）"
-    services.item_edit(actor=writer, item_id=first.pk, meta={f: getattr(first, f) for f in services.META_FIELDS},
+    services.item_edit(actor=writer, item_id=first.pk, meta={f: getattr(first, f) for f in META_FIELDS},
                        content=changed, note="补充解析")
     for item in made[1:10]:
         services.item_transition(actor=writer, item_id=item.pk, target=ItemStatus.SUBMITTED)

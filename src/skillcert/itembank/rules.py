@@ -80,12 +80,12 @@ BANK_EXPORT = "bank_export"
 
 DIFFERENT_PERSON: tuple[Duty, ...] = (
     Duty(ITEM_REVIEW, "§7.2.4", _("试题的命题人（任一版本的编写人）"), _("领取并审核该试题"),
-         ("itembank.services.item_transition", "itembank.services.item_review"),
+         ("itembank.services.items.item_transition", "itembank.services.items.item_review"),
          _("命题人不能审核自己编写的试题。")),
     Duty(ITEM_ACCEPTANCE, "§7.2.6.2", _("待验收试题的命题人"), _("担任这些试题的验收小组成员"),
-         ("itembank.services.meeting_add_member",),
+         ("itembank.services.acceptance.meeting_add_member",),
          _("命题人不能参加自己所编试题的验收。")),
     Duty(BANK_EXPORT, "§10.5", _("申请导出题库的人"), _("批准该导出"),
-         ("itembank.services.export_decide",),
+         ("itembank.services.exports.export_decide",),
          _("不能批准自己的导出申请，须由另一位题库管理员批准。")),
 )

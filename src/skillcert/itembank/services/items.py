@@ -1,7 +1,8 @@
-"""Every write to the bank (§7.2, §7.3): banks, items and their versions, the review workflow,
-acceptance meetings, releases, the usage ledger, problem reports and exports — and every read of
-content, which is audited with the reader (§7.3.3 责任可追溯). Each service checks permission,
-validates, locks, writes and audits in one transaction."""
+"""The bank's items (§7.2, §7.3): banks, items and their versions, attachments, the review workflow, the usage
+ledger and problem reports — and every read of content, which is audited with the reader (§7.3.3 责任可追溯).
+Each service checks permission, validates, locks, writes and audits in one transaction.
+
+Its siblings build on it (``require_manager``, ``contents_for``, ``STATUS_LABELS``); it imports neither of them."""
 
 from __future__ import annotations
 
@@ -17,38 +18,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from skillcert.accounts import duties
-from skillcert.accounts.enums import Role
 from skillcert.core import audit
 from skillcert.core.crypto import keyring
-from skillcert.core.statemachine import require_transition, transition, transition_many
+from skillcert.core.statemachine import require_transition, transition
 
-from . import content as content_mod
-from . import exchange, rules
-from .enums import (
-    ACCEPTANCE_MIN_MEMBERS,
+from .. import content as content_mod
+from .. import rules
+from ..enums import (
     EDITABLE_STATUSES,
-    EXPORT_VALID_HOURS,
     REVIEW_CHECKLIST,
     TYPE_CODE_PREFIX,
     TYPE_PART,
-    Background,
-    ExportFormat,
-    ExportStatus,
     ItemStatus,
-    MeetingStatus,
-    MeetingVerdict,
     Part,
     ProblemStatus,
     ReviewDecision,
 )
-from .meta import META_FIELDS, clean_meta
-from .models import (
-    AcceptanceItem,
-    AcceptanceMeeting,
-    AcceptanceMember,
+from ..meta import META_FIELDS, clean_meta
+from ..models import (
     Bank,
-    BankRelease,
-    ExportRequest,
     Item,
     ItemAttachment,
     ItemProblem,
@@ -63,6 +51,12 @@ MAX_ATTACHMENT = content_mod.MAX_ATTACHMENT
 
 def _transition(item: Item, target: str, **changes) -> None:
     transition(item, target, labels=STATUS_LABELS, **changes)
+
+
+def require_manager(actor, bank: Bank, message: str | None = None) -> None:
+    """Refuse unless ``actor`` manages ``bank``: the check every manager-only step of the bank shares."""
+    if not rules.manages(actor, bank):
+        raise PermissionDenied(message or _("只有本题库的题库管理员可以执行此操作。"))
 
 
 # --- Banks ----------------------------------------------------------------------------------------
@@ -87,7 +81,7 @@ def bank_create(*, actor, body, occupation, trade, level) -> Bank:
 # --- Items and versions ---------------------------------------------------------------------------
 
 def element_codes(bank: Bank) -> set[str] | None:
-    from .selectors import current_blueprint
+    from ..selectors import current_blueprint
 
     blueprint = current_blueprint(bank)
     if blueprint is None:
@@ -96,7 +90,7 @@ def element_codes(bank: Bank) -> set[str] | None:
 
 
 def _element_part(bank: Bank, code: str) -> str | None:
-    from .selectors import current_blueprint
+    from ..selectors import current_blueprint
 
     node = current_blueprint(bank).nodes.filter(code=code).first()
     return node.part if node else None
@@ -325,178 +319,6 @@ def item_review(*, actor, item_id: int, checklist: dict[str, bool], decision: st
     return review
 
 
-# --- Technical acceptance (§7.2.6) ---------------------------------------------------------------------
-
-def _require_manager(actor, bank: Bank, message: str | None = None) -> None:
-    if not rules.manages(actor, bank):
-        raise PermissionDenied(message or _("只有本题库的题库管理员可以执行此操作。"))
-
-
-@transaction.atomic
-def meeting_create(*, actor, bank_id: int, title: str, held_on, place: str,
-                   item_ids: list[int] | None = None) -> AcceptanceMeeting:
-    """A meeting over approved items (all of them when ``item_ids`` is None)."""
-    bank = Bank.objects.select_for_update().get(pk=bank_id)
-    _require_manager(actor, bank)
-    items = Item.objects.select_for_update(of=("self",)).filter(bank=bank, status=ItemStatus.APPROVED).order_by("pk")
-    if item_ids is not None:
-        items = items.filter(pk__in=item_ids)
-    items = list(items.exclude(acceptanceitem__meeting__status__in=[MeetingStatus.OPEN, MeetingStatus.CONCLUDED]))
-    if not items:
-        raise ValidationError(_("没有待验收的试题（审核通过且未列入其他会议）。"))
-    if not title.strip() or not place.strip():
-        raise ValidationError(_("请填写会议名称和地点。"))
-    meeting = AcceptanceMeeting.objects.create(bank=bank, title=title.strip(), held_on=held_on, place=place.strip(),
-                                               created_by=actor)
-    AcceptanceItem.objects.bulk_create([AcceptanceItem(meeting=meeting, item=i, version_id=i.current_version_id)
-                                        for i in items])
-    audit.record(actor, "itembank.acceptance.created", target=meeting, data={"items": len(items)})
-    return meeting
-
-
-def _lock_meeting(meeting_id: int) -> AcceptanceMeeting:
-    return AcceptanceMeeting.objects.select_for_update(of=("self",)).select_related("bank").get(pk=meeting_id)
-
-
-@transaction.atomic
-def meeting_add_member(*, actor, meeting_id: int, user, background: str) -> AcceptanceMember:
-    """§7.2.6.2: members familiar with bank work; a writer may not sit on the acceptance of their own items."""
-    meeting = _lock_meeting(meeting_id)
-    _require_manager(actor, meeting.bank)
-    if meeting.status != MeetingStatus.OPEN:
-        raise ValidationError(_("会议已形成结论，不能再增加成员。"))
-    if background not in Background.values:
-        raise ValidationError({"background": _("请选择专业背景。")})
-    if not rules.roles_in_bank(user, meeting.bank):
-        raise ValidationError({"user": _("%(u)s 不是本题库的工作人员（须持有题库管理员、命题员或审题员角色）。") % {
-            "u": user.full_name or user.username}})
-    duties.require_different(duties.ITEM_ACCEPTANCE, user, *meeting.items.values_list("author_id", flat=True))
-    if meeting.members.filter(user=user).exists():
-        raise ValidationError({"user": _("该成员已在验收小组中。")})
-    member = AcceptanceMember.objects.create(meeting=meeting, user=user, background=background)
-    audit.record(actor, "itembank.acceptance.member_added", target=meeting,
-                 data={"user": user.username, "background": background})
-    return member
-
-
-def quorum_problems(meeting: AcceptanceMeeting) -> list[str]:
-    members = list(meeting.members.all())
-    problems = []
-    if len(members) < ACCEPTANCE_MIN_MEMBERS:
-        problems.append(_("验收小组应有%(n)d人以上，现有%(c)d人（§7.2.6.2）。") % {
-            "n": ACCEPTANCE_MIN_MEMBERS, "c": len(members)})
-    missing = [str(label) for value, label in Background.choices if value not in {m.background for m in members}]
-    if missing:
-        problems.append(_("验收小组缺少%(m)s方面的人员（§7.2.6.2）。") % {"m": "、".join(missing)})
-    return problems
-
-
-@transaction.atomic
-def meeting_conclude(*, actor, meeting_id: int, verdict: str, minutes: str) -> AcceptanceMeeting:
-    """Record the result and the panel's opinions; then every member signs (§7.2.6.3)."""
-    meeting = _lock_meeting(meeting_id)
-    _require_manager(actor, meeting.bank)
-    require_transition(AcceptanceMeeting.TRANSITIONS, meeting.status, MeetingStatus.CONCLUDED,
-                       labels=dict(MeetingStatus.choices))
-    if verdict not in MeetingVerdict.values:
-        raise ValidationError({"verdict": _("请选择验收结论。")})
-    if not minutes.strip():
-        raise ValidationError({"minutes": _("请填写会议纪要与验收意见。")})
-    problems = quorum_problems(meeting)
-    if problems:
-        raise ValidationError(problems)
-    transition(meeting, MeetingStatus.CONCLUDED, verdict=verdict, minutes=minutes.strip())
-    audit.record(actor, "itembank.acceptance.concluded", target=meeting, data={"verdict": verdict})
-    return meeting
-
-
-@transaction.atomic
-def meeting_sign(*, actor, meeting_id: int) -> AcceptanceMember:
-    meeting = _lock_meeting(meeting_id)
-    member = meeting.members.select_for_update(of=("self",)).filter(user=actor).first()
-    if member is None:
-        raise PermissionDenied(_("您不是该验收小组的成员。"))
-    if meeting.status != MeetingStatus.CONCLUDED:
-        raise ValidationError(_("会议形成验收结论后才能签字。"))
-    if member.signed_at:
-        raise ValidationError(_("您已签字。"))
-    member.signed_at = timezone.now()
-    member.save(update_fields=["signed_at"])
-    audit.record(actor, "itembank.acceptance.signed", target=meeting, data={"verdict": meeting.verdict})
-    return member
-
-
-@transaction.atomic
-def meeting_close(*, actor, meeting_id: int) -> AcceptanceMeeting:
-    """All members signed: items pass to accepted, or go back for rework (§7.2.6.4)."""
-    meeting = _lock_meeting(meeting_id)
-    _require_manager(actor, meeting.bank)
-    require_transition(AcceptanceMeeting.TRANSITIONS, meeting.status, MeetingStatus.CLOSED,
-                       labels=dict(MeetingStatus.choices))
-    unsigned = [m.user.full_name or m.user.username for m in meeting.members.filter(signed_at__isnull=True)]
-    if unsigned:
-        raise ValidationError(_("验收结果须全体成员签字（§7.2.6.3），尚未签字：%(u)s。") % {"u": "、".join(unsigned)})
-    problems = quorum_problems(meeting)
-    if problems:
-        raise ValidationError(problems)
-    target = ItemStatus.ACCEPTED if meeting.verdict == MeetingVerdict.PASS else ItemStatus.RETURNED
-    rows = AcceptanceItem.objects.filter(meeting=meeting).select_related("item")
-    moved = []
-    for row in rows:
-        item = Item.objects.select_for_update(of=("self",)).get(pk=row.item_id)
-        if item.status != ItemStatus.APPROVED or item.current_version_id != row.version_id:
-            raise ValidationError(_("试题 %(c)s 在会议期间发生了变化，请重新组织验收。") % {"c": item.code})
-        _transition(item, target)
-        moved.append(item.code)
-    transition(meeting, MeetingStatus.CLOSED, closed_at=timezone.now())
-    audit.record(actor, "itembank.acceptance.closed", target=meeting, data={"verdict": meeting.verdict,
-                                                                           "to": target, "items": moved})
-    return meeting
-
-
-# --- Release (§7.2.3, §7.2.5) ----------------------------------------------------------------------------
-
-NOTE_KEYS = "abcdef"
-REVISION_KEYS = "abc"
-
-
-@transaction.atomic
-def release_create(*, actor, bank_id: int, notes: dict[str, str], revision: dict[str, str]) -> BankRelease:
-    """Accepted items become active; the release records the exact versions of every active item."""
-    from .selectors import current_blueprint
-
-    bank = Bank.objects.select_for_update().get(pk=bank_id)
-    _require_manager(actor, bank)
-    blueprint = current_blueprint(bank)
-    if blueprint is None:
-        raise ValidationError(_("本题库尚无审定的细目表。"))
-    notes = {k: str(notes.get(k, "")).strip() for k in NOTE_KEYS}
-    revision = {k: str(revision.get(k, "")).strip() for k in REVISION_KEYS}
-    errors = {f"note_{k}": _("编制说明各项（§7.2.3 a–f）都须填写。") for k, v in notes.items() if not v}
-    previous = bank.releases.order_by("-number").first()
-    if previous:
-        message = _("更新发布须附修订记录（§7.2.5 a–c）。")
-        errors.update({f"revision_{k}": message for k, v in revision.items() if not v})
-    if errors:
-        raise ValidationError(errors)
-    accepted = list(Item.objects.select_for_update(of=("self",)).filter(bank=bank, status=ItemStatus.ACCEPTED)
-                    .order_by("pk"))
-    if not accepted and previous:
-        raise ValidationError(_("没有新验收的试题，无需发布。"))
-    transition_many(Item.objects.filter(pk__in=[item.pk for item in accepted]), ItemStatus.ACTIVE,
-                    labels=STATUS_LABELS)
-    release = BankRelease.objects.create(bank=bank, number=(previous.number + 1) if previous else 1,
-                                         blueprint=blueprint, notes=notes, revision=revision, released_by=actor)
-    version_ids = list(Item.objects.filter(bank=bank, status=ItemStatus.ACTIVE)
-                       .values_list("current_version_id", flat=True))
-    release.item_versions.through.objects.bulk_create([
-        release.item_versions.through(bankrelease_id=release.pk, itemversion_id=v) for v in version_ids])
-    audit.record(actor, "itembank.release.created", target=release, data={
-        "number": release.number, "activated": len(accepted), "items": len(version_ids),
-        "blueprint": blueprint.version})
-    return release
-
-
 # --- Usage ledger and problems (§7.3.1, §7.3.3) -------------------------------------------------------------
 
 @transaction.atomic
@@ -556,7 +378,7 @@ def problem_report(*, actor, item_id: int, description: str) -> ItemProblem:
 @transaction.atomic
 def problem_resolve(*, actor, problem_id: int, status: str, resolution: str) -> ItemProblem:
     problem = ItemProblem.objects.select_for_update(of=("self",)).select_related("item__bank").get(pk=problem_id)
-    _require_manager(actor, problem.item.bank, _("只有题库管理员可以处理试题问题。"))
+    require_manager(actor, problem.item.bank, _("只有题库管理员可以处理试题问题。"))
     require_transition(ItemProblem.TRANSITIONS, problem.status, status, labels=dict(ProblemStatus.choices))
     if not resolution.strip():
         raise ValidationError({"resolution": _("请写明处理结果。")})
@@ -564,73 +386,3 @@ def problem_resolve(*, actor, problem_id: int, status: str, resolution: str) -> 
     audit.record(actor, "itembank.problem.resolved", target=problem.item,
                  data={"problem": problem.pk, "status": status})
     return problem
-
-
-# --- Exports (§7.3.2, §10.2, §10.5) ---------------------------------------------------------------------
-
-@transaction.atomic
-def export_request(*, actor, bank_id: int, format: str, statuses: list[str], reason: str) -> ExportRequest:
-    bank = Bank.objects.get(pk=bank_id)
-    held = rules.roles_in_bank(actor, bank)
-    if not held & {Role.BANK_MANAGER, Role.ITEM_REVIEWER}:
-        raise PermissionDenied(_("只有题库管理员或审题员可以申请导出。"))
-    if format not in ExportFormat.values:
-        raise ValidationError({"format": _("请选择导出格式。")})
-    statuses = [s for s in statuses if s in ItemStatus.values]
-    if not statuses:
-        raise ValidationError({"statuses": _("请选择要导出的试题状态。")})
-    if not reason.strip():
-        raise ValidationError({"reason": _("请写明导出用途（§10.5 登记制度）。")})
-    req = ExportRequest.objects.create(bank=bank, format=format, statuses=statuses, reason=reason.strip(),
-                                       requested_by=actor)
-    audit.record(actor, "itembank.export.requested", target=req, data={"format": format, "statuses": statuses})
-    return req
-
-
-@transaction.atomic
-def export_decide(*, actor, export_id: int, approve: bool) -> ExportRequest:
-    req = ExportRequest.objects.select_for_update(of=("self",)).select_related("bank").get(pk=export_id)
-    _require_manager(actor, req.bank, _("导出须由题库管理员批准。"))
-    duties.require_different(duties.BANK_EXPORT, actor, req.requested_by_id)
-    transition(req, ExportStatus.APPROVED if approve else ExportStatus.REJECTED, decided_by=actor,
-               decided_at=timezone.now())
-    audit.record(actor, "itembank.export.decided", target=req, data={"approved": approve})
-    return req
-
-
-def export_usable(req: ExportRequest, now=None) -> bool:
-    now = now or timezone.now()
-    return (req.status == ExportStatus.APPROVED and req.decided_at is not None
-            and (now - req.decided_at).total_seconds() < EXPORT_VALID_HOURS * 3600)
-
-
-@transaction.atomic
-def export_build(*, actor, export_id: int) -> tuple[bytes, str, str]:
-    """The approved export's file, watermarked with the exporter and time: (data, file name, mime type)."""
-    req = ExportRequest.objects.select_for_update(of=("self",)).select_related("bank__level").get(pk=export_id)
-    if req.requested_by_id != actor.pk:
-        raise PermissionDenied(_("只有申请人可以下载已批准的导出。"))
-    if not export_usable(req):
-        raise ValidationError(_("该导出未获批准或已超过%(h)d小时有效期。") % {"h": EXPORT_VALID_HOURS})
-    items = list(Item.objects.filter(bank=req.bank, status__in=req.statuses).select_related(
-        "current_version", "bank").order_by("code"))
-    versions = [i.current_version for i in items]
-    for v, i in zip(versions, items, strict=True):
-        v.item = i
-    opened = contents_for(actor=actor, versions=versions, purpose=f"export:{req.pk}")
-    watermark = _("机密 · 导出人：%(u)s（%(n)s）· 导出时间：%(t)s · 导出单号：%(id)d") % {
-        "u": actor.full_name or actor.username, "n": actor.username,
-        "t": timezone.localtime().strftime("%Y-%m-%d %H:%M:%S"), "id": req.pk}
-    rows = [(i, opened[i.current_version_id]) for i in items]
-    if req.format == ExportFormat.XLSX:
-        data, name, mime = exchange.xlsx_export(rows, watermark=watermark), f"bank-{req.bank_id}-{req.pk}.xlsx", \
-            exchange.XLSX_MIME
-    else:
-        data, name, mime = exchange.qti_export(rows, watermark=watermark), f"bank-{req.bank_id}-{req.pk}-qti.zip", \
-            "application/zip"
-    req.downloads += 1
-    req.save(update_fields=["downloads"])
-    audit.record(actor, "itembank.export.downloaded", target=req, data={
-        "format": req.format, "items": len(items), "watermark": watermark,
-        "sha256": hashlib.sha256(data).hexdigest()})
-    return data, name, mime
