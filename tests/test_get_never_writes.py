@@ -59,9 +59,6 @@ EXCEPTIONS: dict[str, tuple[set[str], str]] = {
     **{name: ({"delivery_roomsitting", "delivery_attempt", "delivery_roomevent", *AUDIT},
               "the exam clock and the room sittings brought up to date before the room is shown (A.2.8)")
        for name in ("console:delivery_list", "console:delivery_room", "console:delivery_venue")},
-    # Read receipts: opening the notification list marks the candidate's own notifications read (portal, reported
-    # to the portal's owner in issue #21: a candidate's own reading state, like last_login, not a workflow state).
-    "portal:notifications": ({"core_notification"}, "the candidate's own notifications marked read"),
 }
 # Exceptions this test world does not trigger (their write depends on time or on a state the world lacks): the
 # exam clock has nothing due before the sitting starts, the export in the world is still pending, the login's

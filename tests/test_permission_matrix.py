@@ -115,6 +115,7 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "portal:result_recheck": (lambda o: {"pk": o["app"].pk}, allowed(CAND, ok=405)),
     "portal:document": (lambda o: {"pk": o["document"].pk}, allowed(CAND)),
     "portal:notifications": (lambda o: {}, allowed(CAND)),
+    "portal:notifications_read": (lambda o: {}, allowed(CAND, ok=405)),
     "console:plan_list": (lambda o: {}, allowed(REG)),
     "console:plan_detail": (lambda o: {"pk": o["plan"].pk}, allowed(REG, out_of_scope=404)),
     "console:plan_export": (lambda o: {"pk": o["plan"].pk}, allowed(REG, out_of_scope=404)),
