@@ -103,8 +103,8 @@ def search_bench(bank) -> tuple[float, float]:
 def preview_bench(bank, manager) -> tuple[float, float]:
     from django.template.loader import render_to_string
     from django.test import RequestFactory
-
     from skillcert.console.itembank_views import render_preview
+
     from skillcert.itembank.enums import ItemStatus
     from skillcert.itembank.models import Item
 

@@ -36,7 +36,7 @@ def test_opening_the_list_marks_nothing_and_offers_the_button(client, inbox):
 
 
 def test_the_button_marks_the_shown_ones_read_and_only_the_candidates_own(client, inbox):
-    me, other, first, second, theirs = inbox
+    me, other, _first, second, theirs = inbox
     client.force_login(me)
     later = notify(me, "页面打开后才到的")  # arrived after the page was drawn: stays unread
     response = client.post(reverse("portal:notifications_read"), {"up_to": second.pk})

@@ -57,10 +57,10 @@ def _enqueue(note_ids: list[int]) -> None:
 
 
 def notifications_mark_read(*, actor, up_to: int | None = None) -> int:
-    """Mark the actor's own unread notifications read — those up to ``up_to`` (the newest one the page showed,
-    so a notice that arrived after the page was drawn stays unread). Called by the portal's POST button 「全部标为已读」;
-    opening the list changes nothing (issue #21 item 1: a GET never writes). Not audited: it changes nothing
-    but the user's own unread count. Returns how many were marked."""
+    """Mark the actor's own unread notifications read — those up to ``up_to`` (the newest one the page
+    showed, so a notice that arrived after the page was drawn stays unread). Called by the portal's POST
+    button 「全部标为已读」; opening the list changes nothing (issue #21 item 1: a GET never writes).
+    Not audited: it changes nothing but the user's own unread count. Returns how many were marked."""
     from django.utils import timezone
 
     qs = Notification.objects.filter(user=actor, read_at__isnull=True)
