@@ -51,23 +51,12 @@ EXCEPTIONS: dict[str, tuple[set[str], str]] = {
     # the user already had: a confirmed device is never replaced (accounts.authentication.totp_begin_enrolment).
     "accounts:security_totp": ({"accounts_totpdevice"}, "the enrolment page's secret, kept until confirmed"),
     "accounts:login_enrol": ({"accounts_totpdevice"}, "the enrolment page's secret, kept until confirmed"),
-    # The exam clock (delivery.services.tick) moves what time has already decided — absentees after the late-entry
-    # limit, attempts past their deadline, rooms whose candidates are all done (A.2.8) — and the room sittings
-    # with their attempts follow from the seating and tickets (delivery.services.sittings_ensure, idempotent).
-    # Looking at a room brings both up to date so that the page tells the truth without waiting for the
-    # background job; the reader decides nothing. Listed for the proctor console only.
-    **{name: ({"delivery_roomsitting", "delivery_attempt", "delivery_roomevent", *AUDIT},
-              "the exam clock and the room sittings brought up to date before the room is shown (A.2.8)")
-       for name in ("console:delivery_list", "console:delivery_room", "console:delivery_venue")},
-    # Read receipts: opening the notification list marks the candidate's own notifications read (portal, reported
-    # to the portal's owner in issue #21: a candidate's own reading state, like last_login, not a workflow state).
-    "portal:notifications": ({"core_notification"}, "the candidate's own notifications marked read"),
 }
-# Exceptions this test world does not trigger (their write depends on time or on a state the world lacks): the
-# exam clock has nothing due before the sitting starts, the export in the world is still pending, the login's
-# enrolment step needs a half-logged-in user (tests/accounts walk it). Every other exception must be seen writing.
-NOT_TRIGGERED_HERE = {"console:delivery_list", "console:delivery_room", "console:delivery_venue",
-                      "console:export_download", "accounts:login_enrol"}
+# Exceptions this test world does not trigger (their write depends on a state the world lacks): the export in the
+# world is still pending, the login's enrolment step needs a half-logged-in user (tests/accounts walk it). Every
+# other exception must be seen writing. (The exam day's pages write nothing either, even with the clock's
+# consequences due: tests/delivery/test_reads_write_nothing.py.)
+NOT_TRIGGERED_HERE = {"console:export_download", "accounts:login_enrol"}
 
 
 def written_tables(queries) -> set[str]:

@@ -115,6 +115,7 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
     "portal:result_recheck": (lambda o: {"pk": o["app"].pk}, allowed(CAND, ok=405)),
     "portal:document": (lambda o: {"pk": o["document"].pk}, allowed(CAND)),
     "portal:notifications": (lambda o: {}, allowed(CAND)),
+    "portal:notifications_read": (lambda o: {}, allowed(CAND, ok=405)),
     "console:plan_list": (lambda o: {}, allowed(REG)),
     "console:plan_detail": (lambda o: {"pk": o["plan"].pk}, allowed(REG, out_of_scope=404)),
     "console:plan_export": (lambda o: {"pk": o["plan"].pk}, allowed(REG, out_of_scope=404)),
@@ -258,6 +259,8 @@ MATRIX: dict[str, tuple[Callable[[dict], dict], dict[str, int]]] = {
                                                                              out_of_scope=404)),
     "console:practical_sheet": (lambda o: {"pk": o["panel"].pk}, allowed(MARKERS)),
     "console:marking_task": (lambda o: {"pk": o["marking_task"].pk}, allowed(MARKERS)),
+    "console:delivery_prepare": (lambda o: {"session_pk": o["session"].pk},
+                                 allowed([*DELIVERY_OFFICE, OTHER_BODY_ADMIN], ok=405)),
     "console:delivery_room": (lambda o: {"pk": o["sitting"].pk}, allowed(DELIVERY_OFFICE, out_of_scope=404)),
     "console:delivery_venue": (lambda o: {"session_pk": o["session"].pk, "venue_pk": o["venue"].pk},
                                allowed(DELIVERY_OFFICE, out_of_scope=404)),
@@ -560,6 +563,7 @@ ONE_CLICK = {
     "console:batch_issue_tickets", "console:batch_print_tickets", "console:session_allocate", "console:staff_remove",
     "console:blueprint_approve", "console:custody_confirm", "console:export_decide", "portal:application_withdraw",
     "portal:certificate_delete", "console:certificate_issue_action", "console:paper_action", "console:grading_action",
+    "console:delivery_prepare",  # 准备考场: the button is the whole form
     "console:certificate_platform",  # 生成上报文件: the button is the whole form
     # The certificate layout form saves its defaults when fields are missing (seal size 40 mm, offsets 0): a
     # settings form, not a refusal; reported for the printing workstream rather than changed here.

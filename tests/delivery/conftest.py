@@ -50,7 +50,7 @@ class ExamDay:
 
 def make_exam_day(n: int = 4, *, starts_ago_minutes: int = 1, duration: int = 90,
                   room_size: int | None = None, plan: dict | None = None, theory_items: int = 160,
-                  kind: str = "theory_computer") -> ExamDay:
+                  kind: str = "theory_computer", prepared: bool = True) -> ExamDay:
     """``room_size``: split the candidates over computer rooms of that size (the benchmark's 2,000 candidates in
     rooms of 30); the proctors are posted to the first room, the chief runs them all. ``sitting`` and
     ``attempts`` are the first room's. ``plan`` and ``theory_items``: a bigger paper (the grading benchmark).
@@ -101,7 +101,8 @@ def make_exam_day(n: int = 4, *, starts_ago_minutes: int = 1, duration: int = 90
     ExamSession.objects.filter(pk=session.pk).update(starts_at=now - dt.timedelta(minutes=starts_ago_minutes),
                                                      ends_at=now + dt.timedelta(hours=3))
     session.refresh_from_db()
-    sittings = delivery.sittings_ensure(actor=reg.officer, session=session)
+    # the rooms prepared (准备考场) unless the test is about that step
+    sittings = delivery.sittings_ensure(actor=reg.officer, session=session) if prepared else []
     sitting = sittings[0] if sittings else None
     attempts = [] if sitting is None else list(
         sitting.attempts.select_related("ticket", "application").order_by("assignment__seat__number"))

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from skillcert.core.errors import ValidationError
 from skillcert.core.models import AuditEntry
-from skillcert.delivery import clock, selectors
+from skillcert.delivery import attempts, clock, selectors
 from skillcert.delivery import services as s
 from skillcert.delivery.enums import AttemptStatus, RoomState, SignalKind, SubmittedHow
 from skillcert.delivery.models import Answer, Attempt, IntegritySignal, RoomSitting
@@ -145,7 +145,7 @@ def test_paper_waits_for_the_start_then_is_shuffled_per_candidate_and_reproducib
     from skillcert.papers.services import released_content
     day.paper.refresh_from_db()
     content = released_content(actor=None, paper=day.paper, form_number=1)
-    assert s._layout(content, attempt.layout["seed"]) == attempt.layout
+    assert attempts._layout(content, attempt.layout["seed"]) == attempt.layout
     by_pos = {it["position"]: it for it in content["items"]}
     for it in shown:
         for o in it["options"]:
@@ -241,7 +241,7 @@ def test_pause_stops_everyones_clock_and_resume_extends_the_deadline(day):
     attempt = Attempt.objects.select_related("sitting__session").get(pk=aid)
     before = attempt.deadline(start)
     s.room_pause(actor=day.proctors[0], sitting_id=day.sitting.pk, reason="停电", now=start + dt.timedelta(minutes=10))
-    with pytest.raises(s.DomainError, match="暂停"):
+    with pytest.raises(s.Paused, match="暂停"):
         s.answers_save(attempt_id=aid, saves=[{"seq": 1, "position": items[0]["position"], "value": ""}])
     s.room_resume(actor=day.proctors[0], sitting_id=day.sitting.pk, now=start + dt.timedelta(minutes=22))
     attempt = Attempt.objects.select_related("sitting__session").get(pk=aid)
@@ -362,11 +362,11 @@ def test_layout_is_a_permutation_for_any_seed():
     content = {"items": [{"position": p, "type": random.Random(p).choice(["single", "multiple", "judge", "short"]),
                           "options": ["a", "b", "c", "d"]} for p in range(1, 31)]}
     for seed in range(20):
-        lay = s._layout(content, seed)
+        lay = attempts._layout(content, seed)
         assert sorted(lay["items"]) == list(range(1, 31))
         for pos, keys in lay["options"].items():
             assert sorted(keys) == ["A", "B", "C", "D"] and lay["types"][pos] in ("single", "multiple")
-        assert lay == s._layout(content, seed)
+        assert lay == attempts._layout(content, seed)
 
 
 @pytest.mark.django_db

@@ -300,9 +300,9 @@ class EventIn(Schema):
 
 
 def _room(request, sitting_id: int):
+    """The room as it stands now, read only (issue #21 item 1): the clock's consequences not yet recorded are
+    shown as done (delivery.due); the actions (POST) record them first (delivery.rooms.catch_up)."""
     sitting = selectors.sitting_get_for_user(request.user, sitting_id)
-    services.tick(sitting_id=sitting.pk)
-    sitting.refresh_from_db()
     rows = selectors.roster(sitting)
     return {"room": selectors.sitting_summary(sitting), "counts": selectors.counts(rows), "roster": rows}
 
@@ -404,6 +404,4 @@ def venue(request, session_id: int, venue_id: int):
     session = ExamSession.objects.select_related("batch__announcement").filter(pk=session_id).first()
     if session is None or not rules.oversees_venue(request.user, session, venue_id):
         raise Http404
-    for sitting_id in session.sittings.filter(room__venue_id=venue_id).values_list("pk", flat=True):
-        services.tick(sitting_id=sitting_id)
     return {"rooms": selectors.venue_overview(session, venue_id)}

@@ -56,11 +56,17 @@ def _enqueue(note_ids: list[int]) -> None:
     notification_mail.delay(note_ids)
 
 
-def mark_all_read(user) -> int:
-    """The user has opened their notices (not audited: it changes nothing but their own unread count)."""
+def notifications_mark_read(*, actor, up_to: int | None = None) -> int:
+    """Mark the actor's own unread notifications read — those up to ``up_to`` (the newest one the page
+    showed, so a notice that arrived after the page was drawn stays unread). Called by the portal's POST
+    button 「全部标为已读」; opening the list changes nothing (issue #21 item 1: a GET never writes).
+    Not audited: it changes nothing but the user's own unread count. Returns how many were marked."""
     from django.utils import timezone
 
-    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+    qs = Notification.objects.filter(user=actor, read_at__isnull=True)
+    if up_to is not None:
+        qs = qs.filter(pk__lte=up_to)
+    return qs.update(read_at=timezone.now())
 
 
 def mail_notifications(note_ids: list[int]) -> int:

@@ -26,7 +26,7 @@ paused (clock.py).
 Refused as a whole too (nothing written): a malformed save or a value the paper's item cannot take
 (``ValidationError`` naming the question), a submitted attempt (``Closed``), an expired log-in token
 (``NotLoggedIn``), and a save after the deadline — the attempt is then finalised from its last saves and the
-candidate told (``services._deadline_guard``).
+candidate told (``guard.deadline_guard``).
 
 Why raw SQL: on PostgreSQL one statement checks the log-in token, writes the heartbeat and locks the attempt,
 and a second keeps every answer of the batch; one commit. bench/delivery.py measures it against a bare
@@ -48,18 +48,10 @@ from skillcert.core.errors import ValidationError
 from skillcert.itembank.enums import ItemType
 
 from . import clock
+from .common import NotLoggedIn, Paused, aware, now_or, token_hash
 from .enums import RoomState
+from .guard import attempt_for_token, deadline_guard, refuse_unless_open
 from .models import Attempt
-from .services import (
-    NotLoggedIn,
-    Paused,
-    _aware,
-    _deadline_guard,
-    _now,
-    _refuse_unless_open,
-    _token_hash,
-    attempt_for_token,
-)
 
 MAX_TEXT_ANSWER = 5000
 MAX_SAVES_PER_REQUEST = 200
@@ -91,12 +83,12 @@ def answers_save(*, attempt_id: int | None = None, token: str | None = None, sav
     The attempt is given by id, or by the player's log-in ``token``, which is then checked (and its heartbeat
     written) in the same transaction. Refused as a whole (nothing written) when a save is malformed, when the
     room is paused, and after submission or the deadline."""
-    now = _now(now)
+    now = now_or(now)
     if (attempt_id is None) == (token is None):
         raise TypeError("answers_save needs attempt_id or token")
     if len(saves) > MAX_SAVES_PER_REQUEST:
         raise ValidationError(_("一次最多保存 %(n)s 条。") % {"n": MAX_SAVES_PER_REQUEST})
-    return _deadline_guard(attempt_id, now, lambda: _save(attempt_id, token, saves, now))
+    return deadline_guard(attempt_id, now, lambda: _save(attempt_id, token, saves, now))
 
 
 @transaction.atomic
@@ -107,7 +99,7 @@ def _save(attempt_id: int | None, token: str | None, saves: list[dict], now: dt.
     lock = " FOR UPDATE OF a" if postgres else ""
     with connection.cursor() as cur:
         if token is not None and postgres:
-            cur.execute(_LOCK_BY_SESSION + lock, [now, _token_hash(token)])
+            cur.execute(_LOCK_BY_SESSION + lock, [now, token_hash(token)])
         else:
             cur.execute(_LOCK_BY_ID + lock, [attempt_id if token is None else attempt_for_token(token, now=now)])
         row = cur.fetchone()
@@ -118,9 +110,9 @@ def _save(attempt_id: int | None, token: str | None, saves: list[dict], now: dt.
         attempt_id, status, compensation, layout, room_state, started_at, room_compensation, paused_seconds, \
             paused_at, minutes = row
         layout = json.loads(layout) if isinstance(layout, str) else layout  # Django's cursors leave JSON as text
-        started_at, paused_at = _aware(started_at), _aware(paused_at)  # SQLite's are naive UTC
+        started_at, paused_at = aware(started_at), aware(paused_at)  # SQLite's are naive UTC
         end = clock.RoomClock(started_at, minutes * 60, room_compensation, paused_seconds, paused_at).deadline(now)
-        _refuse_unless_open(attempt_id, status, None if end is None else end + dt.timedelta(seconds=compensation),
+        refuse_unless_open(attempt_id, status, None if end is None else end + dt.timedelta(seconds=compensation),
                             room_state, now)
         if room_state == RoomState.PAUSED:
             raise Paused(_("考试已暂停，恢复后答案会自动保存。"))

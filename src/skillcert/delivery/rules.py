@@ -78,6 +78,16 @@ def venues_overseen(user, session) -> set[int] | None:
     return set(session.staff.filter(user=user, role__in=WATCHERS_AT_VENUE).values_list("venue_id", flat=True))
 
 
+def prepares(user, session) -> bool:
+    """准备考场 (the room sittings and their candidates, before the exam): the session's proctors and chief
+    examiners, the body's exam affairs staff and admins, the platform admin. Inspectors only watch."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if rules.is_platform_admin(user) or rules.is_office(user, session.batch.announcement.body_id):
+        return True
+    return session.staff.filter(user=user, role__in=(StaffRole.PROCTOR, *RUNNERS_AT_VENUE)).exists()
+
+
 def uses_delivery(user) -> bool:
     """Whether the console shows 考场监考台 at all."""
     if rules.is_platform_admin(user) or rules.is_office(user):

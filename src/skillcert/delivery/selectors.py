@@ -1,4 +1,8 @@
-"""Reads of the exam day: which rooms a staff member sees, a room's live roster, a venue's overview."""
+"""Reads of the exam day: which rooms a staff member sees, a room's live roster, a venue's overview.
+
+Nothing here writes (issue #21 item 1: a GET never writes). What the exam clock has already decided but the
+background job has not yet recorded — absentees, attempts past their deadline, a room to close — is shown as
+done, by the rules the job writes with (``due``), so a page tells the truth between two ticks."""
 
 from __future__ import annotations
 
@@ -15,9 +19,9 @@ from skillcert.registration.idnumbers import mask_id
 from skillcert.scheduling.enums import SessionKind
 from skillcert.scheduling.models import ExamSession, RoomSignOff
 
-from . import clock, rules
+from . import clock, due, rules
 from .enums import OFFLINE_AFTER_SECONDS, AttemptStatus, RoomState, SignalKind
-from .models import Attempt, AttemptSession, RoomEvent, RoomSitting
+from .models import AttemptSession, RoomEvent, RoomSitting
 
 
 def sessions_for_user(user, *, days: int = 30) -> QuerySet[ExamSession]:
@@ -48,12 +52,12 @@ def sitting_get_for_user(user, pk: int) -> RoomSitting:
     return sitting
 
 
-def live_status(attempt: Attempt, last_seen: dt.datetime | None, now: dt.datetime) -> str:
-    """not_arrived / checked_in / answering / offline / submitted / absent."""
-    if attempt.status == AttemptStatus.ANSWERING and (
+def live_status(status: str, last_seen: dt.datetime | None, now: dt.datetime) -> str:
+    """not_arrived / checked_in / answering / offline / submitted / absent, from the attempt's status as of now."""
+    if status == AttemptStatus.ANSWERING and (
             last_seen is None or (now - last_seen).total_seconds() > OFFLINE_AFTER_SECONDS):
         return "offline"
-    return attempt.status
+    return status
 
 
 LIVE_LABELS = {**dict(AttemptStatus.choices), "offline": _("离线")}
@@ -72,9 +76,10 @@ def roster(sitting: RoomSitting, now: dt.datetime | None = None) -> list[dict]:
             signals[attempt_id][kind] += 1
     rows = []
     for a in attempts:
-        status = live_status(a, seen.get(a.pk), now)
+        as_of, submitted_at = due.attempt_as_of(sitting, a.status, a.compensation_seconds, a.submitted_at, now)
+        status = live_status(as_of, seen.get(a.pk), now)
         deadline = a.deadline(now)
-        counts_down = a.status in (AttemptStatus.CHECKED_IN, AttemptStatus.ANSWERING)
+        counts_down = as_of in (AttemptStatus.CHECKED_IN, AttemptStatus.ANSWERING)
         rows.append({
             "id": a.pk, "seat": a.assignment.seat.number, "workstation": a.assignment.seat.workstation,
             "name": a.application.full_name, "ticket": a.ticket.number, "id_masked": mask_id(a.application.id_number),
@@ -86,17 +91,29 @@ def roster(sitting: RoomSitting, now: dt.datetime | None = None) -> list[dict]:
             "remaining_ms": clock.remaining_ms(deadline, now) if counts_down else None,
             "signals": [{"kind": k, "label": str(SignalKind(k).label), "count": signals[a.pk][k]}
                         for k in SignalKind.values if signals[a.pk][k]],
-            "submitted_at": a.submitted_at.isoformat() if a.submitted_at else None,
+            "submitted_at": submitted_at.isoformat() if submitted_at else None,
         })
     return rows
+
+
+def sitting_state(sitting: RoomSitting, now: dt.datetime | None = None) -> str:
+    """The room's state as of ``now``: closed once its clock has run out and its candidates are all done, even
+    before the background job records it (``due.room_state_as_of``)."""
+    now = now or timezone.now()
+    if sitting.state != RoomState.RUNNING:
+        return sitting.state
+    statuses = [due.attempt_as_of(sitting, status, compensation, None, now)[0]
+                for status, compensation in sitting.attempts.values_list("status", "compensation_seconds")]
+    return due.room_state_as_of(sitting, statuses, now)
 
 
 def sitting_summary(sitting: RoomSitting, now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
     deadline = sitting.room_clock().deadline(now)
+    state = sitting_state(sitting, now)
     return {
-        "id": sitting.pk, "room": sitting.room.name, "state": sitting.state,
-        "state_label": str(RoomState(sitting.state).label), "code": sitting.code,
+        "id": sitting.pk, "room": sitting.room.name, "state": state,
+        "state_label": str(RoomState(state).label), "code": sitting.code,
         "started_at": sitting.started_at.isoformat() if sitting.started_at else None,
         "deadline": deadline.isoformat() if deadline else None,
         "remaining_seconds": clock.remaining_seconds(deadline, now),
@@ -127,3 +144,27 @@ def venue_overview(session: ExamSession, venue_id: int, now: dt.datetime | None 
 
 def room_record(sitting: RoomSitting) -> QuerySet[RoomEvent]:
     return sitting.events.select_related("attempt__application", "recorded_by").order_by("occurred_at", "pk")
+
+
+def session_rooms(user, session: ExamSession, now: dt.datetime | None = None) -> list[dict]:
+    """The exam-day page's rows for one session: each room sitting the user sees, its state as of now and its
+    number of candidates."""
+    now = now or timezone.now()
+    sittings = (RoomSitting.objects.filter(session=session).filter(rules.sees_q(user))
+                .select_related("session", "room__venue").annotate(candidates=Count("attempts")).order_by("room__name"))
+    return [{"sitting": s, "state": (state := sitting_state(s, now)), "state_label": RoomState(state).label,
+             "candidates": s.candidates} for s in sittings]
+
+
+def preparation_gaps(session: ExamSession) -> int:
+    """How many computer rooms of the session lack their sitting, plus how many seated candidates with a valid
+    ticket lack their attempt: what the button 准备考场 (``services.sittings_prepare``) would add."""
+    from skillcert.scheduling.enums import RoomKind
+    from skillcert.scheduling.models import AdmissionTicket, SeatAssignment, TicketStatus
+
+    rooms = session.rooms.filter(kind=RoomKind.COMPUTER).exclude(sittings__session=session).count()
+    ticketed = AdmissionTicket.objects.filter(batch_id=session.batch_id, status=TicketStatus.VALID)
+    seated = (SeatAssignment.objects.filter(session=session, seat__room__kind=RoomKind.COMPUTER,
+                                            application_id__in=ticketed.values("application_id"))
+              .filter(attempt__isnull=True).count())
+    return rooms + seated

@@ -118,3 +118,9 @@ class RecheckRequestForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["part"].choices = Part.choices
+
+
+class NotificationsReadForm(forms.Form):
+    """「全部标为已读」: the newest notification the page showed; those up to it are marked read."""
+
+    up_to = forms.IntegerField(label=_("最新消息"), min_value=0, widget=forms.HiddenInput)

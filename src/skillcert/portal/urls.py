@@ -20,5 +20,6 @@ urlpatterns = [
     path("certificates/<int:pk>.pdf", views.certificate_pdf, name="certificate_pdf"),
     path("documents/<int:pk>/", views.document, name="document"),
     path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
     path("tickets/<int:pk>.pdf", views.ticket_pdf, name="ticket_pdf"),
 ]

@@ -23,9 +23,9 @@ from skillcert.accounts.views import login_flow, password_reset_flow
 from skillcert.catalog.selectors import occupation_list
 from skillcert.core.context import get_client_ip
 from skillcert.core.files import private_file_response
-from skillcert.core.forms import flash_refusal, perform, run_service
+from skillcert.core.forms import flash_refusal, form_refusal, perform, run_service
 from skillcert.core.models import Notification
-from skillcert.core.notify import mark_all_read
+from skillcert.core.notify import notifications_mark_read
 from skillcert.grading import results as grading_results
 from skillcert.registration import applications, candidates, selectors
 from skillcert.registration.enums import ApplicationStatus
@@ -291,6 +291,22 @@ def document(request: HttpRequest, pk: int) -> HttpResponse:
 
 @candidate_required
 def notifications(request: HttpRequest) -> HttpResponse:
+    """The candidate's notices, read-only (issue #21 item 1: a GET never writes); the button 「全部标为已读」
+    posts to ``notifications_read``."""
     notes = list(Notification.objects.filter(user=request.user)[:100])
-    mark_all_read(request.user)
-    return render(request, "portal/notifications.html", {"notes": notes})
+    unread = any(n.read_at is None for n in notes)
+    form = forms.NotificationsReadForm(initial={"up_to": max((n.pk for n in notes), default=0)})
+    return render(request, "portal/notifications.html", {"notes": notes, "unread": unread, "read_form": form})
+
+
+@candidate_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    """Mark the candidate's own notices read, up to the newest the page showed."""
+    form = forms.NotificationsReadForm(request.POST)
+    if not form.is_valid():
+        flash_refusal(request, form_refusal(form))
+    else:
+        perform(request, notifications_mark_read, _("已全部标为已读。"), actor=request.user,
+                up_to=form.cleaned_data["up_to"])
+    return redirect("portal:notifications")

@@ -1,18 +1,21 @@
 """Console pages for exam day (§6.4, A.2): the rooms a staff member works in, the proctor console of one
-room, and the venue overview for the chief examiner and inspectors. The pages render the room; every
-operation goes through the exam API (skillcert.api.exam), which the page's script calls."""
+room, and the venue overview for the chief examiner and inspectors. The pages render the room and write nothing
+(issue #21 item 1: a GET never writes — the clock's consequences not yet recorded are shown as done, see
+delivery.due); every operation goes through the exam API (skillcert.api.exam), which the page's script calls,
+and the rooms of a session are prepared by the button 准备考场 (``delivery_prepare``, a POST)."""
 
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from skillcert.delivery import rules, selectors, services
 from skillcert.delivery.enums import MAX_COMPENSATION_MINUTES, PROCTOR_EVENT_KINDS, RoomEventKind
 from skillcert.scheduling.models import ExamSession
 
-from ..common import staff_required
+from ..common import perform, staff_required
 
 
 def _texts() -> dict[str, str]:
@@ -22,24 +25,34 @@ def _texts() -> dict[str, str]:
 
 @staff_required(rules.uses_delivery)
 def delivery_list(request: HttpRequest) -> HttpResponse:
-    """考场监考台: each computer-based session the user works in, with the rooms they may see."""
+    """考场监考台: each computer-based session the user works in, with the rooms they may see, and — for those
+    who prepare the rooms — how many rooms or candidates the button 准备考场 would still add."""
     groups = []
     for session in selectors.sessions_for_user(request.user):
-        sittings = selectors.sittings_visible(request.user, services.sittings_ensure(actor=request.user,
-                                                                                      session=session))
+        rooms = selectors.session_rooms(request.user, session)
         overseen = rules.venues_overseen(request.user, session)
-        venues = sorted({s.room.venue for s in sittings if overseen is None or s.room.venue_id in overseen},
-                        key=lambda v: v.pk)
-        if sittings:
-            groups.append({"session": session, "sittings": sittings, "venues": venues})
+        venues = sorted({r["sitting"].room.venue for r in rooms
+                         if overseen is None or r["sitting"].room.venue_id in overseen}, key=lambda v: v.pk)
+        gaps = selectors.preparation_gaps(session) if rules.prepares(request.user, session) else 0
+        if rooms or gaps:
+            groups.append({"session": session, "rooms": rooms, "venues": venues, "gaps": gaps})
     return render(request, "console/delivery/list.html", {"groups": groups})
+
+
+@staff_required(rules.uses_delivery)
+@require_POST
+def delivery_prepare(request: HttpRequest, session_pk: int) -> HttpResponse:
+    """准备考场: the session's room sittings and one attempt per seated, ticketed candidate (idempotent)."""
+    session = get_object_or_404(ExamSession.objects.select_related("batch__announcement"), pk=session_pk)
+    if not rules.prepares(request.user, session):
+        raise Http404
+    perform(request, services.sittings_prepare, _("考场已准备好。"), actor=request.user, session_id=session.pk)
+    return redirect("console:delivery_list")
 
 
 @staff_required(rules.uses_delivery)
 def delivery_room(request: HttpRequest, pk: int) -> HttpResponse:
     sitting = selectors.sitting_get_for_user(request.user, pk)
-    services.tick(sitting_id=sitting.pk)
-    sitting.refresh_from_db()
     rows = _with_photos(sitting, selectors.roster(sitting))
     return render(request, "console/delivery/room.html", {
         "sitting": sitting, "summary": selectors.sitting_summary(sitting), "rows": rows,
@@ -64,9 +77,6 @@ def delivery_venue(request: HttpRequest, session_pk: int, venue_pk: int) -> Http
     session = get_object_or_404(ExamSession.objects.select_related("batch__announcement"), pk=session_pk)
     if not rules.oversees_venue(request.user, session, venue_pk):
         raise Http404
-    services.sittings_ensure(actor=request.user, session=session)
-    for sitting_id in session.sittings.filter(room__venue_id=venue_pk).values_list("pk", flat=True):
-        services.tick(sitting_id=sitting_id)
     rooms = selectors.venue_overview(session, venue_pk)
     venue = session.rooms.filter(venue_id=venue_pk).select_related("venue").first()
     return render(request, "console/delivery/venue.html", {
