@@ -30,6 +30,18 @@ def redis_url():
     return REDIS_URL
 
 
+@pytest.fixture
+def _restore_celery_app():
+    """start_worker makes its app the current and default one for the rest of the process: later tests in this
+    worker (under pytest-xdist, any test) would send their tasks to Redis instead of running them inline."""
+    from celery import _state
+
+    current, default = _state.get_current_app(), _state.default_app
+    yield
+    current.set_current()
+    _state.set_default_app(default)
+
+
 @pytest.mark.redis
 def test_django_cache_round_trip_through_redis(redis_url):
     from django.core.cache.backends.redis import RedisCache
@@ -43,7 +55,7 @@ def test_django_cache_round_trip_through_redis(redis_url):
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_celery_task_runs_on_a_worker_through_redis(redis_url):
+def test_celery_task_runs_on_a_worker_through_redis(redis_url, _restore_celery_app):
     from celery import Celery
     from celery.contrib.testing.worker import start_worker
 
