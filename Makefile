@@ -9,6 +9,8 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= auto
+PYTEST_XDIST = -n $(PYTEST_WORKERS) --dist worksteal
 # Links printed by the demo and sent in mails point at the address actually served.
 export SKILLCERT_SITE_URL ?= http://$(HOST):$(PORT)
 
@@ -54,11 +56,13 @@ serve: install
 
 run: demo serve
 
+# pytest-xdist: one worker per core (PYTEST_WORKERS=0 runs in this process); a worker takes the next test
+# when it is free (worksteal). Each worker has its own test database (pytest-django suffixes _gw0, _gw1, …).
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 test-e2e: install
-	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
+	$(PY) -m pytest -m e2e $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 # ruff, then the import contracts of pyproject.toml [tool.importlinter] (issue #21 item 4: one direction of
 # dependencies — layers, independent faces, no import cycle inside a package, private modules stay private).

@@ -105,6 +105,16 @@ def _audit_key(settings, tmp_path):
     settings.SKILLCERT_AUDIT_CHECKPOINTS = str(tmp_path / "audit" / "checkpoints.jsonl")
 
 
+@pytest.fixture(autouse=True)
+def _signing_keys_and_mail(settings, tmp_path):
+    """The ticket and certificate signing keys and the file mailbox are per test too: under pytest-xdist two
+    workers share var/, and one creating var/keys/ticket.key while the other reads it half-written would be a
+    flaky failure (issue #21 item 9)."""
+    settings.SKILLCERT_TICKET_KEY = str(tmp_path / "keys" / "ticket.key")
+    settings.SKILLCERT_CERTIFICATE_KEY = str(tmp_path / "keys" / "certificate.key")
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+
+
 def parallel(*calls):
     """Run the calls at the same instant, each in its own thread and database connection; their exceptions."""
     import threading

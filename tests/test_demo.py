@@ -10,7 +10,8 @@ from skillcert.accounts.models import Organisation, RoleAssignment, User
 from skillcert.core.audit import verify_chain
 from skillcert.core.models import AuditEntry
 
-pytestmark = pytest.mark.django_db
+# The demo runs in one CI stage only (SQLite; .ci/run deselects -m demo on PostgreSQL), issue #21 item 9.
+pytestmark = [pytest.mark.django_db, pytest.mark.demo]
 
 
 def test_seed_demo_builds_every_role_and_is_idempotent(capsys):

@@ -30,11 +30,24 @@ def redis_url():
     return REDIS_URL
 
 
+@pytest.fixture
+def _restore_celery_app():
+    """start_worker makes its app the current and default one for the rest of the process: later tests in this
+    worker (under pytest-xdist, any test) would send their tasks to Redis instead of running them inline."""
+    from celery import _state
+
+    current, default = _state.get_current_app(), _state.default_app
+    yield
+    current.set_current()
+    _state.set_default_app(default)
+
+
 @pytest.mark.redis
 def test_django_cache_round_trip_through_redis(redis_url):
     from django.core.cache.backends.redis import RedisCache
 
-    cache = RedisCache(redis_url, {"KEY_PREFIX": "skillcert-test"})
+    # One prefix per pytest-xdist worker (gw0, gw1, …): parallel runs never read each other's keys.
+    cache = RedisCache(redis_url, {"KEY_PREFIX": f"skillcert-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"})
     cache.set("probe", {"考点": "崂山"}, 30)
     assert cache.get("probe") == {"考点": "崂山"}
     cache.delete("probe")
@@ -42,7 +55,7 @@ def test_django_cache_round_trip_through_redis(redis_url):
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_celery_task_runs_on_a_worker_through_redis(redis_url):
+def test_celery_task_runs_on_a_worker_through_redis(redis_url, _restore_celery_app):
     from celery import Celery
     from celery.contrib.testing.worker import start_worker
 
@@ -50,7 +63,10 @@ def test_celery_task_runs_on_a_worker_through_redis(redis_url):
 
     app = Celery("skillcert-redis-test")
     app.config_from_object("django.conf:settings", namespace="CELERY")
-    app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False)
+    # Its own queue per pytest-xdist worker and process: a parallel run's worker never takes this task.
+    queue = f"skillcert-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+    app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False,
+                    task_default_queue=queue)
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         result = app.tasks["core.audit_verify"].delay()
         assert result.get(timeout=20)["ok"] is True

@@ -7,7 +7,8 @@ from django.db.models import Count
 
 from skillcert.scheduling.models import AdmissionTicket, SeatAssignment, TicketStatus
 
-pytestmark = pytest.mark.django_db
+# The demo runs in one CI stage only (SQLite; .ci/run deselects -m demo on PostgreSQL), issue #21 item 9.
+pytestmark = [pytest.mark.django_db, pytest.mark.demo]
 
 
 def test_no_demo_candidate_holds_two_live_seats_or_stray_tickets_for_one_part():
