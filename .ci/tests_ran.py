@@ -1,6 +1,7 @@
 """Every test ran in some CI stage, and the suite did not shrink (issue #21 item 9).
 
-CI splits the suite over stages by marker (SQLite: not e2e; PostgreSQL: not e2e, not demo; browser: e2e).
+CI splits the suite over stages by marker (SQLite: not e2e, not garbage; PostgreSQL: not e2e, not demo, not
+matrix; browser: e2e).
 A test whose markers put it in no stage would vanish without a trace, so after the stages this script
 collects the whole suite once (no deselection, no database) and checks:
 

@@ -24,6 +24,9 @@ from django.urls import reverse
 from skillcert.accounts.enums import Role
 from tests.test_permission_matrix import ANON, MATRIX, build_matrix_world
 
+# Garbage into every URL; CI runs it on PostgreSQL, the production database, only (issue #21 item 9).
+pytestmark = pytest.mark.garbage
+
 FACES = ("console", "portal", "exam", "public", "api", "accounts")
 SRC = Path(__file__).resolve().parent.parent / "src" / "skillcert"
 # Actions whose POST ends the principal's session or deletes the fixture object: they run last.

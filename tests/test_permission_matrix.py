@@ -19,6 +19,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from skillcert.accounts.enums import Role
 from tests.factories import paper_reviewer, png_bytes, supervising_authority, upload, user_with_role
 
+# Walks every URL for every role; database-agnostic, so CI runs it in the SQLite stage only (issue #21 item 9).
+pytestmark = pytest.mark.matrix
+
 ANON = "anonymous"
 OTHER_BODY_ADMIN = "other_body_admin"  # a body admin of a different body: scoped objects must 404
 PRINCIPALS = [ANON, *Role.values, OTHER_BODY_ADMIN]

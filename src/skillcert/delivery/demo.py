@@ -82,7 +82,7 @@ def seed_exam_day(announcement: Announcement, bank: Bank) -> list[RoomSitting]:
                           now=start - dt.timedelta(minutes=10))
     services.room_start(actor=chief, sitting_id=first.pk, now=start)
     for i, a in enumerate(attempts[:-2]):
-        services.identity_confirm(actor=first_proctor, attempt_id=a.pk)
+        services.identity_confirm(actor=first_proctor, attempt_id=a.pk, now=start + dt.timedelta(seconds=30))
         services.attempt_login(ticket_number=a.ticket.number, id_number=a.application.id_number,
                                           room_code=first.code)
         items = services.attempt_paper(attempt_id=a.pk, now=start + dt.timedelta(minutes=1))

@@ -68,7 +68,7 @@ def _sit_theory(session: ExamSession, chief, key, rng: random.Random, start: dt.
         answered: dict[int, dict[int, object]] = {}
         forms: dict[int, int] = {}
         for a in present:
-            delivery.identity_confirm(actor=chief, attempt_id=a.pk)
+            delivery.identity_confirm(actor=chief, attempt_id=a.pk, now=start + dt.timedelta(seconds=30))
             items = delivery.attempt_paper(attempt_id=a.pk, now=start + dt.timedelta(minutes=1))
             a.refresh_from_db(fields=["form_number"])
             forms[a.pk] = a.form_number
