@@ -1,6 +1,8 @@
 """``manage.py seed_demo [--stage S] [--quiet]``: build the demo world (``skillcert.demo.stages``) and print how to
 log in and what to try."""
 
+import logging
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
@@ -21,6 +23,8 @@ class Command(BaseCommand):
     def handle(self, *args, stage: str, quiet: bool, **options):
         if settings.PRODUCTION:
             raise CommandError("seed_demo is refused in production mode (SKILLCERT_DEBUG=0).")
+        # The demo's notification mails run as inline tasks; their per-task success lines would bury the logins.
+        logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
         world = stages.build(stage)
         seeded, announcement, batch, bank = world.seeded, world.announcement, world.batch, world.bank
         papers, sittings, graded, certified = world.papers, world.sittings, world.graded, world.certified
